@@ -1,0 +1,54 @@
+// Implicit LOD diffusion–decay sweeps (BioFVM scheme): one invocation per
+// grid line solves the tridiagonal system in place with precomputed Thomas
+// coefficients. CPU twin: src/solver/cpu/lod.rs (same arithmetic order).
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> field: array<f32>;
+// [c'(0..len), 1/den(0..len)] for this sweep's axis.
+@group(0) @binding(2) var<storage, read> coeffs: array<f32>;
+
+fn solve_line(start: u32, stride: u32, len: u32) {
+    var prev = 0.0;
+    for (var i = 0u; i < len; i++) {
+        let idx = start + i * stride;
+        let v = (field[idx] + p.r * prev) * coeffs[len + i];
+        field[idx] = v;
+        prev = v;
+    }
+    for (var i = len - 1u; i > 0u; i--) {
+        let idx = start + (i - 1u) * stride;
+        field[idx] = field[idx] - coeffs[i - 1u] * field[idx + stride];
+    }
+}
+
+@compute @workgroup_size(64)
+fn lod_sweep_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) local: u32) {
+    let line = flat_index(wg, nwg, local, 64u);
+    if line >= p.ny * p.nz {
+        return;
+    }
+    solve_line(line * p.nx, 1u, p.nx);
+}
+
+@compute @workgroup_size(64)
+fn lod_sweep_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) local: u32) {
+    let line = flat_index(wg, nwg, local, 64u);
+    if line >= p.nx * p.nz {
+        return;
+    }
+    let i = line % p.nx;
+    let k = line / p.nx;
+    solve_line(i + k * p.nx * p.ny, p.nx, p.ny);
+}
+
+@compute @workgroup_size(64)
+fn lod_sweep_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) local: u32) {
+    let line = flat_index(wg, nwg, local, 64u);
+    if line >= p.nx * p.ny {
+        return;
+    }
+    solve_line(line, p.nx * p.ny, p.nz);
+}

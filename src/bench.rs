@@ -1,0 +1,140 @@
+//! `oncovox bench`: throughput of each operator in voxel updates per second
+//! and effective GB/s, against the measured copy bandwidth of the device
+//! (the floor for a memory-bound kernel).
+
+use crate::run::{make_backend, BackendChoice};
+use crate::scene::{Scene, Validated};
+use crate::solver::gpu::{best_adapter, Gpu};
+use crate::solver::{Backend, Plan};
+use crate::world::World;
+use crate::Result;
+use std::time::Instant;
+
+/// A bench scene: `lod` uses LOD, `tracer` explicit; both have a source
+/// region and a held face, so every operator runs.
+fn bench_scene(n: usize) -> Result<Validated> {
+    let e = n as f64 * 10.0;
+    let text = format!(
+        r#"
+[grid]
+shape = [{n}, {n}, {n}]
+dx = 10.0
+[time]
+dt = 0.01
+duration = 0.01
+[[species]]
+name = "lod"
+diffusion = 1.0e5
+decay = 0.1
+solver = "lod"
+boundary = {{ x_min = 38.0 }}
+[[species]]
+name = "tracer"
+diffusion = 100.0
+solver = "explicit"
+boundary = {{ x_min = 1.0 }}
+[[regions]]
+name = "source"
+sphere = {{ center = [{c}, {c}, {c}], radius = {r} }}
+supply = {{ lod = {{ rate = 1.0, target = 1.0 }}, tracer = {{ rate = 1.0, target = 1.0 }} }}
+"#,
+        c = e / 2.0,
+        r = e / 4.0
+    );
+    Validated::new(Scene::from_toml(&text)?)
+}
+
+/// Operators and the bytes each moves per voxel (reads + writes of f32).
+const OPS: [(&str, f64); 6] = [
+    ("lod_sweep_x", 16.0),
+    ("lod_sweep_y", 16.0),
+    ("lod_sweep_z", 16.0),
+    ("explicit_substep", 8.0),
+    ("apply_sources", 16.0),
+    ("apply_hold", 12.0),
+];
+
+fn run_op(b: &mut dyn Backend, op: usize) {
+    match op {
+        0..=2 => b.lod_sweep(0, op),
+        3 => b.explicit_substep(1),
+        4 => b.apply_sources(0),
+        _ => b.apply_hold(0),
+    }
+}
+
+/// Measure every operator on each backend that `choice` allows.
+pub fn run_bench(size: usize, reps: u32, choice: BackendChoice) -> Result<()> {
+    let v = bench_scene(size.max(2))?;
+    let plan = Plan::new(&v);
+    let world = World::new(&v);
+    let voxels = plan.grid.len() as f64;
+    let mut targets = vec![BackendChoice::Cpu];
+    if choice != BackendChoice::Cpu && best_adapter(choice == BackendChoice::Auto).is_some() {
+        targets.push(BackendChoice::Gpu);
+    }
+    if choice == BackendChoice::Gpu && targets.len() == 1 {
+        return Err(crate::Error::Gpu("no GPU adapter for --backend gpu".into()));
+    }
+    println!("grid {size}³ = {} voxels, {reps} repetitions per operator", voxels as u64);
+    for t in targets {
+        let floor = match t {
+            BackendChoice::Cpu => cpu_copy_gbs(plan.grid.len()),
+            _ => gpu_copy_gbs(plan.grid.len())?,
+        };
+        let (mut b, _) = make_backend(t, &plan, &world)?;
+        println!("\n{} — {}; measured copy bandwidth {floor:.1} GB/s", b.kind(), b.device_name());
+        println!("{:<18} {:>12} {:>14} {:>10} {:>9}", "operator", "ms/call", "Gvoxel/s", "GB/s", "of copy");
+        for (op, (name, bytes)) in OPS.iter().enumerate() {
+            run_op(b.as_mut(), op);
+            b.finish()?;
+            let start = Instant::now();
+            for _ in 0..reps {
+                run_op(b.as_mut(), op);
+            }
+            b.finish()?;
+            let s = start.elapsed().as_secs_f64() / reps.max(1) as f64;
+            let gbs = bytes * voxels / s / 1e9;
+            println!("{name:<18} {:>12.3} {:>14.3} {gbs:>10.1} {:>8.0}%", s * 1e3, voxels / s / 1e9, 100.0 * gbs / floor);
+        }
+    }
+    Ok(())
+}
+
+/// Host copy bandwidth (read + write), GB/s.
+fn cpu_copy_gbs(n: usize) -> f64 {
+    let src = vec![1.0f32; n.max(1 << 22)];
+    let mut dst = vec![0.0f32; src.len()];
+    dst.copy_from_slice(&src);
+    let start = Instant::now();
+    for _ in 0..5 {
+        dst.copy_from_slice(&src);
+        std::hint::black_box(&mut dst);
+    }
+    (2.0 * 4.0 * src.len() as f64 * 5.0) / start.elapsed().as_secs_f64() / 1e9
+}
+
+/// Device copy bandwidth (read + write) of a buffer-to-buffer copy, GB/s.
+fn gpu_copy_gbs(n: usize) -> Result<f64> {
+    let a = best_adapter(false).ok_or_else(|| crate::Error::Gpu("no adapter".into()))?;
+    let gpu = Gpu::new(a)?;
+    let bytes = 4 * n.max(1 << 22) as u64;
+    let mk = |usage| gpu.device.create_buffer(&wgpu::BufferDescriptor { label: None, size: bytes, usage, mapped_at_creation: false });
+    let src = mk(wgpu::BufferUsages::COPY_SRC);
+    let dst = mk(wgpu::BufferUsages::COPY_DST);
+    let copy = |reps: u32| -> Result<f64> {
+        let start = Instant::now();
+        let mut enc = gpu.device.create_command_encoder(&Default::default());
+        for _ in 0..reps {
+            enc.copy_buffer_to_buffer(&src, 0, &dst, 0, bytes);
+        }
+        gpu.queue.submit([enc.finish()]);
+        gpu.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| crate::Error::Gpu(e.to_string()))?;
+        Ok(start.elapsed().as_secs_f64())
+    };
+    copy(1)?;
+    let t = copy(10)?;
+    Ok(2.0 * bytes as f64 * 10.0 / t / 1e9)
+}

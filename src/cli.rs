@@ -1,0 +1,179 @@
+//! Subcommands: run, check, info, bench.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use oncovox::run::{load_scene, run, BackendChoice};
+use oncovox::solver::gpu::{adapters, check_fits};
+use oncovox::solver::{Method, Plan};
+use oncovox::Result;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// oncovox: 3D transport of oxygen, drugs and nanoparticles in tumour
+/// tissue, on any GPU (Vulkan, Metal, DX12) or on the CPU.
+///
+/// Start with `oncovox run` (the built-in scene), look at out/slices/*.png,
+/// then copy scenes/default.toml and edit it: every key is documented in
+/// scenes/README.md. Units: µm, min, mmHg (oxygen), µM (drugs).
+#[derive(Parser, Debug)]
+#[command(version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scene (the built-in default when none is given) and write
+    /// slices, time series, summary and the resolved scene into a folder.
+    Run {
+        /// Scene file (TOML). Omit to run the built-in default scene.
+        scene: Option<PathBuf>,
+        /// Output folder; replaced if it holds an earlier run.
+        #[arg(short, long, default_value = "out")]
+        out: PathBuf,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Validate a scene and print what is derived from it (solver and
+    /// sub-steps per species, memory needed, whether it fits each adapter)
+    /// without running it.
+    Check {
+        /// Scene file (TOML). Omit to check the built-in default scene.
+        scene: Option<PathBuf>,
+        /// Override a key, e.g. --set time.duration=30 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+    },
+    /// List GPU adapters, their limits, and what `--backend auto` picks.
+    Info,
+    /// Measure each operator's throughput (voxel updates/s, GB/s).
+    Bench {
+        /// Cubic grid edge, voxels.
+        #[arg(long, default_value_t = 128)]
+        size: u32,
+        /// Repetitions of each operator.
+        #[arg(long, default_value_t = 10)]
+        reps: u32,
+        /// Which backends to measure.
+        #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+        backend: BackendArg,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct Common {
+    /// auto: a hardware GPU if present, else the CPU. gpu: any GPU adapter,
+    /// software ones included. cpu: the CPU backend.
+    #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
+    backend: BackendArg,
+    /// Override a key, e.g. --set time.duration=30 or
+    /// --set species.oxygen.diffusion=2e5 (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum BackendArg {
+    Auto,
+    Gpu,
+    Cpu,
+}
+
+impl From<BackendArg> for BackendChoice {
+    fn from(b: BackendArg) -> Self {
+        match b {
+            BackendArg::Auto => BackendChoice::Auto,
+            BackendArg::Gpu => BackendChoice::Gpu,
+            BackendArg::Cpu => BackendChoice::Cpu,
+        }
+    }
+}
+
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command.unwrap_or(Command::Run { scene: None, out: "out".into(), common: Common { backend: BackendArg::Auto, sets: vec![] } }) {
+        Command::Run { scene, out, common } => run_cmd(scene, out, common),
+        Command::Check { scene, sets } => check_cmd(scene, &sets),
+        Command::Info => {
+            info_cmd();
+            Ok(())
+        }
+        Command::Bench { size, reps, backend } => oncovox::bench::run_bench(size as usize, reps, backend.into()),
+    }
+}
+
+fn run_cmd(scene: Option<PathBuf>, out: PathBuf, common: Common) -> Result<()> {
+    let v = load_scene(scene.as_deref(), &common.sets)?;
+    let what = scene.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in default scene".into());
+    eprintln!("scene: {what}; {} steps of {} min", v.steps, v.scene.time.dt);
+    let progress = std::io::stderr().is_terminal();
+    let report = run(&v, common.backend.into(), &out, progress, &mut |line| eprintln!("{line}"))?;
+    eprintln!(
+        "done: {} steps in {:.2} s; {} files in {}",
+        report.steps,
+        report.wall_seconds,
+        report.files.len(),
+        report.out_dir.display()
+    );
+    Ok(())
+}
+
+fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
+    let v = load_scene(scene.as_deref(), sets)?;
+    let plan = Plan::new(&v);
+    let g = plan.grid;
+    println!("scene is valid");
+    println!("grid: {} × {} × {} voxels of {} µm ({} voxels)", g.shape[0], g.shape[1], g.shape[2], g.dx, g.len());
+    println!("time: {} steps of {} min, output every {} steps", plan.steps, plan.dt, plan.output_every);
+    println!("{:<16} {:<9} {:>9} {:>12} {:>10} {:>8} {:>6} {:>12}", "species", "solver", "substeps", "D·dt/dx²", "decay·dt", "sources", "held", "device MiB");
+    for s in &plan.species {
+        let solver = match s.method {
+            Method::Lod => "lod",
+            Method::Explicit { .. } => "explicit",
+        };
+        println!(
+            "{:<16} {:<9} {:>9} {:>12.4} {:>10.4} {:>8} {:>6} {:>12.1}",
+            s.name,
+            solver,
+            s.substeps(),
+            s.lod[0].r,
+            v.scene.species[plan.species.iter().position(|p| p.name == s.name).unwrap_or(0)].decay * plan.dt,
+            s.has_sources,
+            s.has_hold,
+            s.device_bytes(g.len()) as f64 / (1 << 20) as f64
+        );
+    }
+    println!("device memory needed: {:.1} MiB (largest buffer {:.1} MiB)", plan.device_bytes() as f64 / (1 << 20) as f64, plan.largest_buffer() as f64 / (1 << 20) as f64);
+    println!("host memory for the CPU backend: about {:.1} MiB", plan.device_bytes() as f64 / (1 << 20) as f64);
+    for a in adapters() {
+        match check_fits(&plan, &a.adapter.limits()) {
+            Ok(()) => println!("fits {} ({:?})", a.info.name, a.info.device_type),
+            Err(e) => println!("does not fit {} ({:?}): {e}", a.info.name, a.info.device_type),
+        }
+    }
+    Ok(())
+}
+
+fn info_cmd() {
+    let list = adapters();
+    if list.is_empty() {
+        println!("no GPU adapters found; `auto` uses the CPU backend ({} threads)", rayon::current_num_threads());
+        return;
+    }
+    for a in &list {
+        let l = a.adapter.limits();
+        println!("{} — {:?}, {:?}, driver {} {}", a.info.name, a.info.device_type, a.info.backend, a.info.driver, a.info.driver_info);
+        println!(
+            "  max storage binding {} MiB, max buffer {} MiB, max workgroups per dimension {}",
+            l.max_storage_buffer_binding_size >> 20,
+            l.max_buffer_size >> 20,
+            l.max_compute_workgroups_per_dimension
+        );
+    }
+    match list.iter().find(|a| !a.is_software()) {
+        Some(a) => println!("auto picks: gpu ({})", a.info.name),
+        None => println!(
+            "auto picks: cpu ({} threads): software adapters are slower than the CPU backend; use --backend gpu to force one",
+            rayon::current_num_threads()
+        ),
+    }
+}

@@ -1,0 +1,53 @@
+//! The library's error type. Scene errors name the key and the fix; the
+//! binary maps them to exit code 2.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in oncovox.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The scene asks for something invalid. `key` is the dotted path of the
+    /// offending key (e.g. `species.oxygen.diffusion`).
+    #[error("scene error at `{key}`: {message}\n  fix: {fix}")]
+    Scene { key: String, message: String, fix: String },
+
+    /// The TOML text could not be read into a scene (syntax, unknown key,
+    /// wrong type). The message comes from the TOML parser and names the key.
+    #[error("cannot read scene: {0}")]
+    Parse(String),
+
+    /// The scene is valid but does not fit the chosen device.
+    #[error("does not fit the device: {0}")]
+    TooLarge(String),
+
+    /// No usable GPU adapter, or the device failed.
+    #[error("GPU: {0}")]
+    Gpu(String),
+
+    /// The simulation produced a non-finite value: nothing is written.
+    #[error("numerical failure: {0}")]
+    Numerical(String),
+
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl Error {
+    /// A scene error naming `key`, what is wrong and how to fix it.
+    pub fn scene(key: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Self {
+        Error::Scene { key: key.into(), message: message.into(), fix: fix.into() }
+    }
+
+    /// Wrap an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+
+    /// True for errors in the user's input (exit code 2).
+    pub fn is_input_error(&self) -> bool {
+        matches!(self, Error::Scene { .. } | Error::Parse(_) | Error::TooLarge(_))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,19 @@
+//! oncovox: 3D tumour-microenvironment transport on voxel grids, on the GPU
+//! (WGSL compute through wgpu) or on the CPU (Rust + rayon), with the same
+//! numerics on both.
+//!
+//! Data flows one way: [`scene`] (TOML) → [`scene::Validated`] →
+//! [`solver::Plan`] (derived numbers) → [`world::World`] (grid, fields,
+//! sources, held voxels) → [`solver::Scheduler`] stepping a
+//! [`solver::Backend`] → [`output`] observers.
+
+pub mod bench;
+pub mod error;
+pub mod grid;
+pub mod output;
+pub mod run;
+pub mod scene;
+pub mod solver;
+pub mod world;
+
+pub use error::{Error, Result};

@@ -1,0 +1,18 @@
+//! The `oncovox` command line. Exit codes: 0 success, 2 bad input (scene,
+//! overrides, output folder, too large), 1 anything else.
+
+mod cli;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::dispatch(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if e.is_input_error() { ExitCode::from(2) } else { ExitCode::from(1) }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! The output directory (written in a staging folder, moved into place only
+//! when the run succeeds: never half-written) and the recorder that turns
+//! fields at output times into CSV rows, NPY dumps and PNG slices.
+
+use super::{npy, png, slice, stats::FieldStats};
+use crate::grid::Grid;
+use crate::scene::{Axis, Scene};
+use crate::{Error, Result};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// A staging folder beside the final one; removed unless committed.
+pub struct OutputDir {
+    target: PathBuf,
+    staging: PathBuf,
+    committed: bool,
+}
+
+/// A folder is replaced only if it is empty or an earlier oncovox output.
+fn replaceable(dir: &Path) -> bool {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => entries.next().is_none() || dir.join("summary.json").exists(),
+        Err(_) => !dir.exists(),
+    }
+}
+
+impl OutputDir {
+    /// Check that `target` may be written, and create the staging folder.
+    pub fn prepare(target: &Path) -> Result<OutputDir> {
+        if target.exists() && (!target.is_dir() || !replaceable(target)) {
+            return Err(Error::scene(
+                "-o",
+                format!("{} exists and is not an earlier oncovox output", target.display()),
+                "choose another output directory, or empty this one",
+            ));
+        }
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir_all(staging.join("slices")).map_err(|e| Error::io(&staging, e))?;
+        Ok(OutputDir { target: target.to_path_buf(), staging, committed: false })
+    }
+
+    /// Where files are written until `commit`.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Write a file into the staging folder.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.staging.join(rel);
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
+    }
+
+    /// Move the finished outputs into place, replacing an earlier run's.
+    pub fn commit(mut self) -> Result<PathBuf> {
+        if self.target.exists() {
+            std::fs::remove_dir_all(&self.target).map_err(|e| Error::io(&self.target, e))?;
+        }
+        std::fs::rename(&self.staging, &self.target).map_err(|e| Error::io(&self.target, e))?;
+        self.committed = true;
+        Ok(self.target.clone())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// One requested slice and its images over time: (time, values).
+struct SliceSeries {
+    species: usize,
+    axis: Axis,
+    index: usize,
+    range: Option<[f64; 2]>,
+    frames: Vec<(f64, Vec<f32>)>,
+    size: (usize, usize, &'static str, &'static str),
+}
+
+/// Collects what each output time produces.
+pub struct Recorder {
+    grid: Grid,
+    names: Vec<String>,
+    units: Vec<String>,
+    csv: String,
+    slices: Vec<SliceSeries>,
+    dump: Vec<usize>,
+    dump_every: bool,
+    /// Files written, relative to the output folder.
+    pub files: Vec<String>,
+}
+
+impl Recorder {
+    pub fn new(scene: &Scene, grid: Grid) -> Recorder {
+        let names: Vec<String> = scene.species.iter().map(|s| s.name.clone()).collect();
+        let mut csv = String::from("time_min");
+        for n in &names {
+            let _ = write!(csv, ",{n}_min,{n}_mean,{n}_max,{n}_total");
+        }
+        csv.push('\n');
+        let slices = scene
+            .output
+            .slices
+            .iter()
+            .map(|s| SliceSeries {
+                species: scene.species_index(&s.species).unwrap_or(0),
+                axis: s.axis,
+                index: s.index.unwrap_or(0) as usize,
+                range: s.range,
+                frames: Vec::new(),
+                size: (0, 0, "", ""),
+            })
+            .collect();
+        Recorder {
+            grid,
+            units: scene.species.iter().map(|s| s.unit.clone()).collect(),
+            dump: scene.output.fields.iter().filter_map(|f| scene.species_index(f)).collect(),
+            dump_every: scene.output.fields_every_output,
+            names,
+            csv,
+            slices,
+            files: Vec::new(),
+        }
+    }
+
+    /// Record the fields at `time` (min). Fails on any non-finite value.
+    pub fn record(&mut self, out: &OutputDir, time: f64, step: u64, last: bool, fields: &[Vec<f32>]) -> Result<()> {
+        let _ = write!(self.csv, "{time}");
+        for (s, f) in fields.iter().enumerate() {
+            let st = FieldStats::of(f, self.grid.voxel_volume());
+            if !st.finite {
+                return Err(Error::Numerical(format!(
+                    "{} is not finite at t = {time} min; nothing was written. Reduce time.dt or check the rates",
+                    self.names[s]
+                )));
+            }
+            let _ = write!(self.csv, ",{},{},{},{}", st.min, st.mean, st.max, st.total);
+        }
+        self.csv.push('\n');
+        for sl in &mut self.slices {
+            let (values, w, h, a, b) = slice::cut(&fields[sl.species], &self.grid, sl.axis, sl.index);
+            sl.size = (w, h, a, b);
+            sl.frames.push((time, values));
+        }
+        if last || self.dump_every {
+            for &s in &self.dump {
+                let rel = format!("fields/{}_step{step:08}.npy", self.names[s]);
+                out.write(&rel, &npy::encode_npy(&fields[s], self.grid.shape))?;
+                self.files.push(rel);
+            }
+        }
+        Ok(())
+    }
+
+    /// Write `timeseries.csv` and every slice PNG, each slice series on one
+    /// colour range (the scene's, or 0 … the series' maximum).
+    pub fn finish(&mut self, out: &OutputDir) -> Result<()> {
+        out.write("timeseries.csv", self.csv.as_bytes())?;
+        self.files.push("timeseries.csv".into());
+        for sl in &self.slices {
+            let hi = sl.frames.iter().flat_map(|(_, v)| v.iter()).fold(0.0f32, |m, &v| m.max(v));
+            let [vmin, vmax] = sl.range.map(|r| r.map(|v| v as f32)).unwrap_or([0.0, if hi > 0.0 { hi } else { 1.0 }]);
+            let (w, h, a, b) = sl.size;
+            let name = &self.names[sl.species];
+            let title = format!(
+                "{name}   {} = {:.0} µm (index {})",
+                sl.axis.name(),
+                (sl.index as f64 + 0.5) * self.grid.dx,
+                sl.index
+            );
+            for (time, values) in &sl.frames {
+                let img = png::render_slice(&png::SliceImage {
+                    values,
+                    width: w,
+                    height: h,
+                    dx_um: self.grid.dx,
+                    vmin,
+                    vmax,
+                    title: &title,
+                    unit: &self.units[sl.species],
+                    time_min: *time,
+                    axes: (a, b),
+                });
+                let rel = format!("slices/{}", slice::file_name(name, sl.axis, sl.index, *time));
+                png::save_png(&img, &out.path().join(&rel)).map_err(|e| Error::io(out.path().join(&rel), e))?;
+                self.files.push(rel);
+            }
+        }
+        Ok(())
+    }
+}

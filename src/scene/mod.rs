@@ -1,0 +1,273 @@
+//! The TOML scene: serde types with documented units and defaults,
+//! `--set` overrides, and validation with errors that name the key.
+//!
+//! Every key is documented for users in `scenes/README.md`; keep both in
+//! sync. Coordinates are µm from the grid's lower corner: voxel `(i, j, k)`
+//! spans `[i·dx, (i+1)·dx)` along x and its centre is at `(i + ½)·dx`.
+
+mod boundary;
+mod overrides;
+mod validate;
+
+use serde::{Deserialize, Serialize};
+
+pub use boundary::{Bc, Boundary, Face};
+pub use overrides::apply_overrides;
+pub use validate::Validated;
+
+use crate::{Error, Result};
+
+/// The scene embedded in the binary (`scenes/default.toml`).
+pub const DEFAULT_SCENE: &str = include_str!("../../scenes/default.toml");
+
+/// A whole simulation as the user wrote it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    /// Free text shown in outputs.
+    #[serde(default)]
+    pub title: String,
+    /// Seed for every random choice; recorded in the outputs. Default 1.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    pub grid: GridSpec,
+    pub time: TimeSpec,
+    pub species: Vec<SpeciesSpec>,
+    #[serde(default)]
+    pub regions: Vec<RegionSpec>,
+    #[serde(default)]
+    pub output: OutputSpec,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// The voxel grid.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridSpec {
+    /// Voxels along x, y, z (x varies fastest in memory).
+    pub shape: [u32; 3],
+    /// Voxel edge, µm.
+    pub dx: f64,
+}
+
+/// Time stepping, all in minutes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSpec {
+    /// Step of the operator splitting, min.
+    pub dt: f64,
+    /// Simulated time, min.
+    pub duration: f64,
+    /// Interval between outputs (time series rows, slices, dumps), min.
+    /// Default: duration / 10.
+    #[serde(default)]
+    pub output_interval: Option<f64>,
+}
+
+/// Which diffusion solver a species uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SolverChoice {
+    /// The cheaper of the two for this species and step.
+    #[default]
+    Auto,
+    /// Implicit locally one-dimensional (BioFVM scheme); any step is stable.
+    Lod,
+    /// Explicit 7-point with sub-steps.
+    Explicit,
+}
+
+/// One diffusing species.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpeciesSpec {
+    /// Unique name: letters, digits, `_` or `-`.
+    pub name: String,
+    /// Concentration unit, shown on outputs. Default "µM".
+    #[serde(default = "default_unit")]
+    pub unit: String,
+    /// Diffusion coefficient, µm²/min (≥ 0).
+    pub diffusion: f64,
+    /// First-order decay rate λ, 1/min (≥ 0). Default 0.
+    #[serde(default)]
+    pub decay: f64,
+    /// Initial value everywhere, in `unit` (≥ 0). Default 0.
+    #[serde(default)]
+    pub initial: f64,
+    /// `auto`, `lod` or `explicit`. Default `auto`.
+    #[serde(default)]
+    pub solver: SolverChoice,
+    /// Allow the explicit solver to split a step into stable sub-steps.
+    /// Default true.
+    #[serde(default = "default_true")]
+    pub substepping: bool,
+    /// Boundary condition per face. Default zero-flux everywhere.
+    #[serde(default)]
+    pub boundary: Boundary,
+}
+
+fn default_unit() -> String {
+    "µM".into()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A region shape; exactly one per region.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Sphere {
+    /// Centre, µm.
+    pub center: [f64; 3],
+    /// Radius, µm.
+    pub radius: f64,
+}
+
+/// An axis-aligned box, µm.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BoxShape {
+    pub min: [f64; 3],
+    pub max: [f64; 3],
+}
+
+/// A finite cylinder of any orientation (a capillary), µm.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Cylinder {
+    /// Centre of one end cap.
+    pub start: [f64; 3],
+    /// Centre of the other end cap.
+    pub end: [f64; 3],
+    pub radius: f64,
+}
+
+/// BioFVM-style source: `dc/dt = S·(T − c)` inside the region.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Supply {
+    /// Supply rate S, 1/min (≥ 0).
+    pub rate: f64,
+    /// Target value T, in the species' unit (≥ 0).
+    pub target: f64,
+}
+
+/// A set of voxels (those whose centres lie inside the shape) and what
+/// happens there, per species.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSpec {
+    /// Unique name, used in error messages.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sphere: Option<Sphere>,
+    #[serde(default, rename = "box", skip_serializing_if = "Option::is_none")]
+    pub box_: Option<BoxShape>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cylinder: Option<Cylinder>,
+    /// Interior Dirichlet: species name → held value.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub hold: std::collections::BTreeMap<String, f64>,
+    /// Species name → supply `S·(T − c)`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub supply: std::collections::BTreeMap<String, Supply>,
+    /// Species name → uptake rate U, 1/min: `dc/dt = −U·c`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub uptake: std::collections::BTreeMap<String, f64>,
+}
+
+/// Which axis a slice is normal to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Axis {
+    X,
+    Y,
+    Z,
+}
+
+impl Axis {
+    pub fn index(self) -> usize {
+        match self {
+            Axis::X => 0,
+            Axis::Y => 1,
+            Axis::Z => 2,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        ["x", "y", "z"][self.index()]
+    }
+}
+
+/// A PNG slice written at every output time.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SliceSpec {
+    pub species: String,
+    /// Axis normal to the slice. Default z.
+    #[serde(default = "default_axis")]
+    pub axis: Axis,
+    /// Voxel index along `axis`. Default: the middle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<u32>,
+    /// Colour range in the species' unit. Default: the species' range over
+    /// the whole run so far, fixed per image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[f64; 2]>,
+}
+
+fn default_axis() -> Axis {
+    Axis::Z
+}
+
+/// What the run writes besides `timeseries.csv` and `summary.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    /// PNG slices, each written at every output time.
+    #[serde(default)]
+    pub slices: Vec<SliceSpec>,
+    /// Species whose whole fields are written as `fields/<name>_<step>.npy`.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Dump fields at every output time (true) or only at the end (false).
+    /// Default false.
+    #[serde(default)]
+    pub fields_every_output: bool,
+}
+
+impl Scene {
+    /// Parse TOML text. Unknown keys and wrong types are errors naming the key.
+    pub fn from_toml(text: &str) -> Result<Scene> {
+        toml::from_str(text).map_err(|e| Error::Parse(parse_message(&e.to_string())))
+    }
+
+    /// Parse TOML text, then apply `key=value` overrides (dotted keys).
+    pub fn from_toml_with(text: &str, sets: &[String]) -> Result<Scene> {
+        if sets.is_empty() {
+            return Scene::from_toml(text);
+        }
+        let mut table: toml::Table =
+            toml::from_str(text).map_err(|e| Error::Parse(parse_message(&e.to_string())))?;
+        apply_overrides(&mut table, sets)?;
+        Scene::deserialize(toml::Value::Table(table))
+            .map_err(|e| Error::Parse(format!("{} (after --set overrides)", parse_message(&e.to_string()))))
+    }
+
+    /// The scene as TOML, every default written out.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_else(|e| format!("# could not serialise scene: {e}\n"))
+    }
+
+    /// Index of the species called `name`.
+    pub fn species_index(&self, name: &str) -> Option<usize> {
+        self.species.iter().position(|s| s.name == name)
+    }
+}
+
+fn parse_message(raw: &str) -> String {
+    format!("{}\n  fix: correct the key above; every key is documented in scenes/README.md", raw.trim_end())
+}

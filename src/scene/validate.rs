@@ -1,0 +1,233 @@
+//! Validation: every rule a scene must satisfy, each failure naming the
+//! dotted key (as `--set` spells it) and the fix. Also fills defaults so
+//! that `scene.resolved.toml` reruns the same simulation.
+
+use super::{Bc, Face, Scene, SolverChoice};
+use crate::grid::{Grid, Shape};
+use crate::solver::explicit_substeps;
+use crate::{Error, Result};
+
+/// Largest grid addressed with 32-bit voxel indices on every backend.
+const MAX_VOXELS: u64 = (u32::MAX / 2) as u64;
+
+/// A scene that passed validation, defaults filled in.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    pub scene: Scene,
+    /// Number of steps of `time.dt` in `time.duration`.
+    pub steps: u64,
+    /// Steps between outputs.
+    pub output_every: u64,
+}
+
+impl Validated {
+    pub fn new(mut scene: Scene) -> Result<Validated> {
+        check_grid(&scene)?;
+        let (steps, output_every) = check_time(&mut scene)?;
+        check_species(&scene)?;
+        check_regions(&scene)?;
+        check_output(&mut scene)?;
+        Ok(Validated { scene, steps, output_every })
+    }
+
+    pub fn grid(&self) -> Grid {
+        let s = self.scene.grid.shape;
+        Grid::new([s[0] as usize, s[1] as usize, s[2] as usize], self.scene.grid.dx)
+    }
+
+    /// Does any region supply or take up `species`?
+    pub fn has_sources(&self, species: &str) -> bool {
+        self.scene.regions.iter().any(|r| r.supply.contains_key(species) || r.uptake.contains_key(species))
+    }
+
+    /// Does `species` have held voxels (Dirichlet faces or hold regions)?
+    pub fn has_hold(&self, species: &str) -> bool {
+        let Some(i) = self.scene.species_index(species) else { return false };
+        let sp = &self.scene.species[i];
+        Face::ALL.iter().any(|&f| matches!(sp.boundary.face(f), Bc::Dirichlet(_)))
+            || self.scene.regions.iter().any(|r| r.hold.contains_key(species))
+    }
+}
+
+fn finite_at_least(key: &str, v: f64, min: f64, strict: bool, fix: &str) -> Result<()> {
+    let bad = !v.is_finite() || if strict { v <= min } else { v < min };
+    if bad {
+        let rel = if strict { "greater than" } else { "at least" };
+        return Err(Error::scene(key, format!("is {v}, must be a finite number {rel} {min}"), fix));
+    }
+    Ok(())
+}
+
+fn check_grid(s: &Scene) -> Result<()> {
+    for (a, &n) in s.grid.shape.iter().enumerate() {
+        if n == 0 {
+            return Err(Error::scene(
+                "grid.shape",
+                format!("axis {} has 0 voxels", ["x", "y", "z"][a]),
+                "give at least 1 voxel per axis, e.g. shape = [64, 64, 64]",
+            ));
+        }
+    }
+    let total: u64 = s.grid.shape.iter().map(|&n| n as u64).product();
+    if total > MAX_VOXELS {
+        return Err(Error::scene("grid.shape", format!("{total} voxels exceed {MAX_VOXELS}"), "use fewer voxels"));
+    }
+    finite_at_least("grid.dx", s.grid.dx, 0.0, true, "give the voxel edge in µm, e.g. dx = 10")
+}
+
+fn check_time(s: &mut Scene) -> Result<(u64, u64)> {
+    let t = &mut s.time;
+    finite_at_least("time.dt", t.dt, 0.0, true, "give the step in min, e.g. dt = 0.01")?;
+    finite_at_least("time.duration", t.duration, 0.0, true, "give the simulated time in min")?;
+    let steps = whole_steps("time.duration", t.duration, t.dt)?;
+    let interval = *t.output_interval.get_or_insert(t.duration / 10.0);
+    let raw_every = (interval / t.dt).round().max(1.0);
+    finite_at_least("time.output_interval", interval, 0.0, true, "give the output interval in min")?;
+    let every = whole_steps("time.output_interval", raw_every * t.dt, t.dt)?;
+    t.output_interval = Some(every as f64 * t.dt);
+    Ok((steps, every.min(steps)))
+}
+
+fn whole_steps(key: &str, span: f64, dt: f64) -> Result<u64> {
+    let n = (span / dt).round();
+    if n < 1.0 || ((n * dt - span).abs() > 1e-6 * span) {
+        return Err(Error::scene(
+            key,
+            format!("{span} min is not a whole number of steps of time.dt = {dt} min"),
+            "make it a multiple of time.dt",
+        ));
+    }
+    if n > 1e12 {
+        return Err(Error::scene(key, format!("{n} steps is too many"), "use a larger time.dt"));
+    }
+    Ok(n as u64)
+}
+
+fn valid_name(n: &str) -> bool {
+    !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+fn check_species(s: &Scene) -> Result<()> {
+    if s.species.is_empty() {
+        return Err(Error::scene("species", "no species declared", "add a [[species]] table"));
+    }
+    for (i, sp) in s.species.iter().enumerate() {
+        let k = |f: &str| format!("species.{}.{f}", sp.name);
+        if !valid_name(&sp.name) {
+            return Err(Error::scene(format!("species.{i}.name"), format!("\"{}\" is not a valid name", sp.name), "use letters, digits, _ or -"));
+        }
+        if s.species[..i].iter().any(|o| o.name == sp.name) {
+            return Err(Error::scene(k("name"), "declared twice", "give each species a unique name"));
+        }
+        finite_at_least(&k("diffusion"), sp.diffusion, 0.0, false, "give the diffusion coefficient in µm²/min, ≥ 0 (oxygen ≈ 1e5)")?;
+        finite_at_least(&k("decay"), sp.decay, 0.0, false, "give the decay rate in 1/min, ≥ 0")?;
+        finite_at_least(&k("initial"), sp.initial, 0.0, false, "give a non-negative initial value")?;
+        for f in Face::ALL {
+            if let Bc::Dirichlet(v) = sp.boundary.face(f) {
+                finite_at_least(&k(&format!("boundary.{}", f.key())), v, 0.0, false, "hold at a non-negative value, or write \"zero_flux\"")?;
+            }
+        }
+        let n = explicit_substeps(sp.diffusion, sp.decay, s.time.dt, s.grid.dx);
+        if sp.solver == SolverChoice::Explicit && !sp.substepping && n > 1 {
+            return Err(Error::scene(
+                k("substepping"),
+                format!("the explicit solver is unstable at time.dt = {} min: dt·(6·D/dx² + λ) = {:.3} > 1", s.time.dt, s.time.dt * (6.0 * sp.diffusion / (s.grid.dx * s.grid.dx) + sp.decay)),
+                format!("set substepping = true ({n} sub-steps), or solver = \"lod\", or time.dt ≤ {:.4e}", s.time.dt / n as f64),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_regions(s: &Scene) -> Result<()> {
+    let grid = Grid::new(s.grid.shape.map(|n| n as usize), s.grid.dx);
+    for (i, r) in s.regions.iter().enumerate() {
+        if !valid_name(&r.name) {
+            return Err(Error::scene(format!("regions.{i}.name"), format!("\"{}\" is not a valid name", r.name), "use letters, digits, _ or -"));
+        }
+        let key = |f: &str| format!("regions.{}.{f}", r.name);
+        if s.regions[..i].iter().any(|o| o.name == r.name) {
+            return Err(Error::scene(key("name"), "declared twice", "give each region a unique name"));
+        }
+        let shape = Shape::of(r).ok_or_else(|| {
+            Error::scene(format!("regions.{}", r.name), "needs exactly one shape", "give one of sphere = {...}, box = {...}, cylinder = {...}")
+        })?;
+        let shape_key = key(match shape {
+            Shape::Sphere { .. } => "sphere",
+            Shape::Box { .. } => "box",
+            Shape::Cylinder { .. } => "cylinder",
+        });
+        check_shape(&shape, &shape_key)?;
+        if grid.voxels_in(&shape).is_empty() {
+            let e = grid.extent();
+            return Err(Error::scene(
+                shape_key,
+                format!("contains no voxel centre of the grid (domain [0, {}] × [0, {}] × [0, {}] µm)", e[0], e[1], e[2]),
+                "move the region inside the grid or enlarge it; coordinates are µm from the grid's lower corner",
+            ));
+        }
+        for (name, v) in &r.hold {
+            known_species(s, &key(&format!("hold.{name}")), name)?;
+            finite_at_least(&key(&format!("hold.{name}")), *v, 0.0, false, "hold at a non-negative value")?;
+        }
+        for (name, sup) in &r.supply {
+            known_species(s, &key(&format!("supply.{name}")), name)?;
+            finite_at_least(&key(&format!("supply.{name}.rate")), sup.rate, 0.0, false, "give the supply rate in 1/min, ≥ 0")?;
+            finite_at_least(&key(&format!("supply.{name}.target")), sup.target, 0.0, false, "give a non-negative target")?;
+        }
+        for (name, u) in &r.uptake {
+            known_species(s, &key(&format!("uptake.{name}")), name)?;
+            finite_at_least(&key(&format!("uptake.{name}")), *u, 0.0, false, "give the uptake rate in 1/min, ≥ 0")?;
+        }
+    }
+    Ok(())
+}
+
+fn check_shape(shape: &Shape, key: &str) -> Result<()> {
+    let (lo, hi) = shape.bounds();
+    if lo.iter().chain(hi.iter()).any(|v| !v.is_finite()) {
+        return Err(Error::scene(key, "has a non-finite coordinate", "give coordinates in µm"));
+    }
+    match shape {
+        Shape::Sphere { radius, .. } | Shape::Cylinder { radius, .. } if *radius <= 0.0 => {
+            Err(Error::scene(format!("{key}.radius"), format!("is {radius}, must be > 0"), "give the radius in µm"))
+        }
+        Shape::Box { min, max } if min.cmpgt(*max).any() => {
+            Err(Error::scene(format!("{key}.max"), "is below min on some axis", "give max ≥ min on every axis"))
+        }
+        Shape::Cylinder { start, end, .. } if start == end => {
+            Err(Error::scene(format!("{key}.end"), "equals start", "give two distinct cap centres"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn known_species(s: &Scene, key: &str, name: &str) -> Result<usize> {
+    s.species_index(name).ok_or_else(|| {
+        let names: Vec<&str> = s.species.iter().map(|sp| sp.name.as_str()).collect();
+        Error::scene(key, format!("unknown species \"{name}\""), format!("use one of: {}", names.join(", ")))
+    })
+}
+
+fn check_output(s: &mut Scene) -> Result<()> {
+    let shape = s.grid.shape;
+    for i in 0..s.output.slices.len() {
+        let sl = &s.output.slices[i];
+        known_species(s, &format!("output.slices.{i}.species"), &sl.species)?;
+        let n = shape[sl.axis.index()];
+        let idx = sl.index.unwrap_or(n / 2);
+        if idx >= n {
+            return Err(Error::scene(format!("output.slices.{i}.index"), format!("{idx} is outside 0..{n} along {}", sl.axis.name()), format!("give an index below {n}")));
+        }
+        if let Some([lo, hi]) = sl.range {
+            if !(lo.is_finite() && hi.is_finite() && hi > lo) {
+                return Err(Error::scene(format!("output.slices.{i}.range"), format!("[{lo}, {hi}] is not an increasing pair"), "give [min, max] with max > min"));
+            }
+        }
+        s.output.slices[i].index = Some(idx);
+    }
+    for (i, f) in s.output.fields.iter().enumerate() {
+        known_species(s, &format!("output.fields.{i}"), f)?;
+    }
+    Ok(())
+}

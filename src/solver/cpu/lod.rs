@@ -1,0 +1,74 @@
+//! CPU twins of `shaders/lod.wgsl`: one Thomas solve per grid line with
+//! precomputed coefficients, in place. The arithmetic per element is
+//! exactly the shader's: forward `d' = (d + r·d'_prev)·inv_den`, backward
+//! `x = d' − c'·x_next`. x lines are contiguous; y and z sweeps run the
+//! same recurrence on whole rows and planes at once, so the inner loop is
+//! over x (contiguous, vectorisable). Each line is solved by one thread in
+//! a fixed order, so results do not depend on the thread count.
+
+use crate::solver::LodCoeffs;
+use rayon::prelude::*;
+
+/// Solve along x: every line of `nx` contiguous voxels.
+pub fn lod_sweep_x(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs) {
+    let nx = shape[0];
+    field.par_chunks_mut(nx).for_each(|line| solve_line(line, co));
+}
+
+fn solve_line(line: &mut [f32], co: &LodCoeffs) {
+    let r = co.r;
+    let mut prev = 0.0f32;
+    for (v, &inv) in line.iter_mut().zip(&co.inv_den) {
+        *v = (*v + r * prev) * inv;
+        prev = *v;
+    }
+    for i in (0..line.len().saturating_sub(1)).rev() {
+        line[i] -= co.cprime[i] * line[i + 1];
+    }
+}
+
+/// Solve along y: per z-plane (in parallel), rows of x at once.
+pub fn lod_sweep_y(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs) {
+    let [nx, ny, _] = shape;
+    field.par_chunks_mut(nx * ny).for_each(|plane| sweep_blocks(plane, nx, ny, co, false));
+}
+
+/// Solve along z: the recurrence runs plane by plane, each plane in parallel.
+pub fn lod_sweep_z(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs) {
+    let [nx, ny, nz] = shape;
+    sweep_blocks(field, nx * ny, nz, co, true);
+}
+
+/// The recurrence over `count` consecutive blocks of `len` values.
+fn sweep_blocks(data: &mut [f32], len: usize, count: usize, co: &LodCoeffs, parallel: bool) {
+    let r = co.r;
+    let inv0 = co.inv_den[0];
+    // The first block: prev = 0, so d' = (d + r·0)·inv = d·inv, bit for bit.
+    for v in &mut data[..len] {
+        *v = (*v + r * 0.0) * inv0;
+    }
+    for b in 1..count {
+        let (before, after) = data.split_at_mut(b * len);
+        let prev = &before[(b - 1) * len..];
+        let cur = &mut after[..len];
+        let inv = co.inv_den[b];
+        let f = |(c, &p): (&mut f32, &f32)| *c = (*c + r * p) * inv;
+        if parallel {
+            cur.par_chunks_mut(4096).zip(prev.par_chunks(4096)).for_each(|(c, p)| c.iter_mut().zip(p).for_each(f));
+        } else {
+            cur.iter_mut().zip(prev).for_each(f);
+        }
+    }
+    for b in (0..count.saturating_sub(1)).rev() {
+        let (before, after) = data.split_at_mut((b + 1) * len);
+        let cur = &mut before[b * len..];
+        let next = &after[..len];
+        let cp = co.cprime[b];
+        let f = |(c, &n): (&mut f32, &f32)| *c -= cp * n;
+        if parallel {
+            cur.par_chunks_mut(4096).zip(next.par_chunks(4096)).for_each(|(c, n)| c.iter_mut().zip(n).for_each(f));
+        } else {
+            cur.iter_mut().zip(next).for_each(f);
+        }
+    }
+}

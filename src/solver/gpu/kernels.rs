@@ -1,0 +1,72 @@
+//! Compute pipelines, one per entry point, and dispatch-size helpers.
+
+use super::shaders;
+
+/// Every pipeline the backend dispatches.
+pub struct Kernels {
+    /// Sweeps along x, y, z.
+    pub lod: [wgpu::ComputePipeline; 3],
+    pub explicit: wgpu::ComputePipeline,
+    pub sources: wgpu::ComputePipeline,
+    pub hold: wgpu::ComputePipeline,
+}
+
+/// Invocations per workgroup of the per-line (LOD) kernels.
+pub const LINE_GROUP: u32 = 64;
+/// Invocations per workgroup of the per-voxel kernels.
+pub const VOXEL_GROUP: u32 = 256;
+
+impl Kernels {
+    pub fn new(device: &wgpu::Device) -> Kernels {
+        let module = |file: &str| {
+            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(file),
+                source: wgpu::ShaderSource::Wgsl(shaders::source(file).into()),
+            })
+        };
+        let pipeline = |m: &wgpu::ShaderModule, entry: &str| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: None,
+                module: m,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        };
+        let lod = module("lod.wgsl");
+        let explicit = module("explicit.wgsl");
+        let pointwise = module("pointwise.wgsl");
+        Kernels {
+            lod: ["lod_sweep_x", "lod_sweep_y", "lod_sweep_z"].map(|e| pipeline(&lod, e)),
+            explicit: pipeline(&explicit, "explicit_substep"),
+            sources: pipeline(&pointwise, "apply_sources"),
+            hold: pipeline(&pointwise, "apply_hold"),
+        }
+    }
+}
+
+/// Workgroups `(x, y)` covering `count` invocations in groups of `size`,
+/// with x at most `max_dim` (the kernels flatten the 2D index).
+pub fn workgroups(count: u64, size: u32, max_dim: u32) -> (u32, u32) {
+    let total = count.div_ceil(size as u64).max(1);
+    let max_dim = max_dim.max(1) as u64;
+    let y = total.div_ceil(max_dim);
+    let x = total.div_ceil(y);
+    (x as u32, y as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::workgroups;
+
+    #[test]
+    fn workgroups_cover_the_count_within_the_limit() {
+        for &count in &[1u64, 255, 256, 257, 16_777_216, 134_217_728] {
+            let (x, y) = workgroups(count, 256, 65535);
+            assert!(x <= 65535);
+            assert!(x as u64 * y as u64 * 256 >= count);
+            assert!((x as u64 * y as u64 - 1) * 256 < count + 256 * y as u64);
+        }
+    }
+}

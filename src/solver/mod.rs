@@ -1,0 +1,43 @@
+//! The host-side scheduler and the `Backend` trait.
+//!
+//! Per step of `dt`, per species, in this order (both backends):
+//! 1. sources and sinks (implicit per voxel, never negative);
+//! 2. diffusion–decay: LOD sweeps x, y, z, or explicit sub-steps;
+//!    held (Dirichlet) voxels are re-applied after every sweep or sub-step.
+//!
+//! Each operator is its own call on the backend, so that later operators
+//! (vessel exchange, advection, cell kinetics) slot into the sequence and
+//! can be given their own intervals.
+
+pub mod cpu;
+pub mod gpu;
+mod plan;
+mod scheduler;
+
+pub use plan::{explicit_substeps, LodCoeffs, Method, Plan, SpeciesPlan, AUTO_EXPLICIT_MAX_SUBSTEPS};
+pub use scheduler::Scheduler;
+
+use crate::Result;
+
+/// One implementation of every operator. Species are addressed by index in
+/// the plan; parameters are fixed when the backend is built.
+pub trait Backend {
+    /// "cpu" or "gpu".
+    fn kind(&self) -> &'static str;
+    /// Device name: the adapter, or the CPU thread count.
+    fn device_name(&self) -> String;
+    /// `c ← (c + add)·scale` where the species has sources.
+    fn apply_sources(&mut self, species: usize);
+    /// One implicit LOD sweep along `axis` (0 = x): a Thomas solve per line.
+    fn lod_sweep(&mut self, species: usize, axis: usize);
+    /// One explicit 7-point sub-step with zero-flux faces.
+    fn explicit_substep(&mut self, species: usize);
+    /// Set held voxels to their values.
+    fn apply_hold(&mut self, species: usize);
+    /// Copy a field to the host (waits for queued work).
+    fn read_field(&mut self, species: usize) -> Result<Vec<f32>>;
+    /// Replace a field.
+    fn write_field(&mut self, species: usize, data: &[f32]) -> Result<()>;
+    /// Wait until all queued work is done.
+    fn finish(&mut self) -> Result<()>;
+}

@@ -1,0 +1,197 @@
+//! What the scheduler derives from a validated scene before any memory is
+//! touched: per-species solver, sub-steps, LOD coefficients, step counts
+//! and the memory each backend will need.
+
+use crate::grid::Grid;
+use crate::scene::{SolverChoice, Validated};
+
+/// An explicit sub-step must satisfy `dt_sub·(6·D/dx² + λ) ≤ 1`, which keeps
+/// the update a convex combination of neighbours (non-negative, stable; for
+/// λ = 0 it is the classic `D·dt_sub/dx² ≤ 1/6`).
+pub fn explicit_substeps(diffusion: f64, decay: f64, dt: f64, dx: f64) -> u32 {
+    let load = dt * (6.0 * diffusion / (dx * dx) + decay);
+    (load - 1e-9).ceil().max(1.0) as u32
+}
+
+/// Above this many explicit sub-steps `auto` picks LOD: one LOD step moves
+/// about 3 sweeps × 16 bytes per voxel, an explicit sub-step about 8.
+pub const AUTO_EXPLICIT_MAX_SUBSTEPS: u32 = 6;
+
+/// The diffusion–decay method of one species.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Lod,
+    Explicit { substeps: u32 },
+}
+
+/// Thomas-algorithm coefficients of one LOD sweep direction: the system
+/// `−r·c[i−1] + b[i]·c[i] − r·c[i+1] = d[i]` with `b = 1 + 2r + λdt/3`
+/// (`1 + r + λdt/3` at the zero-flux ends). Computed in f64, stored in f32.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LodCoeffs {
+    /// `r = D·dt/dx²`.
+    pub r: f32,
+    /// Modified super-diagonal `c'[i]`.
+    pub cprime: Vec<f32>,
+    /// `1 / (b[i] + r·c'[i−1])`.
+    pub inv_den: Vec<f32>,
+}
+
+impl LodCoeffs {
+    pub fn new(n: usize, r: f64, decay_third: f64) -> Self {
+        let mut cprime = Vec::with_capacity(n);
+        let mut inv_den = Vec::with_capacity(n);
+        let mut prev = 0.0f64;
+        for i in 0..n {
+            let neighbours = (i > 0) as u32 + (i + 1 < n) as u32;
+            let b = 1.0 + neighbours as f64 * r + decay_third;
+            let den = b + r * prev;
+            let c = -r / den;
+            cprime.push(c as f32);
+            inv_den.push((1.0 / den) as f32);
+            prev = c;
+        }
+        LodCoeffs { r: r as f32, cprime, inv_den }
+    }
+}
+
+/// Derived numbers of one species.
+#[derive(Debug, Clone)]
+pub struct SpeciesPlan {
+    pub name: String,
+    pub unit: String,
+    pub method: Method,
+    /// Per axis x, y, z; used by LOD.
+    pub lod: [LodCoeffs; 3],
+    /// `D·dt_sub/dx²` of one explicit sub-step.
+    pub explicit_r: f32,
+    /// `λ·dt_sub` of one explicit sub-step.
+    pub explicit_decay: f32,
+    /// The species has supply or uptake somewhere.
+    pub has_sources: bool,
+    /// The species has held (Dirichlet) voxels somewhere.
+    pub has_hold: bool,
+}
+
+impl SpeciesPlan {
+    pub fn substeps(&self) -> u32 {
+        match self.method {
+            Method::Lod => 1,
+            Method::Explicit { substeps } => substeps,
+        }
+    }
+
+    /// Bytes of device memory: field (twice for explicit ping-pong), source
+    /// terms, held values, LOD coefficients.
+    pub fn device_bytes(&self, voxels: usize) -> u64 {
+        let fields = if matches!(self.method, Method::Explicit { .. }) { 2 } else { 1 };
+        let arrays = fields + 2 * self.has_sources as usize + self.has_hold as usize;
+        let coeffs: usize = self.lod.iter().map(|c| 2 * c.cprime.len()).sum();
+        4 * (arrays * voxels + coeffs) as u64
+    }
+}
+
+/// Everything the scheduler needs to step the scene.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub grid: Grid,
+    /// Step, min.
+    pub dt: f64,
+    pub steps: u64,
+    /// Steps between outputs.
+    pub output_every: u64,
+    pub species: Vec<SpeciesPlan>,
+}
+
+impl Plan {
+    pub fn new(v: &Validated) -> Plan {
+        let s = &v.scene;
+        let grid = v.grid();
+        let dt = s.time.dt;
+        let species = s
+            .species
+            .iter()
+            .map(|sp| {
+                let n_sub = explicit_substeps(sp.diffusion, sp.decay, dt, grid.dx);
+                let method = match sp.solver {
+                    SolverChoice::Lod => Method::Lod,
+                    SolverChoice::Explicit => Method::Explicit { substeps: if sp.substepping { n_sub } else { 1 } },
+                    SolverChoice::Auto if sp.substepping && n_sub <= AUTO_EXPLICIT_MAX_SUBSTEPS => {
+                        Method::Explicit { substeps: n_sub }
+                    }
+                    SolverChoice::Auto => Method::Lod,
+                };
+                let r = sp.diffusion * dt / (grid.dx * grid.dx);
+                let lod = [0, 1, 2].map(|a| LodCoeffs::new(grid.shape[a], r, sp.decay * dt / 3.0));
+                let sub = match method {
+                    Method::Explicit { substeps } => substeps as f64,
+                    Method::Lod => 1.0,
+                };
+                SpeciesPlan {
+                    name: sp.name.clone(),
+                    unit: sp.unit.clone(),
+                    method,
+                    lod,
+                    explicit_r: (r / sub) as f32,
+                    explicit_decay: (sp.decay * dt / sub) as f32,
+                    has_sources: v.has_sources(&sp.name),
+                    has_hold: v.has_hold(&sp.name),
+                }
+            })
+            .collect();
+        Plan { grid, dt, steps: v.steps, output_every: v.output_every, species }
+    }
+
+    /// Device memory for all species, bytes (plus one readback buffer).
+    pub fn device_bytes(&self) -> u64 {
+        let n = self.grid.len();
+        self.species.iter().map(|s| s.device_bytes(n)).sum::<u64>() + 4 * n as u64
+    }
+
+    /// The largest single buffer, bytes.
+    pub fn largest_buffer(&self) -> u64 {
+        4 * self.grid.len() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substeps_meet_the_stability_bound() {
+        for &(d, l, dt, dx) in &[(1e5, 0.1, 0.01, 20.0), (7e3, 0.0, 0.1, 10.0), (1.0, 0.0, 1.0, 10.0)] {
+            let n = explicit_substeps(d, l, dt, dx) as f64;
+            assert!(dt / n * (6.0 * d / (dx * dx) + l) <= 1.0 + 1e-12);
+            assert!(n == 1.0 || dt / (n - 1.0) * (6.0 * d / (dx * dx) + l) > 1.0);
+        }
+    }
+
+    #[test]
+    fn lod_coefficients_solve_a_small_system() {
+        // Solve with the coefficients and check the residual of the tridiagonal system.
+        let (n, r, dl) = (7, 2.5, 0.01);
+        let co = LodCoeffs::new(n, r, dl);
+        let d: Vec<f64> = (0..n).map(|i| 1.0 + i as f64).collect();
+        let mut x = vec![0.0f64; n];
+        let mut prev = 0.0;
+        for i in 0..n {
+            x[i] = (d[i] + r * prev) * co.inv_den[i] as f64;
+            prev = x[i];
+        }
+        for i in (0..n - 1).rev() {
+            x[i] -= co.cprime[i] as f64 * x[i + 1];
+        }
+        for i in 0..n {
+            let nb = (i > 0) as u32 + (i + 1 < n) as u32;
+            let mut lhs = (1.0 + nb as f64 * r + dl) * x[i];
+            if i > 0 {
+                lhs -= r * x[i - 1];
+            }
+            if i + 1 < n {
+                lhs -= r * x[i + 1];
+            }
+            assert!((lhs - d[i]).abs() < 1e-5 * d[i], "row {i}: {lhs} vs {}", d[i]);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The step sequence: which operator runs, on which species, in which order.
+
+use super::{Backend, Method, Plan};
+use crate::Result;
+
+/// Steps a backend through the plan.
+pub struct Scheduler {
+    pub plan: Plan,
+    pub backend: Box<dyn Backend>,
+    step: u64,
+}
+
+impl Scheduler {
+    pub fn new(plan: Plan, backend: Box<dyn Backend>) -> Self {
+        Scheduler { plan, backend, step: 0 }
+    }
+
+    /// Steps taken so far.
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    /// Simulated time, min.
+    pub fn time(&self) -> f64 {
+        self.step as f64 * self.plan.dt
+    }
+
+    /// Advance every species by one `dt`.
+    pub fn step(&mut self) {
+        for s in 0..self.plan.species.len() {
+            step_species(self.backend.as_mut(), &self.plan, s);
+        }
+        self.step += 1;
+    }
+
+    /// Advance `n` steps.
+    pub fn advance(&mut self, n: u64) {
+        for _ in 0..n {
+            self.step();
+        }
+    }
+
+    pub fn read_field(&mut self, species: usize) -> Result<Vec<f32>> {
+        self.backend.read_field(species)
+    }
+}
+
+/// One `dt` of one species: sources, then diffusion–decay with holds.
+pub fn step_species(b: &mut dyn Backend, plan: &Plan, s: usize) {
+    let sp = &plan.species[s];
+    if sp.has_sources {
+        b.apply_sources(s);
+    }
+    match sp.method {
+        Method::Lod => {
+            for axis in 0..3 {
+                b.lod_sweep(s, axis);
+                if sp.has_hold {
+                    b.apply_hold(s);
+                }
+            }
+        }
+        Method::Explicit { substeps } => {
+            for _ in 0..substeps {
+                b.explicit_substep(s);
+                if sp.has_hold {
+                    b.apply_hold(s);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Shared test helpers: scenes from TOML, backends by name, the GPU gate,
+//! and a tolerance comparison that reports the worst offender.
+
+#![allow(dead_code, reason = "each test file uses a different subset")]
+
+use oncovox::scene::{Scene, Validated};
+use oncovox::solver::cpu::CpuBackend;
+use oncovox::solver::gpu::{best_adapter, Gpu, GpuBackend};
+use oncovox::solver::{Backend, Plan};
+use oncovox::world::World;
+
+/// Validate a scene written in TOML; panics with the error on failure.
+pub fn scene(toml: &str) -> Validated {
+    Validated::new(Scene::from_toml(toml).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Plan and world of a scene.
+pub fn setup(v: &Validated) -> (Plan, World) {
+    (Plan::new(v), World::new(v))
+}
+
+pub fn cpu(plan: &Plan, world: &World) -> Box<dyn Backend> {
+    Box::new(CpuBackend::new(plan, world))
+}
+
+/// A GPU backend on any adapter (software included), or `None` with a loud
+/// message when there is none. With `ONCOVOX_REQUIRE_GPU=1` a missing
+/// adapter fails the test instead.
+pub fn gpu(plan: &Plan, world: &World, test: &str) -> Option<Box<dyn Backend>> {
+    match best_adapter(false) {
+        Some(a) => {
+            let gpu = Gpu::new(a).unwrap_or_else(|e| panic!("{test}: {e}"));
+            Some(Box::new(GpuBackend::new(gpu, plan, world).unwrap_or_else(|e| panic!("{test}: {e}"))))
+        }
+        None if std::env::var("ONCOVOX_REQUIRE_GPU").as_deref() == Ok("1") => {
+            panic!("{test}: no GPU adapter, and ONCOVOX_REQUIRE_GPU=1 requires one (install mesa-vulkan-drivers)")
+        }
+        None => {
+            eprintln!("\n*** SKIPPED {test}: no GPU adapter found (set ONCOVOX_REQUIRE_GPU=1 to make this a failure) ***\n");
+            None
+        }
+    }
+}
+
+/// Both backends (the GPU one when an adapter exists), named.
+pub fn backends(plan: &Plan, world: &World, test: &str) -> Vec<(&'static str, Box<dyn Backend>)> {
+    let mut out = vec![("cpu", cpu(plan, world))];
+    if let Some(g) = gpu(plan, world, test) {
+        out.push(("gpu", g));
+    }
+    out
+}
+
+/// Passes when `|x − y| ≤ max(rel·|x + y|, abs)` everywhere; NaN fails.
+/// Panics naming the worst index, both values and the count of failures.
+pub fn assert_close(what: &str, got: &[f32], want: &[f32], rel: f32, abs: f32) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths differ");
+    let mut worst: Option<(usize, f32)> = None;
+    let mut failures = 0usize;
+    for (i, (&x, &y)) in got.iter().zip(want).enumerate() {
+        let excess = (x - y).abs() - (rel * (x + y).abs()).max(abs);
+        if !(excess <= 0.0) {
+            failures += 1;
+            let e = if excess.is_nan() { f32::INFINITY } else { excess };
+            if worst.is_none_or(|(_, w)| e > w) {
+                worst = Some((i, e));
+            }
+        }
+    }
+    if let Some((i, _)) = worst {
+        panic!("{what}: {failures} values out of tolerance (rel {rel}, abs {abs}); worst at {i}: got {} want {}", got[i], want[i]);
+    }
+}
+
+/// A deterministic pseudo-random field in [lo, hi) (xorshift).
+pub fn random_field(n: usize, seed: u64, lo: f32, hi: f32) -> Vec<f32> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            lo + (hi - lo) * ((s >> 40) as f32 / (1u64 << 24) as f32)
+        })
+        .collect()
+}
+
+/// Σ values in f64.
+pub fn total(f: &[f32]) -> f64 {
+    f.iter().map(|&v| v as f64).sum()
+}
+
+/// Observed order of convergence from errors at two resolutions.
+pub fn order(e_coarse: f64, e_fine: f64, h_coarse: f64, h_fine: f64) -> f64 {
+    (e_coarse / e_fine).ln() / (h_coarse / h_fine).ln()
+}
