@@ -4,14 +4,15 @@
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> field: array<f32>;
-// [c'(0..len), 1/den(0..len)] for this sweep's axis.
+// [c'(0..len), 1/den(0..len), sub(0..len)] for this sweep's axis; sub is r,
+// or 0 on a row held by a Dirichlet face.
 @group(0) @binding(2) var<storage, read> coeffs: array<f32>;
 
 fn solve_line(start: u32, stride: u32, len: u32) {
     var prev = 0.0;
     for (var i = 0u; i < len; i++) {
         let idx = start + i * stride;
-        let v = (field[idx] + p.r * prev) * coeffs[len + i];
+        let v = (field[idx] + coeffs[2u * len + i] * prev) * coeffs[len + i];
         field[idx] = v;
         prev = v;
     }

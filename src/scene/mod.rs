@@ -61,8 +61,8 @@ pub struct TimeSpec {
     pub dt: f64,
     /// Simulated time, min.
     pub duration: f64,
-    /// Interval between outputs (time series rows, slices, dumps), min.
-    /// Default: duration / 10.
+    /// Interval between outputs (time series rows, slices, dumps), min,
+    /// rounded to a whole number of steps. Default: duration / 10.
     #[serde(default)]
     pub output_interval: Option<f64>,
 }
@@ -213,8 +213,8 @@ pub struct SliceSpec {
     /// Voxel index along `axis`. Default: the middle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<u32>,
-    /// Colour range in the species' unit. Default: the species' range over
-    /// the whole run so far, fixed per image.
+    /// Colour range in the species' unit. Default: 0 … the maximum of this
+    /// slice over the whole run, the same for every image of the series.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub range: Option<[f64; 2]>,
 }
@@ -230,7 +230,8 @@ pub struct OutputSpec {
     /// PNG slices, each written at every output time.
     #[serde(default)]
     pub slices: Vec<SliceSpec>,
-    /// Species whose whole fields are written as `fields/<name>_<step>.npy`.
+    /// Species whose whole fields are written as
+    /// `fields/<name>_step<8-digit step>.npy`.
     #[serde(default)]
     pub fields: Vec<String>,
     /// Dump fields at every output time (true) or only at the end (false).

@@ -3,7 +3,7 @@
 //! and the memory each backend will need.
 
 use crate::grid::Grid;
-use crate::scene::{SolverChoice, Validated};
+use crate::scene::{Bc, Face, SolverChoice, Validated};
 
 /// An explicit sub-step must satisfy `dt_sub·(6·D/dx² + λ) ≤ 1`, which keeps
 /// the update a convex combination of neighbours (non-negative, stable; for
@@ -26,32 +26,48 @@ pub enum Method {
 
 /// Thomas-algorithm coefficients of one LOD sweep direction: the system
 /// `−r·c[i−1] + b[i]·c[i] − r·c[i+1] = d[i]` with `b = 1 + 2r + λdt/3`
-/// (`1 + r + λdt/3` at the zero-flux ends). Computed in f64, stored in f32.
+/// (`1 + r + λdt/3` at a zero-flux end). An end layer held by a Dirichlet
+/// face is an identity row `c[i] = d[i]`, so the solve sees it as the known
+/// value it is. Computed in f64, stored in f32.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LodCoeffs {
     /// `r = D·dt/dx²`.
     pub r: f32,
     /// Modified super-diagonal `c'[i]`.
     pub cprime: Vec<f32>,
-    /// `1 / (b[i] + r·c'[i−1])`.
+    /// `1 / (b[i] + sub[i]·c'[i−1])`.
     pub inv_den: Vec<f32>,
+    /// Minus the sub-diagonal: `r`, or 0 on a held row.
+    pub sub: Vec<f32>,
 }
 
 impl LodCoeffs {
-    pub fn new(n: usize, r: f64, decay_third: f64) -> Self {
-        let mut cprime = Vec::with_capacity(n);
-        let mut inv_den = Vec::with_capacity(n);
+    /// Coefficients for lines of `n` voxels; `held` says whether the first
+    /// and last layers are held (Dirichlet faces).
+    pub fn new(n: usize, r: f64, decay_third: f64, held: [bool; 2]) -> Self {
+        let mut co = LodCoeffs { r: r as f32, cprime: Vec::with_capacity(n), inv_den: Vec::with_capacity(n), sub: Vec::with_capacity(n) };
         let mut prev = 0.0f64;
         for i in 0..n {
-            let neighbours = (i > 0) as u32 + (i + 1 < n) as u32;
-            let b = 1.0 + neighbours as f64 * r + decay_third;
-            let den = b + r * prev;
-            let c = -r / den;
-            cprime.push(c as f32);
-            inv_den.push((1.0 / den) as f32);
+            let held_row = (i == 0 && held[0]) || (i + 1 == n && held[1]);
+            let (lower, b, upper) = if held_row {
+                (0.0, 1.0, 0.0)
+            } else {
+                let neighbours = (i > 0) as u32 + (i + 1 < n) as u32;
+                (r * (i > 0) as u32 as f64, 1.0 + neighbours as f64 * r + decay_third, r * (i + 1 < n) as u32 as f64)
+            };
+            let den = b + lower * prev;
+            let c = -upper / den;
+            co.cprime.push(c as f32);
+            co.inv_den.push((1.0 / den) as f32);
+            co.sub.push(lower as f32);
             prev = c;
         }
-        LodCoeffs { r: r as f32, cprime, inv_den }
+        co
+    }
+
+    /// `[c', 1/den, sub]` back to back, as the shader reads them.
+    pub fn packed(&self) -> Vec<f32> {
+        self.cprime.iter().chain(&self.inv_den).chain(&self.sub).copied().collect()
     }
 }
 
@@ -86,7 +102,7 @@ impl SpeciesPlan {
     pub fn device_bytes(&self, voxels: usize) -> u64 {
         let fields = if matches!(self.method, Method::Explicit { .. }) { 2 } else { 1 };
         let arrays = fields + 2 * self.has_sources as usize + self.has_hold as usize;
-        let coeffs: usize = self.lod.iter().map(|c| 2 * c.cprime.len()).sum();
+        let coeffs: usize = self.lod.iter().map(|c| 3 * c.cprime.len()).sum();
         4 * (arrays * voxels + coeffs) as u64
     }
 }
@@ -122,7 +138,9 @@ impl Plan {
                     SolverChoice::Auto => Method::Lod,
                 };
                 let r = sp.diffusion * dt / (grid.dx * grid.dx);
-                let lod = [0, 1, 2].map(|a| LodCoeffs::new(grid.shape[a], r, sp.decay * dt / 3.0));
+                let held = |f: Face| matches!(sp.boundary.face(f), Bc::Dirichlet(_));
+                let ends = [[Face::XMin, Face::XMax], [Face::YMin, Face::YMax], [Face::ZMin, Face::ZMax]];
+                let lod = [0, 1, 2].map(|a| LodCoeffs::new(grid.shape[a], r, sp.decay * dt / 3.0, ends[a].map(held)));
                 let sub = match method {
                     Method::Explicit { substeps } => substeps as f64,
                     Method::Lod => 1.0,
@@ -168,15 +186,22 @@ mod tests {
     }
 
     #[test]
+    fn held_rows_are_identity_rows() {
+        let co = LodCoeffs::new(5, 3.0, 0.1, [true, true]);
+        assert_eq!((co.cprime[0], co.inv_den[0], co.sub[4], co.inv_den[4]), (0.0, 1.0, 0.0, 1.0));
+        assert_eq!(co.sub[1], 3.0);
+    }
+
+    #[test]
     fn lod_coefficients_solve_a_small_system() {
         // Solve with the coefficients and check the residual of the tridiagonal system.
         let (n, r, dl) = (7, 2.5, 0.01);
-        let co = LodCoeffs::new(n, r, dl);
+        let co = LodCoeffs::new(n, r, dl, [false, false]);
         let d: Vec<f64> = (0..n).map(|i| 1.0 + i as f64).collect();
         let mut x = vec![0.0f64; n];
         let mut prev = 0.0;
         for i in 0..n {
-            x[i] = (d[i] + r * prev) * co.inv_den[i] as f64;
+            x[i] = (d[i] + co.sub[i] as f64 * prev) * co.inv_den[i] as f64;
             prev = x[i];
         }
         for i in (0..n - 1).rev() {

@@ -1,6 +1,6 @@
 //! CPU twins of `shaders/lod.wgsl`: one Thomas solve per grid line with
 //! precomputed coefficients, in place. The arithmetic per element is
-//! exactly the shader's: forward `d' = (d + r·d'_prev)·inv_den`, backward
+//! exactly the shader's: forward `d' = (d + sub·d'_prev)·inv_den`, backward
 //! `x = d' − c'·x_next`. x lines are contiguous; y and z sweeps run the
 //! same recurrence on whole rows and planes at once, so the inner loop is
 //! over x (contiguous, vectorisable). Each line is solved by one thread in
@@ -16,10 +16,9 @@ pub fn lod_sweep_x(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs) {
 }
 
 fn solve_line(line: &mut [f32], co: &LodCoeffs) {
-    let r = co.r;
     let mut prev = 0.0f32;
-    for (v, &inv) in line.iter_mut().zip(&co.inv_den) {
-        *v = (*v + r * prev) * inv;
+    for ((v, &inv), &sub) in line.iter_mut().zip(&co.inv_den).zip(&co.sub) {
+        *v = (*v + sub * prev) * inv;
         prev = *v;
     }
     for i in (0..line.len().saturating_sub(1)).rev() {
@@ -41,17 +40,16 @@ pub fn lod_sweep_z(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs) {
 
 /// The recurrence over `count` consecutive blocks of `len` values.
 fn sweep_blocks(data: &mut [f32], len: usize, count: usize, co: &LodCoeffs, parallel: bool) {
-    let r = co.r;
-    let inv0 = co.inv_den[0];
-    // The first block: prev = 0, so d' = (d + r·0)·inv = d·inv, bit for bit.
+    let (inv0, sub0) = (co.inv_den[0], co.sub[0]);
+    // The first block: prev = 0, as in the shader.
     for v in &mut data[..len] {
-        *v = (*v + r * 0.0) * inv0;
+        *v = (*v + sub0 * 0.0) * inv0;
     }
     for b in 1..count {
         let (before, after) = data.split_at_mut(b * len);
         let prev = &before[(b - 1) * len..];
         let cur = &mut after[..len];
-        let inv = co.inv_den[b];
+        let (inv, r) = (co.inv_den[b], co.sub[b]);
         let f = |(c, &p): (&mut f32, &f32)| *c = (*c + r * p) * inv;
         if parallel {
             cur.par_chunks_mut(4096).zip(prev.par_chunks(4096)).for_each(|(c, p)| c.iter_mut().zip(p).for_each(f));

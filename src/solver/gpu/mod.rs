@@ -105,7 +105,7 @@ impl GpuBackend {
                 g.explicit = (0..2).map(|c| bind(&kernels.explicit, &[(0, &p_exp), (1, &g.fields[c]), (2, &g.fields[1 - c])])).collect();
             } else {
                 for (axis, co) in sp.lod.iter().enumerate() {
-                    let coeffs: Vec<f32> = co.cprime.iter().chain(&co.inv_den).copied().collect();
+                    let coeffs = co.packed();
                     let cbuf = storage("lod coefficients", &coeffs, wgpu::BufferUsages::empty());
                     g.lod.push(bind(&kernels.lod[axis], &[(0, &p_lod), (1, &g.fields[0]), (2, &cbuf)]));
                 }
