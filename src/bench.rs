@@ -2,7 +2,7 @@
 //! and effective GB/s, against the measured copy bandwidth of the device
 //! (the floor for a memory-bound kernel).
 
-use crate::run::{make_backend, BackendChoice};
+use crate::run::{build_backend, select_device, BackendChoice};
 use crate::scene::{Scene, Validated};
 use crate::solver::gpu::{best_adapter, Gpu};
 use crate::solver::{Backend, Plan};
@@ -82,7 +82,7 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice) -> Result<()> {
             BackendChoice::Cpu => cpu_copy_gbs(plan.grid.len()),
             _ => gpu_copy_gbs(plan.grid.len())?,
         };
-        let (mut b, _) = make_backend(t, &plan, &world)?;
+        let mut b = build_backend(select_device(t, &plan)?.0, &plan, &world)?;
         println!("\n{} — {}; measured copy bandwidth {floor:.1} GB/s", b.kind(), b.device_name());
         println!("{:<18} {:>12} {:>14} {:>10} {:>9}", "operator", "ms/call", "Gvoxel/s", "GB/s", "of copy");
         for (op, (name, bytes)) in OPS.iter().enumerate() {

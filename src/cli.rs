@@ -147,7 +147,8 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
     for a in adapters() {
         match check_fits(&plan, &a.adapter.limits()) {
             Ok(()) => println!("fits {} ({:?})", a.info.name, a.info.device_type),
-            Err(e) => println!("does not fit {} ({:?}): {e}", a.info.name, a.info.device_type),
+            Err(oncovox::Error::TooLarge(why)) => println!("does not fit {} ({:?}): {why}", a.info.name, a.info.device_type),
+            Err(e) => println!("{} ({:?}): {e}", a.info.name, a.info.device_type),
         }
     }
     Ok(())

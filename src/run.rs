@@ -5,7 +5,7 @@
 use crate::output::{OutputDir, Recorder};
 use crate::scene::{Scene, Validated, DEFAULT_SCENE};
 use crate::solver::cpu::CpuBackend;
-use crate::solver::gpu::{best_adapter, check_fits, Gpu, GpuBackend};
+use crate::solver::gpu::{best_adapter, check_fits, AdapterChoice, Gpu, GpuBackend};
 use crate::solver::{Backend, Method, Plan, Scheduler};
 use crate::world::World;
 use crate::{Error, Result};
@@ -32,30 +32,40 @@ pub fn load_scene(path: Option<&Path>, sets: &[String]) -> Result<Validated> {
     Validated::new(Scene::from_toml_with(&text, sets)?)
 }
 
-/// Build the chosen backend for a plan. The second value says why, when
-/// `auto` did not take a GPU.
-pub fn make_backend(choice: BackendChoice, plan: &Plan, world: &World) -> Result<(Box<dyn Backend>, Option<String>)> {
-    let cpu = || Box::new(CpuBackend::new(plan, world)) as Box<dyn Backend>;
+/// Where a run will execute, decided before any field memory is allocated.
+pub enum Device {
+    Cpu,
+    Gpu(AdapterChoice),
+}
+
+/// Pick the device for `choice` and check that the plan fits it. The second
+/// value says why `auto` did not take a GPU, when it did not.
+pub fn select_device(choice: BackendChoice, plan: &Plan) -> Result<(Device, Option<String>)> {
     match choice {
-        BackendChoice::Cpu => Ok((cpu(), None)),
+        BackendChoice::Cpu => Ok((Device::Cpu, None)),
         BackendChoice::Gpu => {
             let a = best_adapter(false).ok_or_else(|| {
                 Error::Gpu("no GPU adapter found (for a software one install Mesa's Vulkan drivers); or use --backend cpu".into())
             })?;
-            let gpu = Gpu::new(a)?;
-            Ok((Box::new(GpuBackend::new(gpu, plan, world)?), None))
+            check_fits(plan, &a.adapter.limits())?;
+            Ok((Device::Gpu(a), None))
         }
         BackendChoice::Auto => match best_adapter(true) {
-            None => Ok((cpu(), Some("no hardware GPU adapter".into()))),
+            None => Ok((Device::Cpu, Some("no hardware GPU adapter".into()))),
             Some(a) if check_fits(plan, &a.adapter.limits()).is_err() => {
-                Ok((cpu(), Some(format!("the grid does not fit {}", a.info.name))))
+                Ok((Device::Cpu, Some(format!("the grid does not fit {}", a.info.name))))
             }
-            Some(a) => {
-                let gpu = Gpu::new(a)?;
-                Ok((Box::new(GpuBackend::new(gpu, plan, world)?), None))
-            }
+            Some(a) => Ok((Device::Gpu(a), None)),
         },
     }
+}
+
+/// Build the backend on a selected device.
+pub fn build_backend(device: Device, plan: &Plan, world: &World) -> Result<Box<dyn Backend>> {
+    Ok(match device {
+        Device::Cpu => Box::new(CpuBackend::new(plan, world)),
+        Device::Gpu(a) => Box::new(GpuBackend::new(Gpu::new(a)?, plan, world)?),
+    })
 }
 
 /// What a finished run reports.
@@ -73,9 +83,10 @@ pub struct RunReport {
 /// saying which backend runs; `progress` shows a bar on the terminal.
 pub fn run(v: &Validated, choice: BackendChoice, out: &Path, progress: bool, announce: &mut dyn FnMut(&str)) -> Result<RunReport> {
     let plan = Plan::new(v);
+    let (device, why) = select_device(choice, &plan)?;
     let dir = OutputDir::prepare(out)?;
     let world = World::new(v);
-    let (backend, why) = make_backend(choice, &plan, &world)?;
+    let backend = build_backend(device, &plan, &world)?;
     let (kind, device) = (backend.kind(), backend.device_name());
     announce(&match why {
         Some(why) => format!("backend: {kind} ({device}); {why}"),

@@ -62,23 +62,42 @@ impl Grid {
 
     /// Linear indices of the voxels whose centres lie inside `shape`.
     pub fn voxels_in(&self, shape: &Shape) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.visit(shape, &mut |i| {
+            out.push(i);
+            true
+        });
+        out
+    }
+
+    /// Does any voxel centre lie inside `shape`? Stops at the first.
+    pub fn has_voxel_in(&self, shape: &Shape) -> bool {
+        let mut found = false;
+        self.visit(shape, &mut |_| {
+            found = true;
+            false
+        });
+        found
+    }
+
+    /// Call `f` with the linear index of each voxel inside `shape`, within
+    /// the shape's bounding box, until `f` returns false.
+    fn visit(&self, shape: &Shape, f: &mut dyn FnMut(usize) -> bool) {
         let (lo, hi) = shape.bounds();
         let range = |a: usize| {
             let first = ((lo[a] / self.dx - 0.5).ceil() as i64).max(0);
             let last = ((hi[a] / self.dx - 0.5).floor() as i64).min(self.shape[a] as i64 - 1);
             first..=last
         };
-        let mut out = Vec::new();
         for k in range(2) {
             for j in range(1) {
                 for i in range(0) {
                     let (i, j, k) = (i as usize, j as usize, k as usize);
-                    if shape.contains(self.center(i, j, k)) {
-                        out.push(self.idx(i, j, k));
+                    if shape.contains(self.center(i, j, k)) && !f(self.idx(i, j, k)) {
+                        return;
                     }
                 }
             }
         }
-        out
     }
 }

@@ -158,7 +158,7 @@ fn check_regions(s: &Scene) -> Result<()> {
             Shape::Cylinder { .. } => "cylinder",
         });
         check_shape(&shape, &shape_key)?;
-        if grid.voxels_in(&shape).is_empty() {
+        if !grid.has_voxel_in(&shape) {
             let e = grid.extent();
             return Err(Error::scene(
                 shape_key,
