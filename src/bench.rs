@@ -103,7 +103,7 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice) -> Result<()> {
 
 /// Host copy bandwidth (read + write), GB/s.
 fn cpu_copy_gbs(n: usize) -> f64 {
-    let src = vec![1.0f32; n.max(1 << 22)];
+    let src = vec![1.0f32; n.max(1 << 24)];
     let mut dst = vec![0.0f32; src.len()];
     dst.copy_from_slice(&src);
     let start = Instant::now();
@@ -118,7 +118,7 @@ fn cpu_copy_gbs(n: usize) -> f64 {
 fn gpu_copy_gbs(n: usize) -> Result<f64> {
     let a = best_adapter(false).ok_or_else(|| crate::Error::Gpu("no adapter".into()))?;
     let gpu = Gpu::new(a)?;
-    let bytes = 4 * n.max(1 << 22) as u64;
+    let bytes = 4 * n.max(1 << 24) as u64;
     let mk = |usage| gpu.device.create_buffer(&wgpu::BufferDescriptor { label: None, size: bytes, usage, mapped_at_creation: false });
     let src = mk(wgpu::BufferUsages::COPY_SRC);
     let dst = mk(wgpu::BufferUsages::COPY_DST);
