@@ -5,31 +5,43 @@
 use rayon::prelude::*;
 
 /// `out = c + r·(Σ neighbours − count·c) − kd·c`, `r = D·dt_sub/dx²`,
-/// `kd = λ·dt_sub`.
+/// `kd = λ·dt_sub`. Row by row: the neighbour sum is accumulated in the
+/// output row one neighbour row at a time (vectorisable), in the shader's
+/// order, then the update is applied.
 pub fn explicit_substep(input: &[f32], out: &mut [f32], shape: [usize; 3], r: f32, kd: f32) {
     let [nx, ny, nz] = shape;
     let plane = nx * ny;
     out.par_chunks_mut(plane).enumerate().for_each(|(k, out_plane)| {
-        for j in 0..ny {
-            for i in 0..nx {
-                let idx = i + nx * j + plane * k;
-                let c = input[idx];
-                let mut sum = 0.0f32;
-                let mut count = 0.0f32;
-                let mut add = |present: bool, off: isize| {
-                    if present {
-                        sum += input[(idx as isize + off) as usize];
-                        count += 1.0;
-                    }
-                };
-                add(i > 0, -1);
-                add(i + 1 < nx, 1);
-                add(j > 0, -(nx as isize));
-                add(j + 1 < ny, nx as isize);
-                add(k > 0, -(plane as isize));
-                add(k + 1 < nz, plane as isize);
-                out_plane[i + nx * j] = c + r * (sum - count * c) - kd * c;
+        for (j, acc) in out_plane.chunks_exact_mut(nx).enumerate() {
+            let row = |jj: usize, kk: usize| &input[plane * kk + nx * jj..plane * kk + nx * (jj + 1)];
+            let c = row(j, k);
+            x_neighbour_sum(c, acc);
+            let mut others = 0.0f32;
+            for (present, jj, kk) in [(j > 0, j.wrapping_sub(1), k), (j + 1 < ny, j + 1, k), (k > 0, j, k.wrapping_sub(1)), (k + 1 < nz, j, k + 1)] {
+                if present {
+                    acc.iter_mut().zip(row(jj, kk)).for_each(|(a, &n)| *a += n);
+                    others += 1.0;
+                }
+            }
+            for (i, (a, &ci)) in acc.iter_mut().zip(c).enumerate() {
+                let count = (i > 0) as u32 as f32 + (i + 1 < nx) as u32 as f32 + others;
+                *a = ci + r * (*a - count * ci) - kd * ci;
             }
         }
     });
+}
+
+/// `acc[i] = c[i−1] + c[i+1]`, missing neighbours left out (0 + x = x
+/// exactly, as the shader's running sum starting at 0).
+fn x_neighbour_sum(c: &[f32], acc: &mut [f32]) {
+    let n = c.len();
+    if n == 1 {
+        acc[0] = 0.0;
+        return;
+    }
+    acc[0] = c[1];
+    acc[n - 1] = c[n - 2];
+    for i in 1..n - 1 {
+        acc[i] = c[i - 1] + c[i + 1];
+    }
 }

@@ -3,27 +3,36 @@
 //! exactly the shader's: forward `d' = (d + sub·d'_prev)·inv_den`, backward
 //! `x = d' − c'·x_next`. x lines are contiguous; y and z sweeps run the
 //! same recurrence on whole rows and planes at once, so the inner loop is
-//! over x (contiguous, vectorisable). Each line is solved by one thread in
-//! a fixed order, so results do not depend on the thread count.
+//! over x (contiguous, vectorisable); the x sweep advances all lines of a
+//! plane together. Each line is solved by one thread in a fixed order, so
+//! results do not depend on the thread count.
 
 use crate::solver::LodCoeffs;
 use rayon::prelude::*;
 
-/// Solve along x: every line of `nx` contiguous voxels.
+/// Solve along x: per z-plane (in parallel), all `ny` lines of the plane
+/// advance together one x position at a time, so the independent
+/// recurrences overlap instead of waiting on each other's latency.
 pub fn lod_sweep_x(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs) {
-    let nx = shape[0];
-    field.par_chunks_mut(nx).for_each(|line| solve_line(line, co));
-}
-
-fn solve_line(line: &mut [f32], co: &LodCoeffs) {
-    let mut prev = 0.0f32;
-    for ((v, &inv), &sub) in line.iter_mut().zip(&co.inv_den).zip(&co.sub) {
-        *v = (*v + sub * prev) * inv;
-        prev = *v;
-    }
-    for i in (0..line.len().saturating_sub(1)).rev() {
-        line[i] -= co.cprime[i] * line[i + 1];
-    }
+    let [nx, ny, _] = shape;
+    field.par_chunks_mut(nx * ny).for_each_init(Vec::new, |prev, plane| {
+        prev.clear();
+        prev.resize(ny, 0.0f32);
+        for i in 0..nx {
+            let (sub, inv) = (co.sub[i], co.inv_den[i]);
+            for (line, p) in plane.chunks_exact_mut(nx).zip(prev.iter_mut()) {
+                let v = (line[i] + sub * *p) * inv;
+                line[i] = v;
+                *p = v;
+            }
+        }
+        for i in (0..nx.saturating_sub(1)).rev() {
+            let cp = co.cprime[i];
+            for line in plane.chunks_exact_mut(nx) {
+                line[i] -= cp * line[i + 1];
+            }
+        }
+    });
 }
 
 /// Solve along y: per z-plane (in parallel), rows of x at once.
