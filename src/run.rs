@@ -35,7 +35,7 @@ pub fn load_scene(path: Option<&Path>, sets: &[String]) -> Result<Validated> {
 /// Where a run will execute, decided before any field memory is allocated.
 pub enum Device {
     Cpu,
-    Gpu(AdapterChoice),
+    Gpu(Box<AdapterChoice>),
 }
 
 /// Pick the device for `choice` and check that the plan fits it. The second
@@ -48,14 +48,14 @@ pub fn select_device(choice: BackendChoice, plan: &Plan) -> Result<(Device, Opti
                 Error::Gpu("no GPU adapter found (for a software one install Mesa's Vulkan drivers); or use --backend cpu".into())
             })?;
             check_fits(plan, &a.adapter.limits())?;
-            Ok((Device::Gpu(a), None))
+            Ok((Device::Gpu(Box::new(a)), None))
         }
         BackendChoice::Auto => match best_adapter(true) {
             None => Ok((Device::Cpu, Some("no hardware GPU adapter".into()))),
             Some(a) if check_fits(plan, &a.adapter.limits()).is_err() => {
                 Ok((Device::Cpu, Some(format!("the grid does not fit {}", a.info.name))))
             }
-            Some(a) => Ok((Device::Gpu(a), None)),
+            Some(a) => Ok((Device::Gpu(Box::new(a)), None)),
         },
     }
 }
@@ -64,7 +64,7 @@ pub fn select_device(choice: BackendChoice, plan: &Plan) -> Result<(Device, Opti
 pub fn build_backend(device: Device, plan: &Plan, world: &World) -> Result<Box<dyn Backend>> {
     Ok(match device {
         Device::Cpu => Box::new(CpuBackend::new(plan, world)),
-        Device::Gpu(a) => Box::new(GpuBackend::new(Gpu::new(a)?, plan, world)?),
+        Device::Gpu(a) => Box::new(GpuBackend::new(Gpu::new(*a)?, plan, world)?),
     })
 }
 

@@ -59,9 +59,10 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], rel: f32, abs: f32) {
     let mut failures = 0usize;
     for (i, (&x, &y)) in got.iter().zip(want).enumerate() {
         let excess = (x - y).abs() - (rel * (x + y).abs()).max(abs);
-        if !(excess <= 0.0) {
+        // NaN compares false with everything: treat it as the worst failure.
+        let e = if excess.is_nan() { f32::INFINITY } else { excess };
+        if e > 0.0 {
             failures += 1;
-            let e = if excess.is_nan() { f32::INFINITY } else { excess };
             if worst.is_none_or(|(_, w)| e > w) {
                 worst = Some((i, e));
             }
