@@ -49,7 +49,7 @@ enum Command {
     /// Measure each operator's throughput (voxel updates/s, GB/s).
     Bench {
         /// Cubic grid edge, voxels.
-        #[arg(long, default_value_t = 128)]
+        #[arg(long, default_value_t = 192)]
         size: u32,
         /// Repetitions of each operator.
         #[arg(long, default_value_t = 10)]
