@@ -4,6 +4,11 @@
 //! *outermost voxel layer* of that face at the value, after every diffusion
 //! sweep or sub-step. This is BioFVM's convention, and the same rule holds
 //! voxels inside `hold` regions. A zero-flux face lets nothing cross it.
+//!
+//! Inside an LOD sweep normal to a held face, the held layer is by default a
+//! known value of the implicit solve (`lod_held_layer = "fixed"`). With
+//! `"reset"` it is solved like any voxel and then reset, exactly as BioFVM's
+//! LOD solver does; that costs an O(dt) error next to the face.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -77,10 +82,24 @@ impl Face {
     }
 }
 
+/// How an LOD sweep treats a layer held by a Dirichlet face.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeldLayer {
+    /// An identity row of the implicit solve: neighbours see the held value.
+    #[default]
+    Fixed,
+    /// Solved as an unknown, then reset to the held value (BioFVM's LOD).
+    Reset,
+}
+
 /// Per-face conditions of one species. `all` sets every face not named.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Boundary {
+    /// LOD treatment of held face layers. Default `fixed`.
+    #[serde(default)]
+    pub lod_held_layer: HeldLayer,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all: Option<Bc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

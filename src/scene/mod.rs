@@ -11,7 +11,7 @@ mod validate;
 
 use serde::{Deserialize, Serialize};
 
-pub use boundary::{Bc, Boundary, Face};
+pub use boundary::{Bc, Boundary, Face, HeldLayer};
 pub use overrides::apply_overrides;
 pub use validate::Validated;
 

@@ -3,7 +3,7 @@
 //! and the memory each backend will need.
 
 use crate::grid::Grid;
-use crate::scene::{Bc, Face, SolverChoice, Validated};
+use crate::scene::{Bc, Face, HeldLayer, SolverChoice, Validated};
 
 /// An explicit sub-step must satisfy `dt_sub·(6·D/dx² + λ) ≤ 1`, which keeps
 /// the update a convex combination of neighbours (non-negative, stable; for
@@ -138,7 +138,8 @@ impl Plan {
                     SolverChoice::Auto => Method::Lod,
                 };
                 let r = sp.diffusion * dt / (grid.dx * grid.dx);
-                let held = |f: Face| matches!(sp.boundary.face(f), Bc::Dirichlet(_));
+                let fixed = sp.boundary.lod_held_layer == HeldLayer::Fixed;
+                let held = |f: Face| fixed && matches!(sp.boundary.face(f), Bc::Dirichlet(_));
                 let ends = [[Face::XMin, Face::XMax], [Face::YMin, Face::YMax], [Face::ZMin, Face::ZMax]];
                 let lod = [0, 1, 2].map(|a| LodCoeffs::new(grid.shape[a], r, sp.decay * dt / 3.0, ends[a].map(held)));
                 let sub = match method {
