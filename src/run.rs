@@ -86,7 +86,12 @@ pub fn run(v: &Validated, choice: BackendChoice, out: &Path, progress: bool, ann
     let (device, why) = select_device(choice, &plan)?;
     let dir = OutputDir::prepare(out)?;
     let world = World::new(v);
-    let backend = build_backend(device, &plan, &world)?;
+    let (backend, why) = match (build_backend(device, &plan, &world), choice) {
+        (Ok(b), _) => (b, why),
+        // `auto` never fails for want of a working GPU: the CPU backend always works.
+        (Err(e @ Error::Gpu(_)), BackendChoice::Auto) => (build_backend(Device::Cpu, &plan, &world)?, Some(format!("{e}"))),
+        (Err(e), _) => return Err(e),
+    };
     let (kind, device) = (backend.kind(), backend.device_name());
     announce(&match why {
         Some(why) => format!("backend: {kind} ({device}); {why}"),

@@ -239,3 +239,19 @@ fn gpu_run_refuses_a_grid_beyond_the_binding_limit() {
     assert!(stderr(&o).contains("grid.shape") && stderr(&o).contains("storage binding"), "{}", stderr(&o));
     assert!(!out.exists());
 }
+
+/// Every preset in scenes/ validates (`oncovox check` exits 0).
+#[test]
+fn every_preset_scene_validates() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "toml") {
+            let o = oncovox(&["check", p.to_str().unwrap()], &[]);
+            assert_eq!(o.status.code(), Some(0), "{}: {}", p.display(), stderr(&o));
+            n += 1;
+        }
+    }
+    assert!(n >= 2, "expected the default and at least one more preset");
+}
