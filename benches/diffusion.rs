@@ -3,8 +3,8 @@
 //! inside the timed region. `oncovox bench` reports GB/s against the copy
 //! floor; this gives statistically careful step times.
 
-use criterion::{criterion_group, criterion_main, Criterion};
-use oncovox::run::{build_backend, select_device, BackendChoice};
+use criterion::{Criterion, criterion_group, criterion_main};
+use oncovox::run::{BackendChoice, build_backend, select_device};
 use oncovox::scene::{Scene, Validated};
 use oncovox::solver::{Plan, Scheduler};
 use oncovox::world::World;

@@ -2,12 +2,12 @@
 //! and effective GB/s, against the measured copy bandwidth of the device
 //! (the floor for a memory-bound kernel).
 
-use crate::run::{build_backend, select_device, BackendChoice};
+use crate::Result;
+use crate::run::{BackendChoice, build_backend, select_device};
 use crate::scene::{Scene, Validated};
-use crate::solver::gpu::{best_adapter, Gpu};
+use crate::solver::gpu::{Gpu, best_adapter};
 use crate::solver::{Backend, Plan};
 use crate::world::World;
-use crate::Result;
 use std::time::Instant;
 
 /// A bench scene: `lod` uses LOD, `tracer` explicit; both have a source
@@ -95,7 +95,12 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice) -> Result<()> {
             b.finish()?;
             let s = start.elapsed().as_secs_f64() / reps.max(1) as f64;
             let gbs = bytes * voxels / s / 1e9;
-            println!("{name:<18} {:>12.3} {:>14.3} {gbs:>10.1} {:>8.0}%", s * 1e3, voxels / s / 1e9, 100.0 * gbs / floor);
+            println!(
+                "{name:<18} {:>12.3} {:>14.3} {gbs:>10.1} {:>8.0}%",
+                s * 1e3,
+                voxels / s / 1e9,
+                100.0 * gbs / floor
+            );
         }
     }
     Ok(())
@@ -119,7 +124,9 @@ fn gpu_copy_gbs(n: usize) -> Result<f64> {
     let a = best_adapter(false).ok_or_else(|| crate::Error::Gpu("no adapter".into()))?;
     let gpu = Gpu::new(a)?;
     let bytes = 4 * n.max(1 << 24) as u64;
-    let mk = |usage| gpu.device.create_buffer(&wgpu::BufferDescriptor { label: None, size: bytes, usage, mapped_at_creation: false });
+    let mk = |usage| {
+        gpu.device.create_buffer(&wgpu::BufferDescriptor { label: None, size: bytes, usage, mapped_at_creation: false })
+    };
     let src = mk(wgpu::BufferUsages::COPY_SRC);
     let dst = mk(wgpu::BufferUsages::COPY_DST);
     let copy = |reps: u32| -> Result<f64> {
@@ -129,9 +136,7 @@ fn gpu_copy_gbs(n: usize) -> Result<f64> {
             enc.copy_buffer_to_buffer(&src, 0, &dst, 0, bytes);
         }
         gpu.queue.submit([enc.finish()]);
-        gpu.device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| crate::Error::Gpu(e.to_string()))?;
+        gpu.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| crate::Error::Gpu(e.to_string()))?;
         Ok(start.elapsed().as_secs_f64())
     };
     copy(1)?;

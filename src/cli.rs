@@ -1,10 +1,10 @@
 //! Subcommands: run, check, info, bench.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use oncovox::run::{load_scene, run, BackendChoice};
+use oncovox::Result;
+use oncovox::run::{BackendChoice, load_scene, run};
 use oncovox::solver::gpu::{adapters, check_fits};
 use oncovox::solver::{Method, Plan};
-use oncovox::Result;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -90,7 +90,11 @@ impl From<BackendArg> for BackendChoice {
 }
 
 pub fn dispatch(cli: Cli) -> Result<()> {
-    match cli.command.unwrap_or(Command::Run { scene: None, out: "out".into(), common: Common { backend: BackendArg::Auto, sets: vec![] } }) {
+    match cli.command.unwrap_or(Command::Run {
+        scene: None,
+        out: "out".into(),
+        common: Common { backend: BackendArg::Auto, sets: vec![] },
+    }) {
         Command::Run { scene, out, common } => run_cmd(scene, out, common),
         Command::Check { scene, sets } => check_cmd(scene, &sets),
         Command::Info => {
@@ -124,7 +128,10 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
     println!("scene is valid");
     println!("grid: {} × {} × {} voxels of {} µm ({} voxels)", g.shape[0], g.shape[1], g.shape[2], g.dx, g.len());
     println!("time: {} steps of {} min, output every {} steps", plan.steps, plan.dt, plan.output_every);
-    println!("{:<16} {:<9} {:>9} {:>12} {:>10} {:>8} {:>6} {:>12}", "species", "solver", "substeps", "D·dt/dx²", "decay·dt", "sources", "held", "device MiB");
+    println!(
+        "{:<16} {:<9} {:>9} {:>12} {:>10} {:>8} {:>6} {:>12}",
+        "species", "solver", "substeps", "D·dt/dx²", "decay·dt", "sources", "held", "device MiB"
+    );
     for s in &plan.species {
         let solver = match s.method {
             Method::Lod => "lod",
@@ -142,12 +149,18 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
             s.device_bytes(g.len()) as f64 / (1 << 20) as f64
         );
     }
-    println!("device memory needed: {:.1} MiB (largest buffer {:.1} MiB)", plan.device_bytes() as f64 / (1 << 20) as f64, plan.largest_buffer() as f64 / (1 << 20) as f64);
+    println!(
+        "device memory needed: {:.1} MiB (largest buffer {:.1} MiB)",
+        plan.device_bytes() as f64 / (1 << 20) as f64,
+        plan.largest_buffer() as f64 / (1 << 20) as f64
+    );
     println!("host memory for the CPU backend: about {:.1} MiB", plan.device_bytes() as f64 / (1 << 20) as f64);
     for a in adapters() {
         match check_fits(&plan, &a.adapter.limits()) {
             Ok(()) => println!("fits {} ({:?})", a.info.name, a.info.device_type),
-            Err(oncovox::Error::TooLarge(why)) => println!("does not fit {} ({:?}): {why}", a.info.name, a.info.device_type),
+            Err(oncovox::Error::TooLarge(why)) => {
+                println!("does not fit {} ({:?}): {why}", a.info.name, a.info.device_type)
+            }
             Err(e) => println!("{} ({:?}): {e}", a.info.name, a.info.device_type),
         }
     }
@@ -162,7 +175,10 @@ fn info_cmd() {
     }
     for a in &list {
         let l = a.adapter.limits();
-        println!("{} — {:?}, {:?}, driver {} {}", a.info.name, a.info.device_type, a.info.backend, a.info.driver, a.info.driver_info);
+        println!(
+            "{} — {:?}, {:?}, driver {} {}",
+            a.info.name, a.info.device_type, a.info.backend, a.info.driver, a.info.driver_info
+        );
         println!(
             "  max storage binding {} MiB, max buffer {} MiB, max workgroups per dimension {}",
             l.max_storage_buffer_binding_size >> 20,

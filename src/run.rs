@@ -3,9 +3,9 @@
 //! that becomes the output folder only when everything succeeded.
 
 use crate::output::{OutputDir, Recorder};
-use crate::scene::{Scene, Validated, DEFAULT_SCENE};
+use crate::scene::{DEFAULT_SCENE, Scene, Validated};
 use crate::solver::cpu::CpuBackend;
-use crate::solver::gpu::{best_adapter, check_fits, AdapterChoice, Gpu, GpuBackend};
+use crate::solver::gpu::{AdapterChoice, Gpu, GpuBackend, best_adapter, check_fits};
 use crate::solver::{Backend, Method, Plan, Scheduler};
 use crate::world::World;
 use crate::{Error, Result};
@@ -45,7 +45,10 @@ pub fn select_device(choice: BackendChoice, plan: &Plan) -> Result<(Device, Opti
         BackendChoice::Cpu => Ok((Device::Cpu, None)),
         BackendChoice::Gpu => {
             let a = best_adapter(false).ok_or_else(|| {
-                Error::Gpu("no GPU adapter found (for a software one install Mesa's Vulkan drivers); or use --backend cpu".into())
+                Error::Gpu(
+                    "no GPU adapter found (for a software one install Mesa's Vulkan drivers); or use --backend cpu"
+                        .into(),
+                )
             })?;
             check_fits(plan, &a.adapter.limits())?;
             Ok((Device::Gpu(Box::new(a)), None))
@@ -81,7 +84,13 @@ pub struct RunReport {
 
 /// Run a validated scene into `out`. `announce` receives the one line
 /// saying which backend runs; `progress` shows a bar on the terminal.
-pub fn run(v: &Validated, choice: BackendChoice, out: &Path, progress: bool, announce: &mut dyn FnMut(&str)) -> Result<RunReport> {
+pub fn run(
+    v: &Validated,
+    choice: BackendChoice,
+    out: &Path,
+    progress: bool,
+    announce: &mut dyn FnMut(&str),
+) -> Result<RunReport> {
     let plan = Plan::new(v);
     let (device, why) = select_device(choice, &plan)?;
     let dir = OutputDir::prepare(out)?;
@@ -89,7 +98,9 @@ pub fn run(v: &Validated, choice: BackendChoice, out: &Path, progress: bool, ann
     let (backend, why) = match (build_backend(device, &plan, &world), choice) {
         (Ok(b), _) => (b, why),
         // `auto` never fails for want of a working GPU: the CPU backend always works.
-        (Err(e @ Error::Gpu(_)), BackendChoice::Auto) => (build_backend(Device::Cpu, &plan, &world)?, Some(format!("{e}"))),
+        (Err(e @ Error::Gpu(_)), BackendChoice::Auto) => {
+            (build_backend(Device::Cpu, &plan, &world)?, Some(format!("{e}")))
+        }
         (Err(e), _) => return Err(e),
     };
     let (kind, device) = (backend.kind(), backend.device_name());
@@ -135,7 +146,9 @@ fn progress_bar(show: bool, steps: u64) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(steps);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {elapsed} elapsed, {eta} left") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {elapsed} elapsed, {eta} left")
+    {
         bar.set_style(style);
     }
     bar

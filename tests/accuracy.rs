@@ -11,7 +11,13 @@ use oncovox::solver::{Backend, Scheduler};
 use std::f64::consts::PI;
 
 /// Run `steps` steps of a scene from `init` on backend `name`, return species 0.
-fn evolve(name: &str, toml: &str, init: impl Fn(f64, f64, f64) -> f64, steps: u64, test: &str) -> Option<(Vec<f32>, oncovox::grid::Grid)> {
+fn evolve(
+    name: &str,
+    toml: &str,
+    init: impl Fn(f64, f64, f64) -> f64,
+    steps: u64,
+    test: &str,
+) -> Option<(Vec<f32>, oncovox::grid::Grid)> {
     let v = scene(toml);
     let (plan, world) = setup(&v);
     let mut b: Box<dyn Backend> = match name {
@@ -79,7 +85,11 @@ fn cosine_lod_is_second_order_in_space() {
     for name in ["cpu", "gpu"] {
         let mut errors = Vec::new();
         for n in [20, 40, 80] {
-            let Some((f, g)) = evolve(name, &cosine_scene(n, dt, steps), |x, _, _| cosine(x, 0.0, 0.0), steps, "cosine space") else { return };
+            let Some((f, g)) =
+                evolve(name, &cosine_scene(n, dt, steps), |x, _, _| cosine(x, 0.0, 0.0), steps, "cosine space")
+            else {
+                return;
+            };
             let to_exact = max_error(&f, &g, |x, _, _| cosine(x, t_end, k));
             let spatial = max_error(&f, &g, |x, _, _| 1.0 + (PI * (x - L) / L).cos() * amp_be);
             errors.push((g.dx, spatial, to_exact));
@@ -106,7 +116,11 @@ fn cosine_lod_is_first_order_in_time() {
         let mut errors = Vec::new();
         for dt in [0.01, 0.005, 0.0025] {
             let steps = (t_end / dt).round() as u64;
-            let Some((f, g)) = evolve(name, &cosine_scene(n, dt, steps), |x, _, _| cosine(x, 0.0, 0.0), steps, "cosine time") else { return };
+            let Some((f, g)) =
+                evolve(name, &cosine_scene(n, dt, steps), |x, _, _| cosine(x, 0.0, 0.0), steps, "cosine time")
+            else {
+                return;
+            };
             errors.push((dt, max_error(&f, &g, |x, _, _| cosine(x, t_end, rate))));
         }
         let p = order(errors[1].1, errors[2].1, errors[1].0, errors[2].0);
@@ -224,7 +238,10 @@ fn lod_reset_reproduces_biofvm_held_faces() {
     let (n, dx, d, decay, dt, steps, held) = ([12usize, 10, 8], 20.0f64, 1e5f64, 0.1f64, 0.01f64, 20u64, 38.0f64);
     let toml = format!(
         "[grid]\nshape = [{}, {}, {}]\ndx = {dx}\n[time]\ndt = {dt}\nduration = {}\n[[species]]\nname = \"o2\"\ndiffusion = {d}\ndecay = {decay}\nsolver = \"lod\"\nboundary = {{ all = {held}, lod_held_layer = \"reset\" }}\n",
-        n[0], n[1], n[2], dt * steps as f64
+        n[0],
+        n[1],
+        n[2],
+        dt * steps as f64
     );
     let init = |x: f64, y: f64, z: f64| (x * 0.37 + y * 0.11 + z * 0.05) % 20.0;
     let mut reference = Vec::with_capacity(n[0] * n[1] * n[2]);

@@ -90,17 +90,25 @@ fn negative_diffusion_is_rejected() {
 
 #[test]
 fn region_outside_the_grid_is_rejected() {
-    assert_rejected(&BASE.replace("center = [80.0, 60.0, 50.0]", "center = [800.0, 60.0, 50.0]"), "regions.tumour.sphere");
+    assert_rejected(
+        &BASE.replace("center = [80.0, 60.0, 50.0]", "center = [800.0, 60.0, 50.0]"),
+        "regions.tumour.sphere",
+    );
 }
 
 #[test]
 fn unknown_species_in_a_region_is_rejected() {
-    assert_rejected(&BASE.replace("uptake = { oxygen = 10.0 }", "uptake = { glucose = 10.0 }"), "regions.tumour.uptake.glucose");
+    assert_rejected(
+        &BASE.replace("uptake = { oxygen = 10.0 }", "uptake = { glucose = 10.0 }"),
+        "regions.tumour.uptake.glucose",
+    );
 }
 
 #[test]
 fn unstable_explicit_without_substepping_is_rejected() {
-    let text = BASE.replace("solver = \"explicit\"", "solver = \"explicit\"\nsubstepping = false").replace("diffusion = 500.0", "diffusion = 5000.0");
+    let text = BASE
+        .replace("solver = \"explicit\"", "solver = \"explicit\"\nsubstepping = false")
+        .replace("diffusion = 500.0", "diffusion = 5000.0");
     assert_rejected(&text, "species.drug.substepping");
 }
 
@@ -109,7 +117,10 @@ fn bad_override_is_rejected() {
     let tmp = tempfile::tempdir().unwrap();
     let scene = write_scene(tmp.path(), "s.toml", BASE);
     let out = tmp.path().join("out");
-    let o = oncovox(&["run", scene.to_str().unwrap(), "-o", out.to_str().unwrap(), "--set", "species.oxygen.decay=-1"], &[]);
+    let o = oncovox(
+        &["run", scene.to_str().unwrap(), "-o", out.to_str().unwrap(), "--set", "species.oxygen.decay=-1"],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("species.oxygen.decay"), "{}", stderr(&o));
     assert!(!out.exists());
@@ -151,7 +162,14 @@ fn read(p: PathBuf) -> Vec<u8> {
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let scene = write_scene(a.path(), "s.toml", &BASE.replace("[16, 12, 10]", "[40, 36, 30]").replace("duration = 0.1", "duration = 0.5").replace("output_interval = 0.05", "output_interval = 0.25"));
+    let scene = write_scene(
+        a.path(),
+        "s.toml",
+        &BASE
+            .replace("[16, 12, 10]", "[40, 36, 30]")
+            .replace("duration = 0.1", "duration = 0.5")
+            .replace("output_interval = 0.05", "output_interval = 0.25"),
+    );
     let one = run_to(a.path(), &scene, &[("RAYON_NUM_THREADS", "1")]);
     let two = run_to(b.path(), &scene, &[("RAYON_NUM_THREADS", "2")]);
     for f in ["fields/oxygen_step00000050.npy", "fields/drug_step00000050.npy", "timeseries.csv"] {
@@ -227,14 +245,21 @@ fn png_pixels(path: &Path) -> Vec<u8> {
 #[test]
 fn gpu_run_refuses_a_grid_beyond_the_binding_limit() {
     if oncovox::solver::gpu::best_adapter(false).is_none() {
-        assert_ne!(std::env::var("ONCOVOX_REQUIRE_GPU").as_deref(), Ok("1"), "no GPU adapter, and ONCOVOX_REQUIRE_GPU=1 requires one");
+        assert_ne!(
+            std::env::var("ONCOVOX_REQUIRE_GPU").as_deref(),
+            Ok("1"),
+            "no GPU adapter, and ONCOVOX_REQUIRE_GPU=1 requires one"
+        );
         eprintln!("\n*** SKIPPED gpu_run_refuses_a_grid_beyond_the_binding_limit: no GPU adapter ***\n");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     // 1024³ f32 = 4 GiB per field: above any storage binding wgpu offers (< 4 GiB).
-    let o = oncovox(&["run", "-o", out.to_str().unwrap(), "--backend", "gpu", "--set", "grid.shape=[1024, 1024, 1024]"], &[]);
+    let o = oncovox(
+        &["run", "-o", out.to_str().unwrap(), "--backend", "gpu", "--set", "grid.shape=[1024, 1024, 1024]"],
+        &[],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("grid.shape") && stderr(&o).contains("storage binding"), "{}", stderr(&o));
     assert!(!out.exists());
@@ -254,4 +279,22 @@ fn every_preset_scene_validates() {
         }
     }
     assert!(n >= 2, "expected the default and at least one more preset");
+}
+
+/// A run whose numbers overflow f32 stops with an error and writes nothing:
+/// never a NaN or infinity in the outputs.
+#[test]
+fn non_finite_results_write_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scene = write_scene(
+        tmp.path(),
+        "s.toml",
+        &BASE.replace("{ rate = 1.0, target = 5.0 }", "{ rate = 1.0e30, target = 1.0e30 }"),
+    );
+    let out = tmp.path().join("out");
+    let o = oncovox(&["run", scene.to_str().unwrap(), "-o", out.to_str().unwrap(), "--backend", "cpu"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not finite") && stderr(&o).contains("drug"), "{}", stderr(&o));
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "no staging folder may remain");
 }

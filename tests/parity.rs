@@ -117,6 +117,12 @@ fn whole_steps_match_cpu() {
     sc.advance(20);
     for s in 0..2 {
         // 20 steps compound the per-operator differences: 10× the per-call bound.
-        assert_close(&format!("20 steps, species {s}"), &sg.read_field(s).unwrap(), &sc.read_field(s).unwrap(), 10.0 * REL, 10.0 * ABS);
+        assert_close(
+            &format!("20 steps, species {s}"),
+            &sg.read_field(s).unwrap(),
+            &sc.read_field(s).unwrap(),
+            10.0 * REL,
+            10.0 * ABS,
+        );
     }
 }

@@ -8,7 +8,8 @@ fn every_wgsl_kernel_validates_with_naga() {
     let sources = all_sources();
     assert!(sources.len() >= 3);
     for (file, src) in sources {
-        let module = naga::front::wgsl::parse_str(&src).unwrap_or_else(|e| panic!("{file}: {}", e.emit_to_string(&src)));
+        let module =
+            naga::front::wgsl::parse_str(&src).unwrap_or_else(|e| panic!("{file}: {}", e.emit_to_string(&src)));
         naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::all())
             .validate(&module)
             .unwrap_or_else(|e| panic!("{file}: {e:?}"));

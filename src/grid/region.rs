@@ -8,10 +8,20 @@ use glam::DVec3;
 /// A solid in µm.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Shape {
-    Sphere { center: DVec3, radius: f64 },
-    Box { min: DVec3, max: DVec3 },
+    Sphere {
+        center: DVec3,
+        radius: f64,
+    },
+    Box {
+        min: DVec3,
+        max: DVec3,
+    },
     /// Finite cylinder between two cap centres.
-    Cylinder { start: DVec3, end: DVec3, radius: f64 },
+    Cylinder {
+        start: DVec3,
+        end: DVec3,
+        radius: f64,
+    },
 }
 
 impl Shape {

@@ -78,33 +78,19 @@ mod tests {
     use super::viridis;
 
     fn close(a: [u8; 3], b: [u8; 3], tol: i32) -> bool {
-        a.iter()
-            .zip(b)
-            .all(|(&x, y)| (i32::from(x) - i32::from(y)).abs() <= tol)
+        a.iter().zip(b).all(|(&x, y)| (i32::from(x) - i32::from(y)).abs() <= tol)
     }
 
     #[test]
     fn endpoints_match_published_viridis() {
-        assert!(
-            close(viridis(0.0), [0x44, 0x01, 0x54], 2),
-            "{:?}",
-            viridis(0.0)
-        );
-        assert!(
-            close(viridis(1.0), [0xfd, 0xe7, 0x25], 2),
-            "{:?}",
-            viridis(1.0)
-        );
+        assert!(close(viridis(0.0), [0x44, 0x01, 0x54], 2), "{:?}", viridis(0.0));
+        assert!(close(viridis(1.0), [0xfd, 0xe7, 0x25], 2), "{:?}", viridis(1.0));
     }
 
     #[test]
     fn midpoint_is_teal() {
         // Published viridis at 0.5 is #21918c.
-        assert!(
-            close(viridis(0.5), [0x21, 0x91, 0x8c], 2),
-            "{:?}",
-            viridis(0.5)
-        );
+        assert!(close(viridis(0.5), [0x21, 0x91, 0x8c], 2), "{:?}", viridis(0.5));
     }
 
     #[test]
@@ -117,17 +103,11 @@ mod tests {
 
     #[test]
     fn luminance_increases_monotonically() {
-        let lum = |c: [u8; 3]| {
-            0.2126 * f32::from(c[0]) + 0.7152 * f32::from(c[1]) + 0.0722 * f32::from(c[2])
-        };
+        let lum = |c: [u8; 3]| 0.2126 * f32::from(c[0]) + 0.7152 * f32::from(c[1]) + 0.0722 * f32::from(c[2]);
         let mut prev = lum(viridis(0.0));
         for k in 1..=100 {
             let l = lum(viridis(k as f32 / 100.0));
-            assert!(
-                l >= prev - 0.5,
-                "luminance dropped at t = {}",
-                k as f32 / 100.0
-            );
+            assert!(l >= prev - 0.5, "luminance dropped at t = {}", k as f32 / 100.0);
             prev = l;
         }
     }

@@ -154,10 +154,7 @@ pub fn draw_text(img: &mut RgbImage, x: i32, y: i32, text: &str, scale: u32, col
 
 /// Bitmap for `ch`, or the outlined box if the font lacks it.
 fn glyph(ch: char) -> &'static [u8; 9] {
-    GLYPHS
-        .iter()
-        .find(|(c, _)| *c == ch)
-        .map_or(&MISSING, |(_, rows)| rows)
+    GLYPHS.iter().find(|(c, _)| *c == ch).map_or(&MISSING, |(_, rows)| rows)
 }
 
 /// Draws one glyph bitmap with its top-left corner at `(x, y)`, image pixels.
@@ -211,10 +208,7 @@ mod tests {
         }
         // No duplicate entries shadowing each other.
         for (i, (c, _)) in GLYPHS.iter().enumerate() {
-            assert!(
-                GLYPHS[i + 1..].iter().all(|(d, _)| d != c),
-                "duplicate {c:?}"
-            );
+            assert!(GLYPHS[i + 1..].iter().all(|(d, _)| d != c), "duplicate {c:?}");
         }
     }
 
@@ -243,13 +237,7 @@ mod tests {
     #[test]
     fn clips_at_edges_without_panicking() {
         let mut img = RgbImage::from_pixel(7, 5, image::Rgb([255, 255, 255]));
-        for (x, y) in [
-            (-20, -20),
-            (-3, 2),
-            (5, 3),
-            (i32::MAX, i32::MAX),
-            (i32::MIN, i32::MIN),
-        ] {
+        for (x, y) in [(-20, -20), (-3, 2), (5, 3), (i32::MAX, i32::MAX), (i32::MIN, i32::MIN)] {
             draw_text(&mut img, x, y, "Wg µ²", 4, BLACK);
         }
         draw_text(&mut img, 0, 0, "x", 0, BLACK);

@@ -78,11 +78,7 @@ impl ColourRange {
     fn new(vmin: f32, vmax: f32) -> Self {
         let lo = if vmin.is_finite() { vmin } else { 0.0 };
         let ok = vmax.is_finite() && vmax > lo;
-        Self {
-            lo,
-            hi: if ok { vmax } else { lo + 1.0 },
-            uniform: !ok,
-        }
+        Self { lo, hi: if ok { vmax } else { lo + 1.0 }, uniform: !ok }
     }
 
     /// Colour of one value; non-finite values get the lowest colour.
@@ -127,11 +123,10 @@ pub fn render_slice(s: &SliceImage) -> RgbImage {
 
 /// Writes `img` as a PNG file at `path`.
 pub fn save_png(img: &RgbImage, path: &Path) -> io::Result<()> {
-    img.save_with_format(path, ImageFormat::Png)
-        .map_err(|e| match e {
-            ImageError::IoError(err) => err,
-            other => io::Error::other(other),
-        })
+    img.save_with_format(path, ImageFormat::Png).map_err(|e| match e {
+        ImageError::IoError(err) => err,
+        other => io::Error::other(other),
+    })
 }
 
 /// Renders the figure and returns it with its layout.
@@ -188,12 +183,7 @@ fn layout(s: &SliceImage, l: &Labels) -> Layout {
     let tw = |t: &str| font::text_width(t, TEXT);
     let (fw, fh) = field_size(s.width, s.height);
     let time_y = MARGIN + line + GAP / 2;
-    let field = Rect::new(
-        MARGIN + tw(&l.ylabel) + 2 * GAP,
-        time_y + line + 2 * GAP,
-        fw,
-        fh,
-    );
+    let field = Rect::new(MARGIN + tw(&l.ylabel) + 2 * GAP, time_y + line + 2 * GAP, fw, fh);
     // The unit sits above the colour bar on the time row, so keep clear of the time.
     let cbar_x = field.x + fw.max(tw(&l.time) + GAP) + 3 * GAP;
     let cbar = Rect::new(cbar_x, field.y, CBAR_W, fh.max(CBAR_MIN_H));
@@ -205,15 +195,7 @@ fn layout(s: &SliceImage, l: &Labels) -> Layout {
     let scale_y = xlabel_y + line + GAP;
     let width = right.max(field.x + bar_w.max(tw(s.title))) + MARGIN;
     let height = (scale_y + line).max(cbar.y + cbar.h + line) + MARGIN;
-    Layout {
-        field,
-        cbar,
-        time_y,
-        xlabel_y,
-        scale_y,
-        width,
-        height,
-    }
+    Layout { field, cbar, time_y, xlabel_y, scale_y, width, height }
 }
 
 /// Draws the colour-mapped field, nearest neighbour, lowest row at the bottom.
@@ -241,11 +223,7 @@ fn draw_colour_bar(img: &mut RgbImage, r: Rect, ticks: &[String]) {
     let n = (ticks.len() as u32).saturating_sub(1).max(1);
     for (i, label) in (0u32..).zip(ticks) {
         let y = r.y + span - i * span / n;
-        fill(
-            img,
-            Rect::new(r.x + r.w, y.saturating_sub(1), TICK_LEN, 2),
-            BLACK,
-        );
+        fill(img, Rect::new(r.x + r.w, y.saturating_sub(1), TICK_LEN, 2), BLACK);
         let ty = y.saturating_sub(CAP_HEIGHT * TEXT / 2);
         text(img, r.x + r.w + TICK_LEN + GAP, ty, label, BLACK);
     }
@@ -267,9 +245,7 @@ fn nice_length(target: f64) -> Option<f64> {
         return None;
     }
     let p = 10f64.powf(target.log10().floor());
-    let m = [5.0, 2.0, 1.0]
-        .into_iter()
-        .find(|m| m * p <= target * (1.0 + 1e-9));
+    let m = [5.0, 2.0, 1.0].into_iter().find(|m| m * p <= target * (1.0 + 1e-9));
     Some(m.unwrap_or(1.0) * p)
 }
 
@@ -286,9 +262,7 @@ fn length_label(um: f64) -> String {
 /// Colour bar tick labels, evenly spaced, in one notation for the whole set.
 fn tick_labels(range: &ColourRange) -> Vec<String> {
     let last = f64::from(N_TICKS - 1);
-    let values: Vec<f64> = (0..N_TICKS)
-        .map(|i| range.at(f64::from(i) / last))
-        .collect();
+    let values: Vec<f64> = (0..N_TICKS).map(|i| range.at(f64::from(i) / last)).collect();
     let sci = needs_sci(values.iter().fold(0.0, |m: f64, v| m.max(v.abs())));
     values.into_iter().map(|v| fmt_num(v, sci)).collect()
 }
@@ -309,11 +283,7 @@ fn fmt_num(v: f64, sci: bool) -> String {
     }
     let decimals = (2 - v.abs().log10().floor() as i32).clamp(0, 4) as usize;
     let s = format!("{v:.decimals$}");
-    let s = if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &s
-    };
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.') } else { &s };
     if s == "-0" { "0".into() } else { s.into() }
 }
 
@@ -360,18 +330,7 @@ mod tests {
     fn slice(values: &[f32], width: usize, height: usize, vmin: f32, vmax: f32) -> SliceImage<'_> {
         let (title, unit, axes) = ("oxygen  z = 205 µm (index 20)", "mmHg", ("x", "y"));
         let dx_um = 10.0;
-        SliceImage {
-            values,
-            width,
-            height,
-            dx_um,
-            vmin,
-            vmax,
-            title,
-            unit,
-            time_min: 12.5,
-            axes,
-        }
+        SliceImage { values, width, height, dx_um, vmin, vmax, title, unit, time_min: 12.5, axes }
     }
 
     fn px(img: &RgbImage, x: u32, y: u32) -> [u8; 3] {
@@ -382,9 +341,7 @@ mod tests {
     fn gradient_runs_left_to_right_and_row_zero_is_at_the_bottom() {
         let (w, h) = (120, 80);
         // Increases along x; the lowest row (row 0) is set to the maximum.
-        let mut v: Vec<f32> = (0..w * h)
-            .map(|i| (i % w) as f32 / (w - 1) as f32)
-            .collect();
+        let mut v: Vec<f32> = (0..w * h).map(|i| (i % w) as f32 / (w - 1) as f32).collect();
         v[..w].fill(1.0);
         let (img, lay) = compose(&slice(&v, w, h, 0.0, 1.0));
         let (f, mid) = (lay.field, lay.field.y + lay.field.h / 2);
@@ -392,23 +349,13 @@ mod tests {
         assert_eq!(px(&img, f.x, mid), viridis(0.0));
         assert_eq!(px(&img, f.x + f.w - 1, mid), viridis(1.0));
         assert_ne!(px(&img, f.x, mid), px(&img, f.x + f.w - 1, mid));
-        assert_eq!(
-            px(&img, f.x, f.y + f.h - 1),
-            viridis(1.0),
-            "row 0 belongs at the bottom"
-        );
+        assert_eq!(px(&img, f.x, f.y + f.h - 1), viridis(1.0), "row 0 belongs at the bottom");
         assert_eq!(px(&img, f.x, f.y), viridis(0.0));
     }
 
     #[test]
     fn degenerate_inputs_do_not_panic() {
-        let ranges = [
-            (0.0, 1.0),
-            (2.0, 2.0),
-            (5.0, 1.0),
-            (f32::NAN, f32::INFINITY),
-            (1e30, 1e30),
-        ];
+        let ranges = [(0.0, 1.0), (2.0, 2.0), (5.0, 1.0), (f32::NAN, f32::INFINITY), (1e30, 1e30)];
         for (vmin, vmax) in ranges {
             let img = render_slice(&slice(&[3.0], 1, 1, vmin, vmax));
             assert!(img.width() >= 480 && img.height() >= 480);
@@ -419,10 +366,7 @@ mod tests {
         (s.dx_um, s.title, s.unit, s.axes) = (f64::NAN, "", "", ("", ""));
         render_slice(&s);
         (s.dx_um, s.width) = (0.0, 3000);
-        assert!(
-            render_slice(&s).width() < 1400,
-            "downsampled to at most {FIELD_MAX} px"
-        );
+        assert!(render_slice(&s).width() < 1400, "downsampled to at most {FIELD_MAX} px");
     }
 
     #[test]
@@ -446,27 +390,14 @@ mod tests {
     #[test]
     fn numbers_are_compact() {
         let auto = |v: f64| fmt_num(v, needs_sci(v.abs()));
-        let cases = [
-            (0.0, "0"),
-            (-0.0, "0"),
-            (9.5, "9.5"),
-            (38.0, "38"),
-            (0.25, "0.25"),
-        ];
-        for (v, s) in
-            cases
-                .into_iter()
-                .chain([(1.2e-3, "1.2e-3"), (4.0e5, "4.0e5"), (-12.0, "-12")])
-        {
+        let cases = [(0.0, "0"), (-0.0, "0"), (9.5, "9.5"), (38.0, "38"), (0.25, "0.25")];
+        for (v, s) in cases.into_iter().chain([(1.2e-3, "1.2e-3"), (4.0e5, "4.0e5"), (-12.0, "-12")]) {
             assert_eq!(auto(v), s);
         }
         let labels = |lo, hi| tick_labels(&ColourRange::new(lo, hi));
         assert_eq!(labels(0.0, 38.0), ["0", "9.5", "19", "28.5", "38"]);
         assert_eq!(labels(0.0, 0.02), ["0", "0.005", "0.01", "0.015", "0.02"]);
-        assert_eq!(
-            labels(0.0, 4e-3),
-            ["0", "1.0e-3", "2.0e-3", "3.0e-3", "4.0e-3"]
-        );
+        assert_eq!(labels(0.0, 4e-3), ["0", "1.0e-3", "2.0e-3", "3.0e-3", "4.0e-3"]);
         assert_eq!(labels(2.0, 2.0), ["2", "2.25", "2.5", "2.75", "3"]);
     }
 

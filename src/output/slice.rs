@@ -6,7 +6,12 @@ use crate::scene::Axis;
 /// The plane normal to `axis` at `index`, as (values, width, height,
 /// horizontal axis name, vertical axis name). Normal to z: x across, y up;
 /// normal to y: x across, z up; normal to x: y across, z up.
-pub fn cut(field: &[f32], grid: &Grid, axis: Axis, index: usize) -> (Vec<f32>, usize, usize, &'static str, &'static str) {
+pub fn cut(
+    field: &[f32],
+    grid: &Grid,
+    axis: Axis,
+    index: usize,
+) -> (Vec<f32>, usize, usize, &'static str, &'static str) {
     let [nx, ny, nz] = grid.shape;
     let mut out = Vec::new();
     match axis {

@@ -40,9 +40,9 @@ impl<'de> Deserialize<'de> for Bc {
             Int(i64),
             Word(String),
         }
-        match Raw::deserialize(d).map_err(|_| {
-            serde::de::Error::custom("a boundary is \"zero_flux\" or a number (the held value)")
-        })? {
+        match Raw::deserialize(d)
+            .map_err(|_| serde::de::Error::custom("a boundary is \"zero_flux\" or a number (the held value)"))?
+        {
             Raw::Num(v) => Ok(Bc::Dirichlet(v)),
             Raw::Int(v) => Ok(Bc::Dirichlet(v as f64)),
             Raw::Word(w) if w == "zero_flux" => Ok(Bc::ZeroFlux),

@@ -251,8 +251,7 @@ impl Scene {
         if sets.is_empty() {
             return Scene::from_toml(text);
         }
-        let mut table: toml::Table =
-            toml::from_str(text).map_err(|e| Error::Parse(parse_message(&e.to_string())))?;
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| Error::Parse(parse_message(&e.to_string())))?;
         apply_overrides(&mut table, sets)?;
         Scene::deserialize(toml::Value::Table(table))
             .map_err(|e| Error::Parse(format!("{} (after --set overrides)", parse_message(&e.to_string()))))

@@ -39,9 +39,7 @@ fn set_path(table: &mut toml::Table, parts: &[&str], value: toml::Value, key: &s
         table.insert(first.to_string(), value);
         return Ok(());
     }
-    let entry = table
-        .entry(first.to_string())
-        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    let entry = table.entry(first.to_string()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
     set_in_value(entry, rest, value, key)
 }
 
@@ -59,7 +57,11 @@ fn set_in_value(node: &mut toml::Value, parts: &[&str], value: toml::Value, key:
                 }),
             };
             let i = pos.ok_or_else(|| {
-                Error::scene(key, format!("no element `{sel}` in this list"), "name an existing element by its name or index")
+                Error::scene(
+                    key,
+                    format!("no element `{sel}` in this list"),
+                    "name an existing element by its name or index",
+                )
             })?;
             if rest.is_empty() {
                 items[i] = value;
@@ -67,7 +69,9 @@ fn set_in_value(node: &mut toml::Value, parts: &[&str], value: toml::Value, key:
             }
             set_in_value(&mut items[i], rest, value, key)
         }
-        _ => Err(Error::scene(key, "this key is a value, not a table", "override the value itself, not a key below it")),
+        _ => {
+            Err(Error::scene(key, "this key is a value, not a table", "override the value itself, not a key below it"))
+        }
     }
 }
 

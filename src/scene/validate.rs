@@ -114,25 +114,48 @@ fn check_species(s: &Scene) -> Result<()> {
     for (i, sp) in s.species.iter().enumerate() {
         let k = |f: &str| format!("species.{}.{f}", sp.name);
         if !valid_name(&sp.name) {
-            return Err(Error::scene(format!("species.{i}.name"), format!("\"{}\" is not a valid name", sp.name), "use letters, digits, _ or -"));
+            return Err(Error::scene(
+                format!("species.{i}.name"),
+                format!("\"{}\" is not a valid name", sp.name),
+                "use letters, digits, _ or -",
+            ));
         }
         if s.species[..i].iter().any(|o| o.name == sp.name) {
             return Err(Error::scene(k("name"), "declared twice", "give each species a unique name"));
         }
-        finite_at_least(&k("diffusion"), sp.diffusion, 0.0, false, "give the diffusion coefficient in µm²/min, ≥ 0 (oxygen ≈ 1e5)")?;
+        finite_at_least(
+            &k("diffusion"),
+            sp.diffusion,
+            0.0,
+            false,
+            "give the diffusion coefficient in µm²/min, ≥ 0 (oxygen ≈ 1e5)",
+        )?;
         finite_at_least(&k("decay"), sp.decay, 0.0, false, "give the decay rate in 1/min, ≥ 0")?;
         finite_at_least(&k("initial"), sp.initial, 0.0, false, "give a non-negative initial value")?;
         for f in Face::ALL {
             if let Bc::Dirichlet(v) = sp.boundary.face(f) {
-                finite_at_least(&k(&format!("boundary.{}", f.key())), v, 0.0, false, "hold at a non-negative value, or write \"zero_flux\"")?;
+                finite_at_least(
+                    &k(&format!("boundary.{}", f.key())),
+                    v,
+                    0.0,
+                    false,
+                    "hold at a non-negative value, or write \"zero_flux\"",
+                )?;
             }
         }
         let n = explicit_substeps(sp.diffusion, sp.decay, s.time.dt, s.grid.dx);
         if sp.solver == SolverChoice::Explicit && !sp.substepping && n > 1 {
             return Err(Error::scene(
                 k("substepping"),
-                format!("the explicit solver is unstable at time.dt = {} min: dt·(6·D/dx² + λ) = {:.3} > 1", s.time.dt, s.time.dt * (6.0 * sp.diffusion / (s.grid.dx * s.grid.dx) + sp.decay)),
-                format!("set substepping = true ({n} sub-steps), or solver = \"lod\", or time.dt ≤ {:.4e}", s.time.dt / n as f64),
+                format!(
+                    "the explicit solver is unstable at time.dt = {} min: dt·(6·D/dx² + λ) = {:.3} > 1",
+                    s.time.dt,
+                    s.time.dt * (6.0 * sp.diffusion / (s.grid.dx * s.grid.dx) + sp.decay)
+                ),
+                format!(
+                    "set substepping = true ({n} sub-steps), or solver = \"lod\", or time.dt ≤ {:.4e}",
+                    s.time.dt / n as f64
+                ),
             ));
         }
     }
@@ -143,14 +166,22 @@ fn check_regions(s: &Scene) -> Result<()> {
     let grid = Grid::new(s.grid.shape.map(|n| n as usize), s.grid.dx);
     for (i, r) in s.regions.iter().enumerate() {
         if !valid_name(&r.name) {
-            return Err(Error::scene(format!("regions.{i}.name"), format!("\"{}\" is not a valid name", r.name), "use letters, digits, _ or -"));
+            return Err(Error::scene(
+                format!("regions.{i}.name"),
+                format!("\"{}\" is not a valid name", r.name),
+                "use letters, digits, _ or -",
+            ));
         }
         let key = |f: &str| format!("regions.{}.{f}", r.name);
         if s.regions[..i].iter().any(|o| o.name == r.name) {
             return Err(Error::scene(key("name"), "declared twice", "give each region a unique name"));
         }
         let shape = Shape::of(r).ok_or_else(|| {
-            Error::scene(format!("regions.{}", r.name), "needs exactly one shape", "give one of sphere = {...}, box = {...}, cylinder = {...}")
+            Error::scene(
+                format!("regions.{}", r.name),
+                "needs exactly one shape",
+                "give one of sphere = {...}, box = {...}, cylinder = {...}",
+            )
         })?;
         let shape_key = key(match shape {
             Shape::Sphere { .. } => "sphere",
@@ -162,7 +193,10 @@ fn check_regions(s: &Scene) -> Result<()> {
             let e = grid.extent();
             return Err(Error::scene(
                 shape_key,
-                format!("contains no voxel centre of the grid (domain [0, {}] × [0, {}] × [0, {}] µm)", e[0], e[1], e[2]),
+                format!(
+                    "contains no voxel centre of the grid (domain [0, {}] × [0, {}] × [0, {}] µm)",
+                    e[0], e[1], e[2]
+                ),
                 "move the region inside the grid or enlarge it; coordinates are µm from the grid's lower corner",
             ));
         }
@@ -172,8 +206,20 @@ fn check_regions(s: &Scene) -> Result<()> {
         }
         for (name, sup) in &r.supply {
             known_species(s, &key(&format!("supply.{name}")), name)?;
-            finite_at_least(&key(&format!("supply.{name}.rate")), sup.rate, 0.0, false, "give the supply rate in 1/min, ≥ 0")?;
-            finite_at_least(&key(&format!("supply.{name}.target")), sup.target, 0.0, false, "give a non-negative target")?;
+            finite_at_least(
+                &key(&format!("supply.{name}.rate")),
+                sup.rate,
+                0.0,
+                false,
+                "give the supply rate in 1/min, ≥ 0",
+            )?;
+            finite_at_least(
+                &key(&format!("supply.{name}.target")),
+                sup.target,
+                0.0,
+                false,
+                "give a non-negative target",
+            )?;
         }
         for (name, u) in &r.uptake {
             known_species(s, &key(&format!("uptake.{name}")), name)?;
@@ -217,11 +263,19 @@ fn check_output(s: &mut Scene) -> Result<()> {
         let n = shape[sl.axis.index()];
         let idx = sl.index.unwrap_or(n / 2);
         if idx >= n {
-            return Err(Error::scene(format!("output.slices.{i}.index"), format!("{idx} is outside 0..{n} along {}", sl.axis.name()), format!("give an index below {n}")));
+            return Err(Error::scene(
+                format!("output.slices.{i}.index"),
+                format!("{idx} is outside 0..{n} along {}", sl.axis.name()),
+                format!("give an index below {n}"),
+            ));
         }
         if let Some([lo, hi]) = sl.range {
             if !(lo.is_finite() && hi.is_finite() && hi > lo) {
-                return Err(Error::scene(format!("output.slices.{i}.range"), format!("[{lo}, {hi}] is not an increasing pair"), "give [min, max] with max > min"));
+                return Err(Error::scene(
+                    format!("output.slices.{i}.range"),
+                    format!("[{lo}, {hi}] is not an increasing pair"),
+                    "give [min, max] with max > min",
+                ));
             }
         }
         s.output.slices[i].index = Some(idx);
@@ -230,4 +284,27 @@ fn check_output(s: &mut Scene) -> Result<()> {
         known_species(s, &format!("output.fields.{i}"), f)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scene::DEFAULT_SCENE;
+
+    #[test]
+    fn resolved_default_scene_round_trips() {
+        let v = Validated::new(Scene::from_toml(DEFAULT_SCENE).unwrap()).unwrap();
+        let text = v.scene.to_toml();
+        let again = Validated::new(Scene::from_toml(&text).unwrap()).unwrap();
+        assert_eq!(again.scene.to_toml(), text);
+        assert_eq!((again.steps, again.output_every), (v.steps, v.output_every));
+        assert!(text.contains("box") && text.contains("cylinder") && text.contains("lod_held_layer"), "{text}");
+    }
+
+    #[test]
+    fn output_interval_defaults_to_a_tenth_of_the_duration() {
+        let text = DEFAULT_SCENE.replace("output_interval = 1.0", "");
+        let v = Validated::new(Scene::from_toml(&text).unwrap()).unwrap();
+        assert_eq!(v.output_every, v.steps / 10);
+    }
 }

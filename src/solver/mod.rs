@@ -14,7 +14,7 @@ pub mod gpu;
 mod plan;
 mod scheduler;
 
-pub use plan::{explicit_substeps, LodCoeffs, Method, Plan, SpeciesPlan, AUTO_EXPLICIT_MAX_SUBSTEPS};
+pub use plan::{AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, Method, Plan, SpeciesPlan, explicit_substeps};
 pub use scheduler::Scheduler;
 
 use crate::Result;

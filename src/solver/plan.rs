@@ -45,7 +45,12 @@ impl LodCoeffs {
     /// Coefficients for lines of `n` voxels; `held` says whether the first
     /// and last layers are held (Dirichlet faces).
     pub fn new(n: usize, r: f64, decay_third: f64, held: [bool; 2]) -> Self {
-        let mut co = LodCoeffs { r: r as f32, cprime: Vec::with_capacity(n), inv_den: Vec::with_capacity(n), sub: Vec::with_capacity(n) };
+        let mut co = LodCoeffs {
+            r: r as f32,
+            cprime: Vec::with_capacity(n),
+            inv_den: Vec::with_capacity(n),
+            sub: Vec::with_capacity(n),
+        };
         let mut prev = 0.0f64;
         for i in 0..n {
             let held_row = (i == 0 && held[0]) || (i + 1 == n && held[1]);

@@ -5,7 +5,7 @@
 
 use oncovox::scene::{Scene, Validated};
 use oncovox::solver::cpu::CpuBackend;
-use oncovox::solver::gpu::{best_adapter, Gpu, GpuBackend};
+use oncovox::solver::gpu::{Gpu, GpuBackend, best_adapter};
 use oncovox::solver::{Backend, Plan};
 use oncovox::world::World;
 
@@ -36,7 +36,9 @@ pub fn gpu(plan: &Plan, world: &World, test: &str) -> Option<Box<dyn Backend>> {
             panic!("{test}: no GPU adapter, and ONCOVOX_REQUIRE_GPU=1 requires one (install mesa-vulkan-drivers)")
         }
         None => {
-            eprintln!("\n*** SKIPPED {test}: no GPU adapter found (set ONCOVOX_REQUIRE_GPU=1 to make this a failure) ***\n");
+            eprintln!(
+                "\n*** SKIPPED {test}: no GPU adapter found (set ONCOVOX_REQUIRE_GPU=1 to make this a failure) ***\n"
+            );
             None
         }
     }
@@ -69,7 +71,10 @@ pub fn assert_close(what: &str, got: &[f32], want: &[f32], rel: f32, abs: f32) {
         }
     }
     if let Some((i, _)) = worst {
-        panic!("{what}: {failures} values out of tolerance (rel {rel}, abs {abs}); worst at {i}: got {} want {}", got[i], want[i]);
+        panic!(
+            "{what}: {failures} values out of tolerance (rel {rel}, abs {abs}); worst at {i}: got {} want {}",
+            got[i], want[i]
+        );
     }
 }
 

@@ -17,7 +17,12 @@ pub fn explicit_substep(input: &[f32], out: &mut [f32], shape: [usize; 3], r: f3
             let c = row(j, k);
             x_neighbour_sum(c, acc);
             let mut others = 0.0f32;
-            for (present, jj, kk) in [(j > 0, j.wrapping_sub(1), k), (j + 1 < ny, j + 1, k), (k > 0, j, k.wrapping_sub(1)), (k + 1 < nz, j, k + 1)] {
+            for (present, jj, kk) in [
+                (j > 0, j.wrapping_sub(1), k),
+                (j + 1 < ny, j + 1, k),
+                (k > 0, j, k.wrapping_sub(1)),
+                (k + 1 < nz, j, k + 1),
+            ] {
                 if present {
                     acc.iter_mut().zip(row(jj, kk)).for_each(|(a, &n)| *a += n);
                     others += 1.0;

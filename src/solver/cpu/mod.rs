@@ -31,7 +31,12 @@ impl CpuBackend {
             data: world
                 .species
                 .iter()
-                .map(|s| SpeciesData { initial: Vec::new(), src_add: s.src_add.clone(), src_scale: s.src_scale.clone(), hold: s.hold.clone() })
+                .map(|s| SpeciesData {
+                    initial: Vec::new(),
+                    src_add: s.src_add.clone(),
+                    src_scale: s.src_scale.clone(),
+                    hold: s.hold.clone(),
+                })
                 .collect(),
             scratch: if needs_scratch { vec![0.0; world.grid.len()] } else { Vec::new() },
         }
@@ -85,7 +90,11 @@ impl Backend for CpuBackend {
 
     fn write_field(&mut self, s: usize, data: &[f32]) -> Result<()> {
         if data.len() != self.fields[s].len() {
-            return Err(Error::Numerical(format!("field of {} values written to a grid of {}", data.len(), self.fields[s].len())));
+            return Err(Error::Numerical(format!(
+                "field of {} values written to a grid of {}",
+                data.len(),
+                self.fields[s].len()
+            )));
         }
         self.fields[s].copy_from_slice(data);
         Ok(())

@@ -7,13 +7,13 @@ mod kernels;
 mod params;
 pub mod shaders;
 
-pub use context::{adapters, best_adapter, AdapterChoice, Gpu};
+pub use context::{AdapterChoice, Gpu, adapters, best_adapter};
 pub use params::Params;
 
 use super::{Backend, Method, Plan};
 use crate::world::World;
 use crate::{Error, Result};
-use kernels::{workgroups, Kernels, LINE_GROUP, VOXEL_GROUP};
+use kernels::{Kernels, LINE_GROUP, VOXEL_GROUP, workgroups};
 use wgpu::util::DeviceExt;
 
 /// Dispatches recorded before the encoder is submitted.
@@ -84,8 +84,10 @@ impl GpuBackend {
             })
         };
         let bind = |pipeline: &wgpu::ComputePipeline, entries: &[(u32, &wgpu::Buffer)]| {
-            let entries: Vec<wgpu::BindGroupEntry> =
-                entries.iter().map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() }).collect();
+            let entries: Vec<wgpu::BindGroupEntry> = entries
+                .iter()
+                .map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() })
+                .collect();
             dev.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: None,
                 layout: &pipeline.get_bind_group_layout(0),
@@ -102,7 +104,9 @@ impl GpuBackend {
             let p_exp = uniform(sp.explicit_r, sp.explicit_decay);
             let mut g = SpeciesGpu { fields, cur: 0, lod: vec![], explicit: vec![], sources: vec![], hold: vec![] };
             if explicit {
-                g.explicit = (0..2).map(|c| bind(&kernels.explicit, &[(0, &p_exp), (1, &g.fields[c]), (2, &g.fields[1 - c])])).collect();
+                g.explicit = (0..2)
+                    .map(|c| bind(&kernels.explicit, &[(0, &p_exp), (1, &g.fields[c]), (2, &g.fields[1 - c])]))
+                    .collect();
             } else {
                 for (axis, co) in sp.lod.iter().enumerate() {
                     let coeffs = co.packed();
@@ -111,8 +115,12 @@ impl GpuBackend {
                 }
             }
             if let (Some(a), Some(s)) = (&data.src_add, &data.src_scale) {
-                let (a, s) = (storage("src_add", a, wgpu::BufferUsages::empty()), storage("src_scale", s, wgpu::BufferUsages::empty()));
-                g.sources = g.fields.iter().map(|f| bind(&kernels.sources, &[(0, &p_exp), (1, f), (2, &a), (3, &s)])).collect();
+                let (a, s) = (
+                    storage("src_add", a, wgpu::BufferUsages::empty()),
+                    storage("src_scale", s, wgpu::BufferUsages::empty()),
+                );
+                g.sources =
+                    g.fields.iter().map(|f| bind(&kernels.sources, &[(0, &p_exp), (1, f), (2, &a), (3, &s)])).collect();
             }
             if let Some(h) = &data.hold {
                 let h = storage("hold", h, wgpu::BufferUsages::empty());
@@ -142,7 +150,8 @@ impl GpuBackend {
         let (x, y) = workgroups(count, size, self.gpu.limits.max_compute_workgroups_per_dimension);
         let encoder = self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
         {
-            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+            let mut pass =
+                encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
             pass.set_pipeline(pipeline);
             pass.set_bind_group(0, group, &[]);
             pass.dispatch_workgroups(x, y, 1);
@@ -228,7 +237,11 @@ impl Backend for GpuBackend {
 
     fn write_field(&mut self, s: usize, data: &[f32]) -> Result<()> {
         if data.len() != self.plan.grid.len() {
-            return Err(Error::Numerical(format!("field of {} values written to a grid of {}", data.len(), self.plan.grid.len())));
+            return Err(Error::Numerical(format!(
+                "field of {} values written to a grid of {}",
+                data.len(),
+                self.plan.grid.len()
+            )));
         }
         self.submit();
         let g = &self.species[s];
