@@ -132,7 +132,7 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
         "{:<16} {:<9} {:>9} {:>12} {:>10} {:>8} {:>6} {:>12}",
         "species", "solver", "substeps", "D·dt/dx²", "decay·dt", "sources", "held", "device MiB"
     );
-    for s in &plan.species {
+    for (s, spec) in plan.species.iter().zip(&v.scene.species) {
         let solver = match s.method {
             Method::Lod => "lod",
             Method::Explicit { .. } => "explicit",
@@ -143,7 +143,7 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
             solver,
             s.substeps(),
             s.lod[0].r,
-            v.scene.species[plan.species.iter().position(|p| p.name == s.name).unwrap_or(0)].decay * plan.dt,
+            spec.decay * plan.dt,
             s.has_sources,
             s.has_hold,
             s.device_bytes(g.len()) as f64 / (1 << 20) as f64
@@ -154,7 +154,8 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
         plan.device_bytes() as f64 / (1 << 20) as f64,
         plan.largest_buffer() as f64 / (1 << 20) as f64
     );
-    println!("host memory for the CPU backend: about {:.1} MiB", plan.device_bytes() as f64 / (1 << 20) as f64);
+    println!("host memory for the CPU backend: about the same");
+    println!("(D·dt/dx² and decay·dt are per step; an explicit species divides them among its sub-steps)");
     for a in adapters() {
         match check_fits(&plan, &a.adapter.limits()) {
             Ok(()) => println!("fits {} ({:?})", a.info.name, a.info.device_type),
