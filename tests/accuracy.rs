@@ -307,3 +307,31 @@ fn biofvm_lod(c: &mut [f64], n: [usize; 3], r: f64, a: f64, held: f64, steps: u6
         hold(c);
     }
 }
+
+/// Sources and sinks: with D = 0 every voxel follows dc/dt = S·(T − c) − U·c,
+/// exactly c_ss + (c₀ − c_ss)·e^(−(S+U)t), c_ss = S·T/(S + U). The implicit
+/// step is backward Euler: first order in dt, never negative.
+#[test]
+fn sources_follow_the_exact_relaxation_first_order_in_time() {
+    let (s, target, u, c0, t_end) = (2.0f64, 10.0f64, 0.5f64, 1.0f64, 2.0f64);
+    let k = s + u;
+    let c_ss = s * target / k;
+    let exact = c_ss + (c0 - c_ss) * (-k * t_end).exp();
+    for name in ["cpu", "gpu"] {
+        let mut errors = Vec::new();
+        for dt in [0.04, 0.02, 0.01] {
+            let steps = (t_end / dt).round() as u64;
+            let toml = format!(
+                "[grid]\nshape = [4, 3, 2]\ndx = 10.0\n[time]\ndt = {dt}\nduration = {}\n[[species]]\nname = \"c\"\ndiffusion = 0.0\ninitial = {c0}\n[[regions]]\nname = \"all\"\nbox = {{ min = [0.0, 0.0, 0.0], max = [40.0, 30.0, 20.0] }}\nsupply = {{ c = {{ rate = {s}, target = {target} }} }}\nuptake = {{ c = {u} }}\n",
+                dt * steps as f64
+            );
+            let Some((f, g)) = evolve(name, &toml, |_, _, _| c0, steps, "sources") else { return };
+            errors.push((dt, max_error(&f, &g, |_, _, _| exact)));
+        }
+        let p = order(errors[1].1, errors[2].1, errors[1].0, errors[2].0);
+        eprintln!("{name}: source relaxation errors {errors:?}, order {p:.3}");
+        // Backward Euler: error ≈ (k²·t·dt/2)·|c₀ − c_ss|·e^(−kt) ≈ 3.0e-3 at dt = 0.01 min.
+        assert!(errors[2].1 < 5e-3, "{name}: error {}", errors[2].1);
+        assert!((0.9..1.1).contains(&p), "{name}: time order {p}");
+    }
+}
