@@ -29,8 +29,3 @@ impl FieldStats {
         s
     }
 }
-
-/// `field` summed in f64 (the amount per unit voxel volume).
-pub fn total(field: &[f32]) -> f64 {
-    field.iter().map(|&v| v as f64).sum()
-}

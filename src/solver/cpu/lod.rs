@@ -13,11 +13,11 @@ use rayon::prelude::*;
 /// Solve along x: per z-plane (in parallel), all `ny` lines of the plane
 /// advance together one x position at a time, so the independent
 /// recurrences overlap instead of waiting on each other's latency.
-pub fn lod_sweep_x(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs) {
+/// `scratch` holds one value per line (`ny·nz`), reused between calls.
+pub fn lod_sweep_x(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs, scratch: &mut [f32]) {
     let [nx, ny, _] = shape;
-    field.par_chunks_mut(nx * ny).for_each_init(Vec::new, |prev, plane| {
-        prev.clear();
-        prev.resize(ny, 0.0f32);
+    field.par_chunks_mut(nx * ny).zip(scratch.par_chunks_mut(ny)).for_each(|(plane, prev)| {
+        prev.fill(0.0);
         for i in 0..nx {
             let (sub, inv) = (co.sub[i], co.inv_den[i]);
             for (line, p) in plane.chunks_exact_mut(nx).zip(prev.iter_mut()) {

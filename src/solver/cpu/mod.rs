@@ -20,6 +20,8 @@ pub struct CpuBackend {
     data: Vec<SpeciesData>,
     /// Output of explicit sub-steps, swapped with the field after each.
     scratch: Vec<f32>,
+    /// One value per x line, for the x sweep's forward pass.
+    line_scratch: Vec<f32>,
 }
 
 impl CpuBackend {
@@ -39,6 +41,7 @@ impl CpuBackend {
                 })
                 .collect(),
             scratch: if needs_scratch { vec![0.0; world.grid.len()] } else { Vec::new() },
+            line_scratch: vec![0.0; world.grid.shape[1] * world.grid.shape[2]],
         }
     }
 }
@@ -63,7 +66,7 @@ impl Backend for CpuBackend {
         let co = &self.plan.species[s].lod[axis];
         let f = &mut self.fields[s];
         match axis {
-            0 => lod_sweep_x(f, shape, co),
+            0 => lod_sweep_x(f, shape, co, &mut self.line_scratch),
             1 => lod_sweep_y(f, shape, co),
             _ => lod_sweep_z(f, shape, co),
         }
