@@ -10,10 +10,12 @@
 pub mod bench;
 pub mod error;
 pub mod grid;
+pub mod model;
 pub mod output;
 pub mod run;
 pub mod scene;
 pub mod solver;
+pub mod vessels;
 pub mod world;
 
 pub use error::{Error, Result};

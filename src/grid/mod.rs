@@ -2,8 +2,10 @@
 //! shapes turned into voxel sets.
 
 mod region;
+mod tissue;
 
 pub use region::Shape;
+pub use tissue::Tissue;
 
 /// A cubic-voxel grid. Voxel `(i, j, k)` has its centre at
 /// `((i + ½)·dx, (j + ½)·dx, (k + ½)·dx)` µm and linear index

@@ -10,6 +10,7 @@
 //! can be given their own intervals.
 
 pub mod cpu;
+pub mod darcy;
 pub mod gpu;
 mod plan;
 mod scheduler;

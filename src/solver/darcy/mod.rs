@@ -1,0 +1,1 @@
+//! Interstitial fluid pressure: steady Darcy flow solved by multigrid.

@@ -1,0 +1,1 @@
+//! Vessel networks: generation, import, blood flow and voxelisation.
