@@ -263,8 +263,11 @@ impl Plasma {
     }
 
     /// `c_p(t)` in µM, exact. Right-continuous: a bolus at `t` is included.
-    /// Zero before the first dose.
+    /// Zero before the first dose; NaN for a NaN `t`.
     pub fn concentration(&self, t: f64) -> f64 {
+        if t.is_nan() {
+            return f64::NAN;
+        }
         let mut c = 0.0;
         for dose in &self.schedule.doses {
             for (k, w) in self.pk.phases() {
@@ -286,8 +289,11 @@ impl Plasma {
     }
 
     /// `∫_{t0}^{t1} c_p dt` in µM·min, exact (closed form). Negative when
-    /// `t1 < t0`.
+    /// `t1 < t0`; NaN when either is NaN.
     pub fn integral(&self, t0: f64, t1: f64) -> f64 {
+        if t0.is_nan() || t1.is_nan() {
+            return f64::NAN;
+        }
         if t1 < t0 {
             return -self.integral(t1, t0);
         }
@@ -501,6 +507,7 @@ mod tests {
         assert_eq!(p.concentration(10.0), 0.0);
         let b = Plasma::new(pk, Schedule::new(vec![Dose::Bolus { time: 5.0, c0: 3.0 }]).unwrap());
         assert_eq!((b.concentration(5.0f64.next_down()), b.concentration(5.0)), (0.0, 3.0));
+        assert!(b.concentration(f64::NAN).is_nan() && b.integral(0.0, f64::NAN).is_nan());
     }
 
     #[test]
