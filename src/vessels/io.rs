@@ -2,12 +2,13 @@
 //! examples) in `scenes/networks/README.md`.
 //!
 //! Every error in a file is a scene error under the key `vessels.file`
-//! whose message names the file, the record (`segments[3]` in JSON, the
-//! line number in CSV) and the field, and whose fix says what to write.
+//! whose message names the file, the record (its line, and in JSON its
+//! place in the list, e.g. `line 12, segments[3]`) and the field, and whose
+//! fix says what to write.
 
+use super::json::{self, Json, Value};
 use super::{Network, Node, Segment, VesselKind};
 use crate::{Error, Result};
-use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -98,22 +99,18 @@ impl Network {
 
     /// Parse the JSON format; `file` names the source in errors.
     pub fn from_json_str(text: &str, file: &str) -> Result<Network> {
-        let root: Value = serde_json::from_str(text).map_err(|e| {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let root = json::parse(text).map_err(|e| {
             Error::scene(
                 FILE_KEY,
                 format!("{file}: not valid JSON: {e}"),
-                "fix the JSON syntax at that line (a missing comma or bracket, a trailing comma, or a comment)",
+                "fix the JSON syntax there (a missing comma, quote or bracket, a trailing comma, or a comment)",
             )
         })?;
-        let Some(root) = root.as_object() else {
-            return bad(
-                format!("{file}: the top level is not a JSON object"),
-                "write {\"nodes\": [...], \"segments\": [...]}",
-            );
-        };
-        check_keys(root, &["nodes", "segments", "comment"], &format!("{file}: top level"))?;
-        let list = |key: &str, example: &str| -> Result<&Vec<Value>> {
-            match root.get(key) {
+        let root = object(&root, &format!("{file}: the top level"))?;
+        check_keys(root, &["nodes", "segments", "comment"], &format!("{file}: the top level"))?;
+        let list = |key: &str, example: &str| -> Result<&Vec<Json>> {
+            match get(root, key).map(|v| &v.value) {
                 Some(Value::Array(a)) => Ok(a),
                 Some(_) => bad(format!("{file}: `{key}` is not a list"), format!("write \"{key}\": [{example}, ...]")),
                 None => bad(format!("{file}: no `{key}` list"), format!("add \"{key}\": [{example}, ...]")),
@@ -124,47 +121,50 @@ impl Network {
 
         let mut ids = IdMap::default();
         let mut net = Network::default();
-        let mut node_ids = Vec::with_capacity(raw_nodes.len());
+        let mut node_recs = Vec::with_capacity(raw_nodes.len());
         for (i, v) in raw_nodes.iter().enumerate() {
-            let rec = format!("{file}: nodes[{i}]");
+            let rec = format!("{file} line {}, nodes[{i}]", v.line);
             let obj = object(v, &rec)?;
             check_keys(obj, &["id", "x", "y", "z", "pressure"], &rec)?;
-            let id = id_field(obj.get("id"), &rec, "id")?;
+            let id = id_field(get(obj, "id"), &rec, "id")?;
             let mut pos = [0.0; 3];
             for (c, axis) in pos.iter_mut().zip(["x", "y", "z"]) {
-                *c = number(obj.get(axis), &rec, axis, "µm")?;
+                *c = number(get(obj, axis), &rec, axis, "µm")?;
             }
-            let pressure = match obj.get("pressure") {
-                None | Some(Value::Null) => None,
+            let pressure = match get(obj, "pressure") {
+                None | Some(Json { value: Value::Null, .. }) => None,
                 v => Some(number(v, &rec, "pressure", "mmHg")?),
             };
             ids.insert(id, net.nodes.len(), &rec)?;
-            node_ids.push(id);
+            node_recs.push(format!("{rec} (id {id})"));
             net.nodes.push(Node { pos, pressure });
         }
+        let mut seg_recs = Vec::with_capacity(raw_segs.len());
         for (s, v) in raw_segs.iter().enumerate() {
-            let rec = format!("{file}: segments[{s}]");
+            let rec = format!("{file} line {}, segments[{s}]", v.line);
             let obj = object(v, &rec)?;
             check_keys(obj, &["a", "b", "radius", "kind", "maturity"], &rec)?;
-            let a = ids.get(id_field(obj.get("a"), &rec, "a")?, &rec, "a")?;
-            let b = ids.get(id_field(obj.get("b"), &rec, "b")?, &rec, "b")?;
-            let radius = number(obj.get("radius"), &rec, "radius", "µm")?;
-            let kind = match obj.get("kind") {
+            let a = ids.get(id_field(get(obj, "a"), &rec, "a")?, &rec, "a")?;
+            let b = ids.get(id_field(get(obj, "b"), &rec, "b")?, &rec, "b")?;
+            let radius = number(get(obj, "radius"), &rec, "radius", "µm")?;
+            let kind = match get(obj, "kind").map(|v| &v.value) {
                 Some(Value::String(k)) => kind(k, &rec)?,
-                Some(_) => {
-                    return bad(format!("{rec}: `kind` is not a string"), "write \"kind\": \"normal\" or \"tumour\"");
+                Some(other) => {
+                    return bad(
+                        format!("{rec}: `kind` is {}, not a string", other.describe()),
+                        "write \"kind\": \"normal\" or \"tumour\"",
+                    );
                 }
                 None => return bad(format!("{rec}: no `kind` field"), "add \"kind\": \"normal\" or \"tumour\""),
             };
-            let maturity = match obj.get("maturity") {
-                None | Some(Value::Null) => kind.default_maturity(),
+            let maturity = match get(obj, "maturity") {
+                None | Some(Json { value: Value::Null, .. }) => kind.default_maturity(),
                 v => number(v, &rec, "maturity", "0..1")?,
             };
+            seg_recs.push(rec);
             net.segments.push(Segment { a, b, radius, kind, maturity });
         }
-        net.validate_named(FILE_KEY, &|i| format!("{file}: nodes[{i}] (id {})", node_ids[i]), &|s| {
-            format!("{file}: segments[{s}]")
-        })?;
+        net.validate_named(FILE_KEY, &|i| node_recs[i].clone(), &|s| seg_recs[s].clone())?;
         Ok(net)
     }
 
@@ -332,29 +332,40 @@ fn as_id(v: f64) -> Option<u64> {
     (v >= 0.0 && v.fract() == 0.0 && v < 2f64.powi(53)).then_some(v as u64)
 }
 
-fn object<'a>(v: &'a Value, rec: &str) -> Result<&'a Map<String, Value>> {
-    v.as_object().ok_or_else(|| Error::scene(FILE_KEY, format!("{rec} is not an object"), "write each record as {...}"))
-}
+type Fields = [(String, Json)];
 
-fn check_keys(obj: &Map<String, Value>, allowed: &[&str], rec: &str) -> Result<()> {
-    match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
-        None => Ok(()),
-        Some(k) => bad(format!("{rec}: unknown field `{k}`"), format!("use only the fields {}", allowed.join(", "))),
+fn object<'a>(v: &'a Json, rec: &str) -> Result<&'a Fields> {
+    match &v.value {
+        Value::Object(f) => Ok(f),
+        other => bad(format!("{rec} is {}, not an object", other.describe()), "write each record as {...}"),
     }
 }
 
-fn number(v: Option<&Value>, rec: &str, field: &str, unit: &str) -> Result<f64> {
-    match v {
-        Some(Value::Number(n)) => Ok(n.as_f64().unwrap_or(f64::NAN)),
+fn get<'a>(obj: &'a Fields, key: &str) -> Option<&'a Json> {
+    obj.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+fn check_keys(obj: &Fields, allowed: &[&str], rec: &str) -> Result<()> {
+    match obj.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        Some((k, _)) => {
+            bad(format!("{rec}: unknown field `{k}`"), format!("use only the fields {}", allowed.join(", ")))
+        }
+    }
+}
+
+fn number(v: Option<&Json>, rec: &str, field: &str, unit: &str) -> Result<f64> {
+    match v.map(|v| &v.value) {
+        Some(Value::Number(n)) => Ok(*n),
         Some(other) => bad(
-            format!("{rec}: `{field}` is {other}, not a number"),
+            format!("{rec}: `{field}` is {}, not a number", other.describe()),
             format!("write `{field}` as a number in {unit}, without quotes"),
         ),
         None => bad(format!("{rec}: no `{field}` field"), format!("add \"{field}\": <number in {unit}>")),
     }
 }
 
-fn id_field(v: Option<&Value>, rec: &str, field: &str) -> Result<u64> {
+fn id_field(v: Option<&Json>, rec: &str, field: &str) -> Result<u64> {
     let x = number(v, rec, field, "an integer node id")?;
     as_id(x).ok_or_else(|| {
         Error::scene(FILE_KEY, format!("{rec}: `{field}` = {x} is not a node id"), "node ids are whole numbers ≥ 0")

@@ -14,6 +14,7 @@
 mod flow;
 mod generate;
 mod io;
+mod json;
 mod rng;
 mod voxelise;
 
@@ -262,6 +263,25 @@ impl Network {
 
 pub(crate) fn dist(a: [f64; 3], b: [f64; 3]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+/// Two unit vectors perpendicular to the unit vector `t` and to each other.
+pub(crate) fn perpendiculars(t: [f64; 3]) -> ([f64; 3], [f64; 3]) {
+    // Cross with the coordinate axis least aligned with t.
+    let k = (0..3).min_by(|&i, &j| t[i].abs().total_cmp(&t[j].abs())).unwrap_or(0);
+    let mut e = [0.0; 3];
+    e[k] = 1.0;
+    let u = normalise(cross(t, e));
+    (u, cross(t, u))
+}
+
+fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+}
+
+fn normalise(a: [f64; 3]) -> [f64; 3] {
+    let n = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt();
+    a.map(|x| x / n)
 }
 
 #[cfg(test)]

@@ -8,8 +8,9 @@
 //! Every sample carries an equal share of the area and lands in the voxel
 //! containing it, so the wall area inside the grid equals the network's
 //! wall area up to the parts of segments that leave the grid. The lumen
-//! volume πr²ℓ is spread the same way over points at radius r/√2 (the
-//! radius halving the cross-section). The pressure of a sample is linear
+//! volume πr²ℓ is spread the same way over the cross-section: at each axial
+//! sample, a square lattice of pitch dx/4 centred on the axis, clipped to
+//! the disc. The pressure of a sample is linear
 //! along the segment between its end pressures; a voxel's pressure is the
 //! wall-area-weighted mean of its samples.
 //!
@@ -17,7 +18,7 @@
 //! order (in parallel, one segment per task), then added to the maps in
 //! segment order, so the maps are bit-identical for any thread count.
 
-use super::{Flow, Network, VesselKind};
+use super::{Flow, Network, VesselKind, perpendiculars};
 use crate::grid::Grid;
 use rayon::prelude::*;
 use std::f64::consts::PI;
@@ -92,43 +93,57 @@ fn segment_shares(net: &Network, flow: &Flow, grid: &Grid, s: usize) -> Vec<Shar
     let n_len = ((len / step).ceil() as usize).max(1);
     let n_az = if r > step { ((2.0 * PI * r / step).ceil() as usize).max(8) } else { 1 };
     let (u, v) = perpendiculars([(b[0] - a[0]) / len, (b[1] - a[1]) / len, (b[2] - a[2]) / len]);
-    let area = 2.0 * PI * r * len / (n_len * n_az) as f64;
-    let vol = PI * r * r * len / (n_len * n_az) as f64;
-    // Wall ring and lumen ring offsets; a single sample sits on the axis.
-    let ring: Vec<([f64; 3], [f64; 3])> = (0..n_az)
-        .map(|q| {
-            if n_az == 1 {
-                return ([0.0; 3], [0.0; 3]);
+    // Wall ring offsets; a single sample on the axis for a thin vessel.
+    let ring: Vec<[f64; 3]> = if n_az == 1 {
+        vec![[0.0; 3]]
+    } else {
+        (0..n_az)
+            .map(|q| {
+                let th = 2.0 * PI * (q as f64 + 0.5) / n_az as f64;
+                let (c, sn) = (th.cos(), th.sin());
+                std::array::from_fn(|d| r * (c * u[d] + sn * v[d]))
+            })
+            .collect()
+    };
+    // Lumen offsets: a square lattice of pitch dx/4 over the cross-section,
+    // centred on the axis (which always carries one).
+    let reach = (r / step).floor() as i64;
+    let mut disc: Vec<[f64; 3]> = Vec::new();
+    for a in -reach..=reach {
+        for b in -reach..=reach {
+            let (x, y) = (a as f64 * step, b as f64 * step);
+            if x * x + y * y <= r * r {
+                disc.push(std::array::from_fn(|d| x * u[d] + y * v[d]));
             }
-            let th = 2.0 * PI * (q as f64 + 0.5) / n_az as f64;
-            let (c, sn) = (th.cos(), th.sin());
-            let off: [f64; 3] = std::array::from_fn(|d| c * u[d] + sn * v[d]);
-            (off.map(|o| o * r), off.map(|o| o * r * std::f64::consts::FRAC_1_SQRT_2))
-        })
-        .collect();
-    let mut out: Vec<(usize, u8, f64)> = Vec::with_capacity(2 * n_len * n_az);
+        }
+    }
+    let area = 2.0 * PI * r * len / (n_len * ring.len()) as f64;
+    let vol = PI * r * r * len / (n_len * disc.len()) as f64;
+    let mut out: Vec<(usize, bool, f64)> = Vec::with_capacity(n_len * (ring.len() + disc.len()));
     for m in 0..n_len {
         let t = (m as f64 + 0.5) / n_len as f64;
         let c: [f64; 3] = std::array::from_fn(|d| a[d] + t * (b[d] - a[d]));
         let p = pa + t * (pb - pa);
-        for (wall, lumen) in &ring {
-            if let Some(i) = voxel_of(grid, [c[0] + wall[0], c[1] + wall[1], c[2] + wall[2]]) {
-                out.push((i, 0, p));
+        for off in &ring {
+            if let Some(i) = voxel_of(grid, [c[0] + off[0], c[1] + off[1], c[2] + off[2]]) {
+                out.push((i, true, p));
             }
-            if let Some(i) = voxel_of(grid, [c[0] + lumen[0], c[1] + lumen[1], c[2] + lumen[2]]) {
-                out.push((i, 1, 0.0));
+        }
+        for off in &disc {
+            if let Some(i) = voxel_of(grid, [c[0] + off[0], c[1] + off[1], c[2] + off[2]]) {
+                out.push((i, false, 0.0));
             }
         }
     }
     // Stable: equal voxels keep sample order, so sums are reproducible.
     out.sort_by_key(|e| e.0);
     let mut shares: Vec<Share> = Vec::new();
-    for (i, what, p) in out {
+    for (i, wall, p) in out {
         if shares.last().is_none_or(|sh| sh.0 != i) {
             shares.push((i, 0.0, 0.0, 0.0));
         }
         let sh = shares.last_mut().expect("pushed above");
-        if what == 0 {
+        if wall {
             sh.1 += area;
             sh.3 += area * p;
         } else {
@@ -149,25 +164,6 @@ fn voxel_of(grid: &Grid, p: [f64; 3]) -> Option<usize> {
         ijk[d] = f as usize;
     }
     Some(grid.idx(ijk[0], ijk[1], ijk[2]))
-}
-
-/// Two unit vectors perpendicular to the unit vector `t` and to each other.
-fn perpendiculars(t: [f64; 3]) -> ([f64; 3], [f64; 3]) {
-    // Cross with the coordinate axis least aligned with t.
-    let k = (0..3).min_by(|&i, &j| t[i].abs().total_cmp(&t[j].abs())).unwrap_or(0);
-    let mut e = [0.0; 3];
-    e[k] = 1.0;
-    let u = normalise(cross(t, e));
-    (u, cross(t, u))
-}
-
-fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
-    [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-}
-
-fn normalise(a: [f64; 3]) -> [f64; 3] {
-    let n = (a[0] * a[0] + a[1] * a[1] + a[2] * a[2]).sqrt();
-    a.map(|x| x / n)
 }
 
 #[cfg(test)]
