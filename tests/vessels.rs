@@ -175,8 +175,8 @@ fn generated_network_is_valid_inside_the_box_and_perfused() {
     for n in &net.nodes {
         assert!(n.pos.iter().all(|&c| (0.0..=640.0).contains(&c)), "node outside the box: {:?}", n.pos);
         match n.pressure {
-            Some(p) if p == 35.0 => assert_eq!(n.pos[0], 0.0, "inlet off the x = 0 face"),
-            Some(p) if p == 15.0 => assert_eq!(n.pos[0], 640.0, "outlet off the x = max face"),
+            Some(35.0) => assert_eq!(n.pos[0], 0.0, "inlet off the x = 0 face"),
+            Some(15.0) => assert_eq!(n.pos[0], 640.0, "outlet off the x = max face"),
             Some(p) => panic!("unexpected fixed pressure {p}"),
             None => {}
         }
@@ -248,8 +248,8 @@ fn tumour_has_higher_wall_density_than_normal_tissue() {
             for i in 0..64 {
                 let t = tissue(grid.center(i, j, k)).index();
                 count[t] += 1;
-                for kind in 0..2 {
-                    sum[t][kind] += maps.sv[kind][grid.idx(i, j, k)] as f64;
+                for (kind, sv) in maps.sv.iter().enumerate() {
+                    sum[t][kind] += sv[grid.idx(i, j, k)] as f64;
                 }
             }
         }

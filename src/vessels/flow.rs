@@ -206,7 +206,7 @@ impl System {
             for _ in 0..(10 * m + 100) {
                 self.apply(&d, &mut q);
                 let dq = dot(&d, &q);
-                if !(dq > 0.0) {
+                if dq.is_nan() || dq <= 0.0 {
                     break;
                 }
                 let alpha = rz / dq;

@@ -13,20 +13,24 @@
 //! 2. Tumour vessels. Where the tissue is tumour, branch points are
 //!    scattered at random with a density that is highest at the tumour's
 //!    outer edge and falls linearly (in the ratio d_necrotic/(d_necrotic +
-//!    d_edge) of the distances to necrosis and to the tumour's edge) to
-//!    `necrotic_edge_density` of that next to necrosis; none in necrotic
-//!    tissue. Each branch point joins its 4 nearest neighbours within 1.5
-//!    spacings (only joins whose axis stays in tumour tissue and whose wall
-//!    stays clear of necrosis), and each join is split
-//!    into pieces ≈ spacing/5 long whose inner ends are kinked sideways by
-//!    up to `tortuosity` of a piece length. Radii are drawn per join from
-//!    `tumour_radius`, maturity from `tumour_maturity`.
+//!    d_edge) of the distances to necrosis and to the tumour's edge, taken
+//!    on a grid of spacing/2) to `necrotic_edge_density` of that next to
+//!    necrosis; none in necrotic tissue. Each branch point joins its 4
+//!    nearest neighbours within 1.5 spacings (only joins whose axis stays
+//!    in tumour tissue and whose wall stays clear of necrosis), and each
+//!    join is split into pieces ≈ spacing/5 long whose inner ends are
+//!    kinked sideways by up to `tortuosity` of a piece length (kept
+//!    straight where a kink would leave the tumour). Radii are drawn per
+//!    join from `tumour_radius`, maturity from `tumour_maturity`.
 //! 3. Connections. Half of the capillary nodes that lost a link to tumour
-//!    tissue join the nearest tumour branch point within 1.5 spacings; the
-//!    join is split where it crosses into the tumour, the outer part a
-//!    normal capillary, the inner part a tumour vessel.
+//!    tissue join the nearest of the (up to three) nearest tumour branch
+//!    points within 1.5 spacings whose straight join crosses into the
+//!    tumour once and meets no necrosis; the join is split where it
+//!    crosses, the outer part a normal capillary, the inner part a tumour
+//!    vessel.
 //! 4. Everything not joined, through segments, to an inlet or outlet is
-//!    dropped.
+//!    dropped. Inlets and outlets exist only where the x faces are normal
+//!    tissue: where a tumour covers an x face, that face has none.
 //!
 //! Randomness comes from [`SplitMix64`] streams of the seed, one per stage,
 //! and the capillary bed draws the same numbers wherever the tumour is, so a
@@ -226,7 +230,7 @@ impl Gen<'_> {
     /// clear of necrosis?
     fn fits_tumour(&self, a: [f64; 3], b: [f64; 3], r: f64) -> bool {
         let len = dist(a, b);
-        if !(len > 0.0) {
+        if len.is_nan() || len <= 0.0 {
             return false;
         }
         let (u, v) = perpendiculars(std::array::from_fn(|d| (b[d] - a[d]) / len));
@@ -337,11 +341,11 @@ impl Gen<'_> {
         let density = p.tumour_density * 3.0 / p.spacing.powi(3) / JOINS_PER_POINT;
         let cell_volume = coarse.h.iter().product::<f64>();
         let mut out = Vec::new();
-        for c in 0..coarse.tissue.len() {
+        for (c, &w) in weight.iter().enumerate() {
             if coarse.tissue[c] != Tissue::Tumour {
                 continue;
             }
-            let count = rng.poisson(density * weight[c] * cell_volume);
+            let count = rng.poisson(density * w * cell_volume);
             let lo = coarse.corner(c);
             for _ in 0..count {
                 for _try in 0..3 {

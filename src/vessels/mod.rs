@@ -133,10 +133,10 @@ impl Network {
         (0..self.nodes.len()).filter(|&i| self.nodes[i].pressure.is_some()).collect()
     }
 
-    /// Check that every node position and pressure is finite, every segment
-    /// joins two different existing nodes, has a finite radius > 0, a length
-    /// > 0 and a maturity in 0..1. The error names the first bad node or
-    /// segment by its index.
+    /// Check that every node position and pressure is finite and that every
+    /// segment joins two different existing nodes, has a finite positive
+    /// radius and length, and a maturity in 0..1. The error names the first
+    /// bad node or segment by its index.
     pub fn validate(&self) -> Result<()> {
         self.validate_named("vessels", &|i| format!("node {i}"), &|s| format!("segment {s}"))
     }
@@ -191,7 +191,8 @@ impl Network {
                     "give maturity between 0 (bare) and 1 (mature), or leave it out",
                 );
             }
-            if !(self.length(s) > 0.0) {
+            let len = self.length(s);
+            if len.is_nan() || len <= 0.0 {
                 return err(
                     format!("{}: nodes {} and {} are at the same position, length 0", seg_name(s), seg.a, seg.b),
                     "move one of the nodes or remove the segment",
