@@ -4,10 +4,9 @@
 //! floor; this gives statistically careful step times.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use oncovox::run::{BackendChoice, build_backend, select_device};
+use oncovox::run::{BackendChoice, build, select_device};
 use oncovox::scene::{Scene, Validated};
 use oncovox::solver::{Plan, Scheduler};
-use oncovox::world::World;
 
 const SCENE: &str = r#"
 [grid]
@@ -30,13 +29,13 @@ solver = "explicit"
 fn bench_steps(c: &mut Criterion) {
     let v = Validated::new(Scene::from_toml(SCENE).expect("bench scene parses")).expect("bench scene is valid");
     let plan = Plan::new(&v);
-    let world = World::new(&v);
     for choice in [BackendChoice::Cpu, BackendChoice::Gpu] {
         let Ok((device, _)) = select_device(choice, &plan) else {
             eprintln!("no GPU adapter: GPU benches skipped");
             continue;
         };
-        let Ok(backend) = build_backend(device, &plan, &world) else { continue };
+        let mut plan = plan.clone();
+        let Ok((_, backend)) = build(device, &v, &mut plan) else { continue };
         let label = format!("{} 96³", backend.kind());
         let mut s = Scheduler::new(plan.clone(), backend);
         c.bench_function(&format!("{label}: LOD + explicit step"), |b| {

@@ -3,11 +3,10 @@
 //! (the floor for a memory-bound kernel).
 
 use crate::Result;
-use crate::run::{BackendChoice, build_backend, select_device};
+use crate::run::{BackendChoice, build, select_device};
 use crate::scene::{Scene, Validated};
 use crate::solver::gpu::{Gpu, best_adapter};
 use crate::solver::{Backend, Plan};
-use crate::world::World;
 use std::time::Instant;
 
 /// A bench scene: `lod` uses LOD, `tracer` explicit; both have a source
@@ -67,7 +66,6 @@ fn run_op(b: &mut dyn Backend, op: usize) {
 pub fn run_bench(size: usize, reps: u32, choice: BackendChoice) -> Result<()> {
     let v = bench_scene(size.max(2))?;
     let plan = Plan::new(&v);
-    let world = World::new(&v);
     let voxels = plan.grid.len() as f64;
     let mut targets = vec![BackendChoice::Cpu];
     if choice != BackendChoice::Cpu && best_adapter(choice == BackendChoice::Auto).is_some() {
@@ -82,7 +80,8 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice) -> Result<()> {
             BackendChoice::Cpu => cpu_copy_gbs(plan.grid.len()),
             _ => gpu_copy_gbs(plan.grid.len())?,
         };
-        let mut b = build_backend(select_device(t, &plan)?.0, &plan, &world)?;
+        let mut plan = plan.clone();
+        let (_, mut b) = build(select_device(t, &plan)?.0, &v, &mut plan)?;
         println!("\n{} — {}; measured copy bandwidth {floor:.1} GB/s", b.kind(), b.device_name());
         println!("{:<18} {:>12} {:>14} {:>10} {:>9}", "operator", "ms/call", "Gvoxel/s", "GB/s", "of copy");
         for (op, (name, bytes)) in OPS.iter().enumerate() {

@@ -155,6 +155,7 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
         plan.largest_buffer() as f64 / (1 << 20) as f64
     );
     println!("host memory for the CPU backend: about the same");
+    transport_table(&v);
     println!("(D·dt/dx² and decay·dt are per step; an explicit species divides them among its sub-steps)");
     for a in adapters() {
         match check_fits(&plan, &a.adapter.limits()) {
@@ -166,6 +167,53 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// What the transport keys turn into, per species: diffusion per tissue,
+/// wall permeability and reflection per vessel kind, the plasma curve.
+fn transport_table(v: &oncovox::scene::Validated) {
+    use oncovox::scene::{PlasmaCurve, transport_of};
+    let s = &v.scene;
+    if s.vessels.is_none() && s.species.iter().all(|sp| sp.radius.is_none() && sp.diffusion_tumour.is_none()) {
+        return;
+    }
+    println!("\nderived transport (µm²/min, µm/min):");
+    println!(
+        "{:<16} {:>9} {:>11} {:>11} {:>11} {:>10} {:>8} {:>10} {:>8}",
+        "species", "radius nm", "D free", "D normal", "D tumour", "P normal", "σ normal", "P tumour", "σ tumour"
+    );
+    for (i, sp) in s.species.iter().enumerate() {
+        let t = transport_of(s, i);
+        let opt = |x: Option<f64>| x.map(|x| format!("{x:.4e}")).unwrap_or_else(|| "-".into());
+        let w = t.wall;
+        println!(
+            "{:<16} {:>9} {:>11} {:>11.4e} {:>11.4e} {:>10} {:>8} {:>10} {:>8}",
+            sp.name,
+            sp.radius.map(|r| format!("{r}")).unwrap_or_else(|| "-".into()),
+            opt(t.free_diffusion),
+            t.diffusion[0],
+            t.diffusion[1],
+            opt(w.map(|w| w[0].permeability)),
+            w.map(|w| format!("{:.3}", w[0].reflection)).unwrap_or_else(|| "-".into()),
+            opt(w.map(|w| w[1].permeability)),
+            w.map(|w| format!("{:.3}", w[1].reflection)).unwrap_or_else(|| "-".into()),
+        );
+        match &t.plasma {
+            Some(PlasmaCurve::Level(c)) => println!("  plasma: constant {c} {}", sp.unit),
+            Some(PlasmaCurve::Pk(p)) => {
+                let (ta, tb) = p.pk.half_lives();
+                println!(
+                    "  plasma: half-lives {ta:.1} and {tb:.1} min, fast fraction {:.3}; {:.4} {} at the first dose, AUC over the run {:.4} {}·min",
+                    p.pk.fraction_alpha(),
+                    p.concentration(p.schedule.doses().first().map_or(0.0, |d| d.start())),
+                    sp.unit,
+                    p.integral(0.0, s.time.duration),
+                    sp.unit
+                );
+            }
+            None => {}
+        }
+    }
 }
 
 fn info_cmd() {

@@ -7,6 +7,8 @@ use crate::scene::{DEFAULT_SCENE, Scene, Validated};
 use crate::solver::cpu::CpuBackend;
 use crate::solver::gpu::{AdapterChoice, Gpu, GpuBackend, best_adapter, check_fits};
 use crate::solver::{Backend, Method, Plan, Scheduler};
+use crate::grid::Tissue;
+use crate::vessels::VesselKind;
 use crate::world::World;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -29,7 +31,11 @@ pub fn load_scene(path: Option<&Path>, sets: &[String]) -> Result<Validated> {
         Some(p) => std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?,
         None => DEFAULT_SCENE.to_string(),
     };
-    Validated::new(Scene::from_toml_with(&text, sets)?)
+    let mut v = Validated::new(Scene::from_toml_with(&text, sets)?)?;
+    if let Some(dir) = path.and_then(|p| p.parent()).filter(|d| !d.as_os_str().is_empty()) {
+        v.base_dir = dir.to_path_buf();
+    }
+    Ok(v)
 }
 
 /// Where a run will execute, decided before any field memory is allocated.
@@ -63,12 +69,26 @@ pub fn select_device(choice: BackendChoice, plan: &Plan) -> Result<(Device, Opti
     }
 }
 
-/// Build the backend on a selected device.
-pub fn build_backend(device: Device, plan: &Plan, world: &World) -> Result<Box<dyn Backend>> {
-    Ok(match device {
-        Device::Cpu => Box::new(CpuBackend::new(plan, world)),
-        Device::Gpu(a) => Box::new(GpuBackend::new(Gpu::new(*a)?, plan, world)?),
-    })
+/// Build the world and the backend on a selected device: the GPU (when
+/// chosen) also solves the interstitial pressure. The plan gains what
+/// depends on the world (advection sub-steps).
+pub fn build(device: Device, v: &Validated, plan: &mut Plan) -> Result<(World, Box<dyn Backend>)> {
+    match device {
+        Device::Cpu => {
+            let world = World::build(v, None)?;
+            plan.attach(&world);
+            let backend = Box::new(CpuBackend::new(plan, &world));
+            Ok((world, backend))
+        }
+        Device::Gpu(a) => {
+            let gpu = Gpu::new(*a)?;
+            let world = World::build(v, Some(&gpu))?;
+            plan.attach(&world);
+            check_fits(plan, &gpu.limits)?;
+            let backend = Box::new(GpuBackend::new(gpu, plan, &world)?);
+            Ok((world, backend))
+        }
+    }
 }
 
 /// What a finished run reports.
@@ -91,15 +111,15 @@ pub fn run(
     progress: bool,
     announce: &mut dyn FnMut(&str),
 ) -> Result<RunReport> {
-    let plan = Plan::new(v);
+    let mut plan = Plan::new(v);
     let (device, why) = select_device(choice, &plan)?;
     let dir = OutputDir::prepare(out)?;
-    let world = World::new(v);
-    let (backend, why) = match (build_backend(device, &plan, &world), choice) {
+    let ((world, backend), why) = match (build(device, v, &mut plan), choice) {
         (Ok(b), _) => (b, why),
         // `auto` never fails for want of a working GPU: the CPU backend always works.
         (Err(e @ Error::Gpu(_)), BackendChoice::Auto) => {
-            (build_backend(Device::Cpu, &plan, &world)?, Some(format!("{e}")))
+            plan = Plan::new(v);
+            (build(Device::Cpu, v, &mut plan)?, Some(format!("{e}")))
         }
         (Err(e), _) => return Err(e),
     };
@@ -108,27 +128,56 @@ pub fn run(
         Some(why) => format!("backend: {kind} ({device}); {why}"),
         None => format!("backend: {kind} ({device})"),
     });
+    let mut rec = Recorder::new(&v.scene, &world);
+    rec.maps(&dir, &world)?;
+    let vascular = vascular_summary(&world);
     drop(world);
     let start = Instant::now();
     let mut sched = Scheduler::new(plan.clone(), backend);
-    let mut rec = Recorder::new(&v.scene, plan.grid);
     let bar = progress_bar(progress, plan.steps);
-    record(&mut sched, &mut rec, &dir, false)?;
+    let sample_every = (plan.output_every / 10).max(1);
+    record(&mut sched, &mut rec, &dir, true, false)?;
     while sched.step_count() < plan.steps {
-        let n = plan.output_every.min(plan.steps - sched.step_count());
+        let done = sched.step_count();
+        let next_output = (done / plan.output_every + 1) * plan.output_every;
+        let n = sample_every.min(next_output - done).min(plan.steps - done);
         for _ in 0..n {
             sched.step();
             bar.inc(1);
         }
         let last = sched.step_count() == plan.steps;
-        record(&mut sched, &mut rec, &dir, last)?;
+        let snapshot = last || sched.step_count() % plan.output_every == 0;
+        record(&mut sched, &mut rec, &dir, snapshot, last)?;
     }
     sched.backend.finish()?;
     bar.finish_and_clear();
     let wall = start.elapsed().as_secs_f64();
     rec.finish(&dir)?;
     dir.write("scene.resolved.toml", resolved_header(v).as_bytes())?;
-    let summary = summary_json(v, &plan, kind, &device, wall);
+    let mut summary = summary_json(v, &plan, kind, &device, wall);
+    if let Some(vs) = vascular {
+        summary["vascular"] = vs;
+    }
+    if rec.metrics.has_tumour() {
+        let names = v.scene.species.iter().map(|s| s.name.clone());
+        summary["exposure"] = serde_json::Value::Object(
+            names
+                .zip(rec.metrics.latest())
+                .map(|(n, e)| {
+                    let j = serde_json::json!({
+                        "auc_tumour": e.auc_tumour,
+                        "auc_normal": e.auc_normal,
+                        "exposure_ratio": e.ratio(),
+                        "tumour_mean": e.tumour_mean,
+                        "normal_mean": e.normal_mean,
+                        "percent_injected_dose_tumour": e.pid_tumour,
+                    });
+                    (n, j)
+                })
+                .collect(),
+        );
+    }
+    let summary = serde_json::to_string_pretty(&summary).unwrap_or_default();
     dir.write("summary.json", summary.as_bytes())?;
     let mut files = rec.files.clone();
     files.extend(["scene.resolved.toml".to_string(), "summary.json".to_string()]);
@@ -136,9 +185,13 @@ pub fn run(
     Ok(RunReport { out_dir, backend: kind.into(), device, steps: plan.steps, wall_seconds: wall, files })
 }
 
-fn record(sched: &mut Scheduler, rec: &mut Recorder, dir: &OutputDir, last: bool) -> Result<()> {
+fn record(sched: &mut Scheduler, rec: &mut Recorder, dir: &OutputDir, snapshot: bool, last: bool) -> Result<()> {
     let fields = (0..sched.plan.species.len()).map(|s| sched.read_field(s)).collect::<Result<Vec<_>>>()?;
-    rec.record(dir, sched.time(), sched.step_count(), last, &fields)
+    rec.sample(sched.time(), &fields)?;
+    if snapshot {
+        rec.snapshot(dir, sched.time(), sched.step_count(), last, &fields)?;
+    }
+    Ok(())
 }
 
 fn progress_bar(show: bool, steps: u64) -> indicatif::ProgressBar {
@@ -162,7 +215,38 @@ fn resolved_header(v: &Validated) -> String {
     )
 }
 
-fn summary_json(v: &Validated, plan: &Plan, kind: &str, device: &str, wall: f64) -> String {
+/// Network, blood flow and interstitial pressure in numbers.
+fn vascular_summary(world: &World) -> Option<serde_json::Value> {
+    let v = world.vascular.as_ref()?;
+    let mean_in = |field: &[f32], t: Tissue| {
+        let (mut s, mut n) = (0.0f64, 0usize);
+        for (x, &tt) in field.iter().zip(&world.tissue) {
+            if tt == t {
+                s += *x as f64;
+                n += 1;
+            }
+        }
+        (n > 0).then(|| s / n as f64)
+    };
+    let per_tissue = |field: &[f32]| {
+        serde_json::json!({
+            "normal": mean_in(field, Tissue::Normal),
+            "tumour": mean_in(field, Tissue::Tumour),
+            "necrotic": mean_in(field, Tissue::Necrotic),
+        })
+    };
+    let sv: Vec<f32> = v.maps.sv[0].iter().zip(&v.maps.sv[1]).map(|(a, b)| a + b).collect();
+    Some(serde_json::json!({
+        "segments": { "normal": v.network.count(VesselKind::Normal), "tumour": v.network.count(VesselKind::Tumour) },
+        "wall_area_um2": v.network.wall_area(),
+        "surface_per_volume_per_um": per_tissue(&sv),
+        "interstitial_pressure_mmHg": per_tissue(&v.pressure),
+        "pressure_solve": { "relative_residual": v.residual, "v_cycles": v.cycles },
+        "max_interstitial_speed_um_per_min": v.velocity.as_ref().map(|f| f.speed().into_iter().fold(0.0f32, f32::max)),
+    }))
+}
+
+fn summary_json(v: &Validated, plan: &Plan, kind: &str, device: &str, wall: f64) -> serde_json::Value {
     let species: Vec<serde_json::Value> = plan
         .species
         .iter()
@@ -176,7 +260,7 @@ fn summary_json(v: &Validated, plan: &Plan, kind: &str, device: &str, wall: f64)
         })
         .collect();
     let updates = plan.grid.len() as f64 * plan.steps as f64 * plan.species.len() as f64;
-    let j = serde_json::json!({
+    serde_json::json!({
         "oncovox_version": env!("CARGO_PKG_VERSION"),
         "title": v.scene.title,
         "backend": kind,
@@ -187,6 +271,5 @@ fn summary_json(v: &Validated, plan: &Plan, kind: &str, device: &str, wall: f64)
         "species": species,
         "wall_seconds": wall,
         "voxel_species_steps_per_second": if wall > 0.0 { updates / wall } else { 0.0 },
-    });
-    serde_json::to_string_pretty(&j).unwrap_or_default()
+    })
 }

@@ -2,6 +2,8 @@
 
 pub mod colormap;
 pub mod font;
+pub mod maps;
+pub mod metrics;
 pub mod npy;
 pub mod png;
 pub mod slice;

@@ -31,6 +31,9 @@ pub struct SliceImage<'a> {
     pub time_min: f64,
     /// Axis names for the horizontal and vertical image axes, e.g. ("x", "y").
     pub axes: (&'a str, &'a str),
+    /// Line segments drawn over the field in white (vessels), `[u0, v0, u1, v1]`
+    /// in voxel units of the slice (0 … width, 0 … height).
+    pub overlay: &'a [[f64; 4]],
 }
 
 const WHITE: [u8; 3] = [255, 255, 255];
@@ -145,6 +148,7 @@ fn compose(s: &SliceImage) -> (RgbImage, Layout) {
     text(&mut img, f.x, MARGIN, s.title, BLACK);
     text(&mut img, f.x, lay.time_y, &l.time, GREY);
     draw_field(&mut img, s, f, &range);
+    draw_overlay(&mut img, s, f);
     draw_colour_bar(&mut img, lay.cbar, &l.ticks);
     text(&mut img, lay.cbar.x, lay.time_y, s.unit, BLACK);
     let xl_x = (f.x + f.w / 2).saturating_sub(font::text_width(&l.xlabel, TEXT) / 2);
@@ -196,6 +200,24 @@ fn layout(s: &SliceImage, l: &Labels) -> Layout {
     let width = right.max(field.x + bar_w.max(tw(s.title))) + MARGIN;
     let height = (scale_y + line).max(cbar.y + cbar.h + line) + MARGIN;
     Layout { field, cbar, time_y, xlabel_y, scale_y, width, height }
+}
+
+/// Draws the overlay segments as white lines clipped to the field.
+fn draw_overlay(img: &mut RgbImage, s: &SliceImage, r: Rect) {
+    let (w, h) = (s.width.max(1) as f64, s.height.max(1) as f64);
+    for &[u0, v0, u1, v1] in s.overlay {
+        let to_px = |u: f64, v: f64| (r.x as f64 + u / w * r.w as f64, r.y as f64 + r.h as f64 - v / h * r.h as f64);
+        let (x0, y0) = to_px(u0, v0);
+        let (x1, y1) = to_px(u1, v1);
+        let n = (2.0 * (x1 - x0).abs().max((y1 - y0).abs())).ceil().clamp(1.0, 1e5) as usize;
+        for i in 0..=n {
+            let t = i as f64 / n as f64;
+            let (x, y) = (x0 + t * (x1 - x0), y0 + t * (y1 - y0));
+            if x >= r.x as f64 && y >= r.y as f64 && x < (r.x + r.w) as f64 && y < (r.y + r.h) as f64 {
+                put(img, x as u32, y as u32, WHITE);
+            }
+        }
+    }
 }
 
 /// Draws the colour-mapped field, nearest neighbour, lowest row at the bottom.
@@ -330,7 +352,7 @@ mod tests {
     fn slice(values: &[f32], width: usize, height: usize, vmin: f32, vmax: f32) -> SliceImage<'_> {
         let (title, unit, axes) = ("oxygen  z = 205 µm (index 20)", "mmHg", ("x", "y"));
         let dx_um = 10.0;
-        SliceImage { values, width, height, dx_um, vmin, vmax, title, unit, time_min: 12.5, axes }
+        SliceImage { values, width, height, dx_um, vmin, vmax, title, unit, time_min: 12.5, axes, overlay: &[] }
     }
 
     fn px(img: &RgbImage, x: u32, y: u32) -> [u8; 3] {

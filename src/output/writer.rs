@@ -2,9 +2,11 @@
 //! when the run succeeds: never half-written) and the recorder that turns
 //! fields at output times into CSV rows, NPY dumps and PNG slices.
 
-use super::{npy, png, slice, stats::FieldStats};
+use super::metrics::Metrics;
+use super::{maps, npy, png, slice, stats::FieldStats};
 use crate::grid::Grid;
 use crate::scene::{Axis, Scene};
+use crate::world::World;
 use crate::{Error, Result};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -82,6 +84,8 @@ struct SliceSeries {
     axis: Axis,
     index: usize,
     range: Option<[f64; 2]>,
+    /// Vessels near the plane, drawn over the field.
+    overlay: Vec<[f64; 4]>,
     frames: Vec<(f64, Vec<f32>)>,
     size: (usize, usize, &'static str, &'static str),
 }
@@ -95,17 +99,21 @@ pub struct Recorder {
     slices: Vec<SliceSeries>,
     dump: Vec<usize>,
     dump_every: bool,
+    pub metrics: Metrics,
     /// Files written, relative to the output folder.
     pub files: Vec<String>,
 }
 
 impl Recorder {
-    pub fn new(scene: &Scene, grid: Grid) -> Recorder {
+    pub fn new(scene: &Scene, world: &World) -> Recorder {
+        let grid = world.grid;
         let names: Vec<String> = scene.species.iter().map(|s| s.name.clone()).collect();
+        let metrics = Metrics::new(world);
         let mut csv = String::from("time_min");
         for n in &names {
             let _ = write!(csv, ",{n}_min,{n}_mean,{n}_max,{n}_total");
         }
+        csv.push_str(&metrics.header(&names));
         csv.push('\n');
         let slices = scene
             .output
@@ -116,6 +124,10 @@ impl Recorder {
                 axis: s.axis,
                 index: s.index.unwrap_or(0) as usize,
                 range: s.range,
+                overlay: match &world.vascular {
+                    Some(v) => maps::overlay(&v.network, &grid, s.axis, s.index.unwrap_or(0) as usize),
+                    None => Vec::new(),
+                },
                 frames: Vec::new(),
                 size: (0, 0, "", ""),
             })
@@ -125,6 +137,7 @@ impl Recorder {
             units: scene.species.iter().map(|s| s.unit.clone()).collect(),
             dump: scene.output.fields.iter().filter_map(|f| scene.species_index(f)).collect(),
             dump_every: scene.output.fields_every_output,
+            metrics,
             names,
             csv,
             slices,
@@ -132,8 +145,37 @@ impl Recorder {
         }
     }
 
-    /// Record the fields at `time` (min). Fails on any non-finite value.
-    pub fn record(&mut self, out: &OutputDir, time: f64, step: u64, last: bool, fields: &[Vec<f32>]) -> Result<()> {
+    /// Write the static maps (S/V, pressure, speed, tissue) as PNG slices on
+    /// every plane a slice series uses (the middle z plane if none) and as NPY.
+    pub fn maps(&mut self, out: &OutputDir, world: &World) -> Result<()> {
+        let maps = maps::maps(world);
+        let Some(v) = &world.vascular else { return Ok(()) };
+        let mut planes: Vec<(Axis, usize)> = self.slices.iter().map(|s| (s.axis, s.index)).collect();
+        if planes.is_empty() {
+            planes.push((Axis::Z, self.grid.shape[2] / 2));
+        }
+        planes.dedup();
+        for m in &maps {
+            for &(axis, index) in &planes {
+                let overlay = maps::overlay(&v.network, &self.grid, axis, index);
+                let img = maps::render(m, &self.grid, axis, index, &overlay);
+                let rel = format!("maps/{}_{}{index:03}.png", m.name, axis.name());
+                out.write(&rel, &[])?;
+                png::save_png(&img, &out.path().join(&rel)).map_err(|e| Error::io(out.path().join(&rel), e))?;
+                self.files.push(rel);
+            }
+            let rel = format!("maps/{}.npy", m.name);
+            out.write(&rel, &maps::npy_bytes(m, &self.grid))?;
+            self.files.push(rel);
+        }
+        out.write("maps/network.json", v.network.to_json().as_bytes())?;
+        self.files.push("maps/network.json".into());
+        Ok(())
+    }
+
+    /// A row of `timeseries.csv` at `time` (min): statistics and exposure
+    /// metrics. Fails on any non-finite value.
+    pub fn sample(&mut self, time: f64, fields: &[Vec<f32>]) -> Result<()> {
         let _ = write!(self.csv, "{time}");
         for (s, f) in fields.iter().enumerate() {
             let st = FieldStats::of(f, self.grid.voxel_volume());
@@ -145,7 +187,14 @@ impl Recorder {
             }
             let _ = write!(self.csv, ",{},{},{},{}", st.min, st.mean, st.max, st.total);
         }
+        self.metrics.sample(time, fields);
+        self.csv.push_str(&self.metrics.row());
         self.csv.push('\n');
+        Ok(())
+    }
+
+    /// Slices (and field dumps where asked) at an output time.
+    pub fn snapshot(&mut self, out: &OutputDir, time: f64, step: u64, last: bool, fields: &[Vec<f32>]) -> Result<()> {
         for sl in &mut self.slices {
             let (values, w, h, a, b) = slice::cut(&fields[sl.species], &self.grid, sl.axis, sl.index);
             sl.size = (w, h, a, b);
@@ -189,6 +238,7 @@ impl Recorder {
                     unit: &self.units[sl.species],
                     time_min: *time,
                     axes: (a, b),
+                    overlay: &sl.overlay,
                 });
                 let rel = format!("slices/{}", slice::file_name(name, sl.axis, sl.index, *time));
                 png::save_png(&img, &out.path().join(&rel)).map_err(|e| Error::io(out.path().join(&rel), e))?;

@@ -8,12 +8,18 @@
 mod boundary;
 mod overrides;
 mod validate;
+mod transport;
+mod vascular;
 
 use serde::{Deserialize, Serialize};
 
 pub use boundary::{Bc, Boundary, Face, HeldLayer};
 pub use overrides::apply_overrides;
+pub use transport::{PlasmaCurve, SpeciesTransport, Wall, plasma_curve, transport_of};
 pub use validate::Validated;
+pub use vascular::{
+    FlowMode, InterstitiumSpec, PerTissue, PerVessel, PlasmaSpec, VesselSpec, WallSpec, WallTransportSpec,
+};
 
 use crate::{Error, Result};
 
@@ -35,6 +41,12 @@ pub struct Scene {
     pub species: Vec<SpeciesSpec>,
     #[serde(default)]
     pub regions: Vec<RegionSpec>,
+    /// The vessel network; absent: no vessels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vessels: Option<VesselSpec>,
+    /// Interstitial pressure, flow and lymphatics (needs `vessels`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interstitium: Option<InterstitiumSpec>,
     #[serde(default)]
     pub output: OutputSpec,
 }
@@ -89,8 +101,31 @@ pub struct SpeciesSpec {
     /// Concentration unit, shown on outputs. Default "µM".
     #[serde(default = "default_unit")]
     pub unit: String,
-    /// Diffusion coefficient, µm²/min (≥ 0).
-    pub diffusion: f64,
+    /// Diffusion coefficient in normal tissue, µm²/min (≥ 0). Required
+    /// unless `radius` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diffusion: Option<f64>,
+    /// Diffusion coefficients in tumour and necrotic tissue, µm²/min.
+    /// Default: `diffusion` (or, with `radius`, the matrix hindrance of each tissue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diffusion_tumour: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diffusion_necrotic: Option<f64>,
+    /// Hydrodynamic radius, nm: diffusion from Stokes–Einstein and matrix
+    /// hindrance, wall permeability and reflection from pore theory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub radius: Option<f64>,
+    /// Retardation factor of advection (≥ 1): the species moves with the
+    /// interstitial flow at u / retardation. Default 1.
+    #[serde(default = "one_f64")]
+    pub retardation: f64,
+    /// Plasma concentration in the vessels; absent: the species does not
+    /// cross vessel walls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plasma: Option<PlasmaSpec>,
+    /// Wall permeability and reflection (override pore theory).
+    #[serde(default)]
+    pub wall: WallTransportSpec,
     /// First-order decay rate λ, 1/min (≥ 0). Default 0.
     #[serde(default)]
     pub decay: f64,
@@ -111,6 +146,10 @@ pub struct SpeciesSpec {
 
 fn default_unit() -> String {
     "µM".into()
+}
+
+fn one_f64() -> f64 {
+    1.0
 }
 
 fn default_true() -> bool {
@@ -178,6 +217,24 @@ pub struct RegionSpec {
     /// Species name → uptake rate U, 1/min: `dc/dt = −U·c`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub uptake: std::collections::BTreeMap<String, f64>,
+    /// Species name → Michaelis–Menten consumption `dc/dt = −V·c/(K + c)`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub consumption: std::collections::BTreeMap<String, Consumption>,
+    /// Tissue of the region's voxels (later regions win). Default: unchanged
+    /// (normal everywhere no region says otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tissue: Option<crate::grid::Tissue>,
+}
+
+/// Michaelis–Menten consumption `dc/dt = −V·c/(K + c)`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Consumption {
+    /// Maximum rate V, species unit per min (≥ 0).
+    pub rate: f64,
+    /// Half-saturation K, species unit (≥ 0; 0 = zero order).
+    #[serde(default)]
+    pub half_saturation: f64,
 }
 
 /// Which axis a slice is normal to.

@@ -4,7 +4,7 @@
 
 use super::{Bc, Face, Scene, SolverChoice};
 use crate::grid::{Grid, Shape};
-use crate::solver::explicit_substeps;
+use crate::solver::{Method, choose_method, explicit_substeps};
 use crate::{Error, Result};
 
 /// Largest grid addressed with 32-bit voxel indices on every backend.
@@ -18,6 +18,9 @@ pub struct Validated {
     pub steps: u64,
     /// Steps between outputs.
     pub output_every: u64,
+    /// Folder that relative file names in the scene (a vessel network) are
+    /// read from: the scene file's folder. Default: the working directory.
+    pub base_dir: std::path::PathBuf,
 }
 
 impl Validated {
@@ -26,8 +29,10 @@ impl Validated {
         let (steps, output_every) = check_time(&mut scene)?;
         check_species(&scene)?;
         check_regions(&scene)?;
+        check_consumption(&scene)?;
+        super::transport::check(&scene)?;
         check_output(&mut scene)?;
-        Ok(Validated { scene, steps, output_every })
+        Ok(Validated { scene, steps, output_every, base_dir: ".".into() })
     }
 
     pub fn grid(&self) -> Grid {
@@ -40,6 +45,11 @@ impl Validated {
         self.scene.regions.iter().any(|r| r.supply.contains_key(species) || r.uptake.contains_key(species))
     }
 
+    /// Does any region consume `species` (Michaelis–Menten)?
+    pub fn has_consumption(&self, species: &str) -> bool {
+        self.scene.regions.iter().any(|r| r.consumption.contains_key(species))
+    }
+
     /// Does `species` have held voxels (Dirichlet faces or hold regions)?
     pub fn has_hold(&self, species: &str) -> bool {
         let Some(i) = self.scene.species_index(species) else { return false };
@@ -49,7 +59,7 @@ impl Validated {
     }
 }
 
-fn finite_at_least(key: &str, v: f64, min: f64, strict: bool, fix: &str) -> Result<()> {
+pub(super) fn finite_at_least(key: &str, v: f64, min: f64, strict: bool, fix: &str) -> Result<()> {
     let bad = !v.is_finite() || if strict { v <= min } else { v < min };
     if bad {
         let rel = if strict { "greater than" } else { "at least" };
@@ -123,13 +133,29 @@ fn check_species(s: &Scene) -> Result<()> {
         if s.species[..i].iter().any(|o| o.name == sp.name) {
             return Err(Error::scene(k("name"), "declared twice", "give each species a unique name"));
         }
-        finite_at_least(
-            &k("diffusion"),
-            sp.diffusion,
-            0.0,
-            false,
-            "give the diffusion coefficient in µm²/min, ≥ 0 (oxygen ≈ 1e5)",
-        )?;
+        match (sp.diffusion, sp.radius) {
+            (None, None) => {
+                return Err(Error::scene(
+                    k("diffusion"),
+                    "is missing",
+                    "give the diffusion coefficient in µm²/min (oxygen ≈ 1e5), or the particle radius in nm",
+                ));
+            }
+            (Some(d), _) => finite_at_least(
+                &k("diffusion"),
+                d,
+                0.0,
+                false,
+                "give the diffusion coefficient in µm²/min, ≥ 0 (oxygen ≈ 1e5)",
+            )?,
+            (None, Some(r)) => finite_at_least(&k("radius"), r, 0.0, true, "give the hydrodynamic radius in nm, > 0")?,
+        }
+        for (key, d) in [("diffusion_tumour", sp.diffusion_tumour), ("diffusion_necrotic", sp.diffusion_necrotic)] {
+            if let Some(d) = d {
+                finite_at_least(&k(key), d, 0.0, false, "give the diffusion coefficient in µm²/min, ≥ 0")?;
+            }
+        }
+        finite_at_least(&k("retardation"), sp.retardation, 1.0, false, "give a retardation factor ≥ 1")?;
         finite_at_least(&k("decay"), sp.decay, 0.0, false, "give the decay rate in 1/min, ≥ 0")?;
         finite_at_least(&k("initial"), sp.initial, 0.0, false, "give a non-negative initial value")?;
         for f in Face::ALL {
@@ -143,14 +169,27 @@ fn check_species(s: &Scene) -> Result<()> {
                 )?;
             }
         }
-        let n = explicit_substeps(sp.diffusion, sp.decay, s.time.dt, s.grid.dx);
+        let d = super::transport::diffusion(s, sp);
+        let d_max = d.iter().fold(0.0f64, |m, &d| m.max(d));
+        if d.iter().any(|&x| x != d[0]) && choose_method(sp, d_max, s.time.dt, s.grid.dx) == Method::Lod {
+            return Err(Error::scene(
+                k("solver"),
+                format!(
+                    "diffusion differs between tissues (normal {:.4e}, tumour {:.4e}, necrotic {:.4e} µm²/min), \
+                     which the explicit solver handles, but this species gets LOD",
+                    d[0], d[1], d[2]
+                ),
+                "set solver = \"explicit\" (it sub-steps as needed), or give one diffusion coefficient for every tissue",
+            ));
+        }
+        let n = explicit_substeps(d_max, sp.decay, s.time.dt, s.grid.dx);
         if sp.solver == SolverChoice::Explicit && !sp.substepping && n > 1 {
             return Err(Error::scene(
                 k("substepping"),
                 format!(
                     "the explicit solver is unstable at time.dt = {} min: dt·(6·D/dx² + λ) = {:.3} > 1",
                     s.time.dt,
-                    s.time.dt * (6.0 * sp.diffusion / (s.grid.dx * s.grid.dx) + sp.decay)
+                    s.time.dt * (6.0 * d_max / (s.grid.dx * s.grid.dx) + sp.decay)
                 ),
                 format!(
                     "set substepping = true ({n} sub-steps), or solver = \"lod\", or time.dt ≤ {:.4e}",
@@ -221,9 +260,37 @@ fn check_regions(s: &Scene) -> Result<()> {
                 "give a non-negative target",
             )?;
         }
+        for (name, c) in &r.consumption {
+            known_species(s, &key(&format!("consumption.{name}")), name)?;
+            let kk = key(&format!("consumption.{name}"));
+            finite_at_least(&format!("{kk}.rate"), c.rate, 0.0, false, "give the maximum rate per min, ≥ 0")?;
+            finite_at_least(&format!("{kk}.half_saturation"), c.half_saturation, 0.0, false, "give K ≥ 0")?;
+        }
         for (name, u) in &r.uptake {
             known_species(s, &key(&format!("uptake.{name}")), name)?;
             finite_at_least(&key(&format!("uptake.{name}")), *u, 0.0, false, "give the uptake rate in 1/min, ≥ 0")?;
+        }
+    }
+    Ok(())
+}
+
+/// A species is consumed with one half-saturation constant everywhere.
+fn check_consumption(s: &Scene) -> Result<()> {
+    for sp in &s.species {
+        let mut first: Option<f64> = None;
+        for r in &s.regions {
+            if let Some(c) = r.consumption.get(&sp.name) {
+                match first {
+                    Some(k) if k != c.half_saturation => {
+                        return Err(Error::scene(
+                            format!("regions.{}.consumption.{}.half_saturation", r.name, sp.name),
+                            format!("is {}, but an earlier region consumes {} with {k}", c.half_saturation, sp.name),
+                            "give every region the same half_saturation for one species (vary the rate instead)",
+                        ));
+                    }
+                    _ => first = Some(c.half_saturation),
+                }
+            }
         }
     }
     Ok(())
@@ -248,7 +315,7 @@ fn check_shape(shape: &Shape, key: &str) -> Result<()> {
     }
 }
 
-fn known_species(s: &Scene, key: &str, name: &str) -> Result<usize> {
+pub(super) fn known_species(s: &Scene, key: &str, name: &str) -> Result<usize> {
     s.species_index(name).ok_or_else(|| {
         let names: Vec<&str> = s.species.iter().map(|sp| sp.name.as_str()).collect();
         Error::scene(key, format!("unknown species \"{name}\""), format!("use one of: {}", names.join(", ")))

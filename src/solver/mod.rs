@@ -1,9 +1,12 @@
 //! The host-side scheduler and the `Backend` trait.
 //!
 //! Per step of `dt`, per species, in this order (both backends):
-//! 1. sources and sinks (implicit per voxel, never negative);
-//! 2. diffusion–decay: LOD sweeps x, y, z, or explicit sub-steps;
-//!    held (Dirichlet) voxels are re-applied after every sweep or sub-step.
+//! 1. sources, sinks, vessel exchange and lymphatic drainage (implicit per
+//!    voxel, never negative);
+//! 2. advection with the interstitial flow (upwind sub-steps);
+//! 3. diffusion–decay: LOD sweeps x, y, z, or explicit sub-steps;
+//!    held (Dirichlet) voxels are re-applied after every sweep or sub-step;
+//! 4. Michaelis–Menten consumption.
 //!
 //! Each operator is its own call on the backend, so that later operators
 //! (vessel exchange, advection, cell kinetics) slot into the sequence and
@@ -12,10 +15,13 @@
 pub mod cpu;
 pub mod darcy;
 pub mod gpu;
+pub mod advection;
 mod plan;
 mod scheduler;
 
-pub use plan::{AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, Method, Plan, SpeciesPlan, explicit_substeps};
+pub use plan::{
+    AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, Method, Plan, SpeciesPlan, advection_substeps, choose_method, explicit_substeps,
+};
 pub use scheduler::Scheduler;
 
 use crate::Result;
@@ -29,6 +35,15 @@ pub trait Backend {
     fn device_name(&self) -> String;
     /// `c ← (c + add)·scale` where the species has sources.
     fn apply_sources(&mut self, species: usize);
+    /// Vessel exchange with the source step: `c ← (c + add + c_p·dt·inflow)·scale`,
+    /// `c_p` the plasma curve's mean over the current step.
+    fn vessel_exchange(&mut self, species: usize);
+    /// One upwind advection sub-step with the interstitial velocity.
+    fn advect(&mut self, species: usize);
+    /// Michaelis–Menten consumption, semi-implicit.
+    fn consume(&mut self, species: usize);
+    /// The step is over: advance the clock that indexes plasma curves.
+    fn end_step(&mut self);
     /// One implicit LOD sweep along `axis` (0 = x): a Thomas solve per line.
     fn lod_sweep(&mut self, species: usize, axis: usize);
     /// One explicit 7-point sub-step with zero-flux faces.

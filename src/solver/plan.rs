@@ -3,7 +3,8 @@
 //! and the memory each backend will need.
 
 use crate::grid::Grid;
-use crate::scene::{Bc, Face, HeldLayer, SolverChoice, Validated};
+use crate::scene::{Bc, Face, HeldLayer, SolverChoice, SpeciesSpec, Validated, transport_of};
+use crate::world::World;
 
 /// An explicit sub-step must satisfy `dt_sub·(6·D/dx² + λ) ≤ 1`, which keeps
 /// the update a convex combination of neighbours (non-negative, stable; for
@@ -16,6 +17,26 @@ pub fn explicit_substeps(diffusion: f64, decay: f64, dt: f64, dx: f64) -> u32 {
 /// Above this many explicit sub-steps `auto` picks LOD: one LOD step moves
 /// about 3 sweeps × 16 bytes per voxel, an explicit sub-step about 8.
 pub const AUTO_EXPLICIT_MAX_SUBSTEPS: u32 = 6;
+
+/// The method `species` gets with largest diffusion coefficient `d_max`.
+pub fn choose_method(sp: &SpeciesSpec, d_max: f64, dt: f64, dx: f64) -> Method {
+    let n_sub = explicit_substeps(d_max, sp.decay, dt, dx);
+    match sp.solver {
+        SolverChoice::Lod => Method::Lod,
+        SolverChoice::Explicit => Method::Explicit { substeps: if sp.substepping { n_sub } else { 1 } },
+        SolverChoice::Auto if sp.substepping && n_sub <= AUTO_EXPLICIT_MAX_SUBSTEPS => {
+            Method::Explicit { substeps: n_sub }
+        }
+        SolverChoice::Auto => Method::Lod,
+    }
+}
+
+/// Advection sub-steps keep `dt_sub·Σ outflow velocity / (dx·retardation) ≤ 1`
+/// in every voxel (non-negative upwind update).
+pub fn advection_substeps(max_outflow: f64, retardation: f64, dt: f64, dx: f64) -> u32 {
+    let load = dt * max_outflow / (dx * retardation);
+    (load - 1e-9).ceil().max(1.0) as u32
+}
 
 /// The diffusion–decay method of one species.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,8 +109,21 @@ pub struct SpeciesPlan {
     pub explicit_r: f32,
     /// `λ·dt_sub` of one explicit sub-step.
     pub explicit_decay: f32,
-    /// The species has supply or uptake somewhere.
+    /// The species has supply, uptake or vessel exchange somewhere.
     pub has_sources: bool,
+    /// The species crosses vessel walls (its source step reads the plasma curve).
+    pub has_exchange: bool,
+    /// The species is consumed (Michaelis–Menten) somewhere.
+    pub has_consumption: bool,
+    /// Diffusion differs between tissues (explicit only: per-voxel coefficients).
+    pub heterogeneous: bool,
+    /// Largest diffusion coefficient, µm²/min.
+    pub diffusion_max: f64,
+    /// Advection sub-steps per step, when the species is advected.
+    pub advection: Option<u32>,
+    /// `dt_sub / (dx·retardation)`: face velocity (µm/min) to Courant number.
+    pub advection_scale: f32,
+    pub retardation: f64,
     /// The species has held (Dirichlet) voxels somewhere.
     pub has_hold: bool,
 }
@@ -105,8 +139,13 @@ impl SpeciesPlan {
     /// Bytes of device memory: field (twice for explicit ping-pong), source
     /// terms, held values, LOD coefficients.
     pub fn device_bytes(&self, voxels: usize) -> u64 {
-        let fields = if matches!(self.method, Method::Explicit { .. }) { 2 } else { 1 };
-        let arrays = fields + 2 * self.has_sources as usize + self.has_hold as usize;
+        let fields = if matches!(self.method, Method::Explicit { .. }) || self.advection.is_some() { 2 } else { 1 };
+        let arrays = fields
+            + 2 * self.has_sources as usize
+            + self.has_exchange as usize
+            + self.has_consumption as usize
+            + self.heterogeneous as usize
+            + self.has_hold as usize;
         let coeffs: usize = self.lod.iter().map(|c| 3 * c.cprime.len()).sum();
         4 * (arrays * voxels + coeffs) as u64
     }
@@ -132,17 +171,12 @@ impl Plan {
         let species = s
             .species
             .iter()
-            .map(|sp| {
-                let n_sub = explicit_substeps(sp.diffusion, sp.decay, dt, grid.dx);
-                let method = match sp.solver {
-                    SolverChoice::Lod => Method::Lod,
-                    SolverChoice::Explicit => Method::Explicit { substeps: if sp.substepping { n_sub } else { 1 } },
-                    SolverChoice::Auto if sp.substepping && n_sub <= AUTO_EXPLICIT_MAX_SUBSTEPS => {
-                        Method::Explicit { substeps: n_sub }
-                    }
-                    SolverChoice::Auto => Method::Lod,
-                };
-                let r = sp.diffusion * dt / (grid.dx * grid.dx);
+            .enumerate()
+            .map(|(si, sp)| {
+                let t = transport_of(s, si);
+                let d_max = t.diffusion.iter().fold(0.0f64, |m, &d| m.max(d));
+                let method = choose_method(sp, d_max, dt, grid.dx);
+                let r = t.diffusion[0] * dt / (grid.dx * grid.dx);
                 let fixed = sp.boundary.lod_held_layer == HeldLayer::Fixed;
                 let held = |f: Face| fixed && matches!(sp.boundary.face(f), Bc::Dirichlet(_));
                 let ends = [[Face::XMin, Face::XMax], [Face::YMin, Face::YMax], [Face::ZMin, Face::ZMax]];
@@ -151,6 +185,7 @@ impl Plan {
                     Method::Explicit { substeps } => substeps as f64,
                     Method::Lod => 1.0,
                 };
+                let has_exchange = t.plasma.is_some() && s.vessels.is_some();
                 SpeciesPlan {
                     name: sp.name.clone(),
                     unit: sp.unit.clone(),
@@ -158,7 +193,14 @@ impl Plan {
                     lod,
                     explicit_r: (r / sub) as f32,
                     explicit_decay: (sp.decay * dt / sub) as f32,
-                    has_sources: v.has_sources(&sp.name),
+                    has_sources: v.has_sources(&sp.name) || has_exchange,
+                    has_exchange,
+                    has_consumption: v.has_consumption(&sp.name),
+                    heterogeneous: t.is_heterogeneous(),
+                    diffusion_max: d_max,
+                    advection: None,
+                    advection_scale: 0.0,
+                    retardation: t.retardation,
                     has_hold: v.has_hold(&sp.name),
                 }
             })
@@ -166,10 +208,24 @@ impl Plan {
         Plan { grid, dt, steps: v.steps, output_every: v.output_every, species }
     }
 
-    /// Device memory for all species, bytes (plus one readback buffer).
+    /// Device memory for all species, bytes (plus one readback buffer and
+    /// the three face-velocity arrays when anything is advected).
     pub fn device_bytes(&self) -> u64 {
         let n = self.grid.len();
-        self.species.iter().map(|s| s.device_bytes(n)).sum::<u64>() + 4 * n as u64
+        let velocity = if self.species.iter().any(|s| s.advection.is_some()) { 3 * 4 * n as u64 } else { 0 };
+        self.species.iter().map(|s| s.device_bytes(n)).sum::<u64>() + 4 * n as u64 + velocity
+    }
+
+    /// Add what depends on the world: advection sub-steps from the
+    /// interstitial velocity.
+    pub fn attach(&mut self, world: &World) {
+        let Some(vel) = world.vascular.as_ref().and_then(|v| v.velocity.as_ref()) else { return };
+        let max_out = vel.max_outflow();
+        for sp in &mut self.species {
+            let n = advection_substeps(max_out, sp.retardation, self.dt, self.grid.dx);
+            sp.advection = Some(n);
+            sp.advection_scale = (self.dt / n as f64 / (self.grid.dx * sp.retardation)) as f32;
+        }
     }
 
     /// The largest single buffer, bytes.

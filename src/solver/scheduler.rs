@@ -30,6 +30,7 @@ impl Scheduler {
         for s in 0..self.plan.species.len() {
             step_species(self.backend.as_mut(), &self.plan, s);
         }
+        self.backend.end_step();
         self.step += 1;
     }
 
@@ -45,11 +46,20 @@ impl Scheduler {
     }
 }
 
-/// One `dt` of one species: sources, then diffusion–decay with holds.
+/// One `dt` of one species: sources and exchange, advection, diffusion–decay
+/// with holds, consumption.
 pub fn step_species(b: &mut dyn Backend, plan: &Plan, s: usize) {
     let sp = &plan.species[s];
-    if sp.has_sources {
+    if sp.has_exchange {
+        b.vessel_exchange(s);
+    } else if sp.has_sources {
         b.apply_sources(s);
+    }
+    for _ in 0..sp.advection.unwrap_or(0) {
+        b.advect(s);
+        if sp.has_hold {
+            b.apply_hold(s);
+        }
     }
     match sp.method {
         Method::Lod => {
@@ -67,6 +77,12 @@ pub fn step_species(b: &mut dyn Backend, plan: &Plan, s: usize) {
                     b.apply_hold(s);
                 }
             }
+        }
+    }
+    if sp.has_consumption {
+        b.consume(s);
+        if sp.has_hold {
+            b.apply_hold(s);
         }
     }
 }

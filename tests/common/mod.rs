@@ -14,9 +14,12 @@ pub fn scene(toml: &str) -> Validated {
     Validated::new(Scene::from_toml(toml).unwrap_or_else(|e| panic!("{e}"))).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Plan and world of a scene.
+/// Plan and world of a scene (interstitial pressure solved on the CPU).
 pub fn setup(v: &Validated) -> (Plan, World) {
-    (Plan::new(v), World::new(v))
+    let world = World::new(v).unwrap_or_else(|e| panic!("{e}"));
+    let mut plan = Plan::new(v);
+    plan.attach(&world);
+    (plan, world)
 }
 
 pub fn cpu(plan: &Plan, world: &World) -> Box<dyn Backend> {

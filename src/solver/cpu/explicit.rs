@@ -50,3 +50,41 @@ fn x_neighbour_sum(c: &[f32], acc: &mut [f32]) {
         acc[i] = c[i - 1] + c[i + 1];
     }
 }
+
+/// Harmonic mean of two voxels' `r`: the face coefficient that keeps the
+/// flux continuous across a change of tissue.
+#[inline]
+fn face_r(a: f32, b: f32) -> f32 {
+    let s = a + b;
+    if s > 0.0 { 2.0 * a * b / s } else { 0.0 }
+}
+
+/// Explicit sub-step with per-voxel `r = D·dt_sub/dx²` (CPU twin of
+/// `explicit_substep_tissue`): `out = c + Σ face_r·(c_nb − c) − kd·c`,
+/// neighbours in the order x−, x+, y−, y+, z−, z+.
+pub fn explicit_substep_tissue(input: &[f32], out: &mut [f32], rvox: &[f32], shape: [usize; 3], kd: f32) {
+    let [nx, ny, nz] = shape;
+    let plane = nx * ny;
+    out.par_chunks_mut(plane).enumerate().for_each(|(k, out_plane)| {
+        for j in 0..ny {
+            for i in 0..nx {
+                let idx = i + nx * j + plane * k;
+                let (c, r) = (input[idx], rvox[idx]);
+                let mut flux = 0.0f32;
+                for (present, nb) in [
+                    (i > 0, idx.wrapping_sub(1)),
+                    (i + 1 < nx, idx + 1),
+                    (j > 0, idx.wrapping_sub(nx)),
+                    (j + 1 < ny, idx + nx),
+                    (k > 0, idx.wrapping_sub(plane)),
+                    (k + 1 < nz, idx + plane),
+                ] {
+                    if present {
+                        flux += face_r(r, rvox[nb]) * (input[nb] - c);
+                    }
+                }
+                out_plane[i + nx * j] = c + flux - kd * c;
+            }
+        }
+    });
+}

@@ -1,23 +1,41 @@
 //! The reference backend: plain Rust + rayon, f32, one array per field,
 //! the same operators and arithmetic as the WGSL kernels.
 
+mod advection;
 mod explicit;
 mod lod;
 mod pointwise;
 
-pub use explicit::explicit_substep;
+pub use advection::advect;
+pub use explicit::{explicit_substep, explicit_substep_tissue};
 pub use lod::{lod_sweep_x, lod_sweep_y, lod_sweep_z};
-pub use pointwise::{apply_hold, apply_sources};
+pub use pointwise::{apply_hold, apply_sources, consume, vessel_exchange};
 
+use super::advection::FaceFlow;
 use super::{Backend, Plan};
-use crate::world::{SpeciesData, World};
+use crate::world::World;
 use crate::{Error, Result};
+
+/// Per-voxel arrays of one species, as the kernels read them.
+struct SpeciesCpu {
+    src_add: Option<Vec<f32>>,
+    src_scale: Option<Vec<f32>>,
+    hold: Option<Vec<f32>>,
+    /// `dt·inflow` and the per-step plasma curve.
+    exchange: Option<(Vec<f32>, Vec<f32>)>,
+    consumption: Option<(Vec<f32>, f32)>,
+    /// Per-voxel `D·dt_sub/dx²`.
+    rvox: Option<Vec<f32>>,
+}
 
 /// Fields and per-voxel data in host memory.
 pub struct CpuBackend {
     plan: Plan,
     fields: Vec<Vec<f32>>,
-    data: Vec<SpeciesData>,
+    data: Vec<SpeciesCpu>,
+    flow: Option<FaceFlow>,
+    /// Steps taken (indexes the plasma curves).
+    clock: usize,
     /// Output of explicit sub-steps, swapped with the field after each.
     scratch: Vec<f32>,
     /// One value per x line, for the x sweep's forward pass.
@@ -26,24 +44,42 @@ pub struct CpuBackend {
 
 impl CpuBackend {
     pub fn new(plan: &Plan, world: &World) -> Self {
-        let needs_scratch = plan.species.iter().any(|s| matches!(s.method, super::Method::Explicit { .. }));
+        let needs_scratch = plan
+            .species
+            .iter()
+            .any(|s| matches!(s.method, super::Method::Explicit { .. }) || s.advection.is_some());
+        let dt = plan.dt as f32;
         CpuBackend {
             plan: plan.clone(),
             fields: world.species.iter().map(|s| s.initial.clone()).collect(),
             data: world
                 .species
                 .iter()
-                .map(|s| SpeciesData {
-                    initial: Vec::new(),
+                .zip(&plan.species)
+                .map(|(s, sp)| SpeciesCpu {
                     src_add: s.src_add.clone(),
                     src_scale: s.src_scale.clone(),
                     hold: s.hold.clone(),
+                    exchange: s
+                        .exchange
+                        .as_ref()
+                        .map(|e| (e.inflow.iter().map(|&a| a * dt).collect(), e.plasma.clone())),
+                    consumption: s.consumption.clone().map(|c| (c, s.half_saturation)),
+                    rvox: s.diffusion.as_ref().map(|d| rvox(d, plan, sp)),
                 })
                 .collect(),
+            flow: world.vascular.as_ref().and_then(|v| v.velocity.clone()),
+            clock: 0,
             scratch: if needs_scratch { vec![0.0; world.grid.len()] } else { Vec::new() },
             line_scratch: vec![0.0; world.grid.shape[1] * world.grid.shape[2]],
         }
     }
+}
+
+/// Per-voxel `r = D·dt_sub/dx²` of an explicit species (also used by the GPU backend).
+pub fn rvox(d: &[f32], plan: &Plan, sp: &super::SpeciesPlan) -> Vec<f32> {
+    let k = plan.dt / sp.substeps() as f64 / (plan.grid.dx * plan.grid.dx);
+    d.iter().map(|&d| (d as f64 * k) as f32).collect()
 }
 
 impl Backend for CpuBackend {
@@ -72,12 +108,44 @@ impl Backend for CpuBackend {
         }
     }
 
+    fn vessel_exchange(&mut self, s: usize) {
+        let d = &self.data[s];
+        if let (Some(a), Some(sc), Some((inflow, plasma))) = (&d.src_add, &d.src_scale, &d.exchange) {
+            let cp = plasma[self.clock.min(plasma.len().saturating_sub(1))];
+            vessel_exchange(&mut self.fields[s], a, sc, inflow, cp);
+        }
+    }
+
+    fn advect(&mut self, s: usize) {
+        let Some(flow) = &self.flow else { return };
+        if self.scratch.len() != self.fields[s].len() {
+            self.scratch = vec![0.0; self.fields[s].len()];
+        }
+        advect(&self.plan.grid, flow, self.plan.species[s].advection_scale, &self.fields[s], &mut self.scratch);
+        std::mem::swap(&mut self.fields[s], &mut self.scratch);
+    }
+
+    fn consume(&mut self, s: usize) {
+        if let Some((rate, k)) = &self.data[s].consumption {
+            consume(&mut self.fields[s], rate, *k);
+        }
+    }
+
+    fn end_step(&mut self) {
+        self.clock += 1;
+    }
+
     fn explicit_substep(&mut self, s: usize) {
         let sp = &self.plan.species[s];
         if self.scratch.len() != self.fields[s].len() {
             self.scratch = vec![0.0; self.fields[s].len()];
         }
-        explicit_substep(&self.fields[s], &mut self.scratch, self.plan.grid.shape, sp.explicit_r, sp.explicit_decay);
+        match &self.data[s].rvox {
+            Some(r) => explicit_substep_tissue(&self.fields[s], &mut self.scratch, r, self.plan.grid.shape, sp.explicit_decay),
+            None => {
+                explicit_substep(&self.fields[s], &mut self.scratch, self.plan.grid.shape, sp.explicit_r, sp.explicit_decay)
+            }
+        }
         std::mem::swap(&mut self.fields[s], &mut self.scratch);
     }
 

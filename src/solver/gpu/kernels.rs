@@ -7,7 +7,12 @@ pub struct Kernels {
     /// Sweeps along x, y, z.
     pub lod: [wgpu::ComputePipeline; 3],
     pub explicit: wgpu::ComputePipeline,
+    pub explicit_tissue: wgpu::ComputePipeline,
     pub sources: wgpu::ComputePipeline,
+    pub exchange: wgpu::ComputePipeline,
+    pub consume: wgpu::ComputePipeline,
+    pub clock: wgpu::ComputePipeline,
+    pub advect: wgpu::ComputePipeline,
     pub hold: wgpu::ComputePipeline,
 }
 
@@ -37,10 +42,16 @@ impl Kernels {
         let lod = module("lod.wgsl");
         let explicit = module("explicit.wgsl");
         let pointwise = module("pointwise.wgsl");
+        let advection = module("advection.wgsl");
         Kernels {
             lod: ["lod_sweep_x", "lod_sweep_y", "lod_sweep_z"].map(|e| pipeline(&lod, e)),
             explicit: pipeline(&explicit, "explicit_substep"),
+            explicit_tissue: pipeline(&explicit, "explicit_substep_tissue"),
             sources: pipeline(&pointwise, "apply_sources"),
+            exchange: pipeline(&pointwise, "vessel_exchange"),
+            consume: pipeline(&pointwise, "consume"),
+            clock: pipeline(&pointwise, "advance_clock"),
+            advect: pipeline(&advection, "advect"),
             hold: pipeline(&pointwise, "apply_hold"),
         }
     }

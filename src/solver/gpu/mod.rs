@@ -6,40 +6,28 @@ mod context;
 mod kernels;
 mod params;
 pub mod shaders;
+mod species;
 
 pub use context::{AdapterChoice, Gpu, adapters, best_adapter};
 pub use params::Params;
 
-use super::{Backend, Method, Plan};
+use super::{Backend, Plan};
 use crate::world::World;
 use crate::{Error, Result};
 use kernels::{Kernels, LINE_GROUP, VOXEL_GROUP, workgroups};
-use wgpu::util::DeviceExt;
+use species::{Builder, Shared, SpeciesGpu};
 
 /// Dispatches recorded before the encoder is submitted.
 const BATCH: u32 = 256;
-
-/// Device buffers and bind groups of one species.
-struct SpeciesGpu {
-    /// One field (LOD) or two (explicit ping-pong).
-    fields: Vec<wgpu::Buffer>,
-    /// Index of the field holding the current values.
-    cur: usize,
-    /// Per axis.
-    lod: Vec<wgpu::BindGroup>,
-    /// Indexed by `cur`: reads `fields[cur]`, writes the other.
-    explicit: Vec<wgpu::BindGroup>,
-    /// Indexed by `cur`.
-    sources: Vec<wgpu::BindGroup>,
-    /// Indexed by `cur`.
-    hold: Vec<wgpu::BindGroup>,
-}
 
 pub struct GpuBackend {
     gpu: Gpu,
     kernels: Kernels,
     plan: Plan,
     species: Vec<SpeciesGpu>,
+    #[expect(dead_code, reason = "owns the clock and velocity buffers that the bind groups use")]
+    shared: Shared,
+    clock_group: wgpu::BindGroup,
     readback: wgpu::Buffer,
     encoder: Option<wgpu::CommandEncoder>,
     pending: u32,
@@ -67,67 +55,14 @@ impl GpuBackend {
         let kernels = Kernels::new(&gpu.device);
         let dev = &gpu.device;
         let n = plan.grid.len();
-        let [nx, ny, nz] = plan.grid.shape.map(|v| v as u32);
-        let storage = |label: &str, data: &[f32], extra: wgpu::BufferUsages| {
-            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some(label),
-                contents: bytemuck::cast_slice(data),
-                usage: wgpu::BufferUsages::STORAGE | extra,
-            })
-        };
-        let uniform = |r: f32, kd: f32| {
-            let p = Params { nx, ny, nz, n: n as u32, r, kd, _pad0: 0, _pad1: 0 };
-            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                label: Some("params"),
-                contents: bytemuck::bytes_of(&p),
-                usage: wgpu::BufferUsages::UNIFORM,
-            })
-        };
-        let bind = |pipeline: &wgpu::ComputePipeline, entries: &[(u32, &wgpu::Buffer)]| {
-            let entries: Vec<wgpu::BindGroupEntry> = entries
-                .iter()
-                .map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() })
-                .collect();
-            dev.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: None,
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &entries,
-            })
-        };
-        let io = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
-        let mut species = Vec::new();
-        for (sp, data) in plan.species.iter().zip(&world.species) {
-            let explicit = matches!(sp.method, Method::Explicit { .. });
-            let fields: Vec<wgpu::Buffer> =
-                (0..if explicit { 2 } else { 1 }).map(|_| storage(&sp.name, &data.initial, io)).collect();
-            let p_lod = uniform(sp.lod[0].r, 0.0);
-            let p_exp = uniform(sp.explicit_r, sp.explicit_decay);
-            let mut g = SpeciesGpu { fields, cur: 0, lod: vec![], explicit: vec![], sources: vec![], hold: vec![] };
-            if explicit {
-                g.explicit = (0..2)
-                    .map(|c| bind(&kernels.explicit, &[(0, &p_exp), (1, &g.fields[c]), (2, &g.fields[1 - c])]))
-                    .collect();
-            } else {
-                for (axis, co) in sp.lod.iter().enumerate() {
-                    let coeffs = co.packed();
-                    let cbuf = storage("lod coefficients", &coeffs, wgpu::BufferUsages::empty());
-                    g.lod.push(bind(&kernels.lod[axis], &[(0, &p_lod), (1, &g.fields[0]), (2, &cbuf)]));
-                }
-            }
-            if let (Some(a), Some(s)) = (&data.src_add, &data.src_scale) {
-                let (a, s) = (
-                    storage("src_add", a, wgpu::BufferUsages::empty()),
-                    storage("src_scale", s, wgpu::BufferUsages::empty()),
-                );
-                g.sources =
-                    g.fields.iter().map(|f| bind(&kernels.sources, &[(0, &p_exp), (1, f), (2, &a), (3, &s)])).collect();
-            }
-            if let Some(h) = &data.hold {
-                let h = storage("hold", h, wgpu::BufferUsages::empty());
-                g.hold = g.fields.iter().map(|f| bind(&kernels.hold, &[(0, &p_exp), (1, f), (4, &h)])).collect();
-            }
-            species.push(g);
-        }
+        let builder = Builder { dev, kernels: &kernels, plan };
+        let shared = builder.shared(world.vascular.as_ref().and_then(|v| v.velocity.as_ref()));
+        let species = plan.species.iter().zip(&world.species).map(|(sp, d)| builder.species(sp, d, &shared)).collect();
+        let clock_group = dev.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("clock"),
+            layout: &kernels.clock.get_bind_group_layout(0),
+            entries: &[wgpu::BindGroupEntry { binding: 7, resource: shared.clock.as_entire_binding() }],
+        });
         let readback = dev.create_buffer(&wgpu::BufferDescriptor {
             label: Some("readback"),
             size: 4 * n as u64,
@@ -135,16 +70,32 @@ impl GpuBackend {
             mapped_at_creation: false,
         });
         gpu.check()?;
-        Ok(GpuBackend { gpu, kernels, plan: plan.clone(), species, readback, encoder: None, pending: 0 })
+        Ok(GpuBackend {
+            gpu,
+            kernels,
+            plan: plan.clone(),
+            species,
+            shared,
+            clock_group,
+            readback,
+            encoder: None,
+            pending: 0,
+        })
     }
 
     fn dispatch(&mut self, which: Kernel, s: usize, count: u64, size: u32) {
         let g = &self.species[s];
+        let k = &self.kernels;
         let (pipeline, group) = match which {
-            Kernel::Lod(axis) => (&self.kernels.lod[axis], g.lod.get(axis)),
-            Kernel::Explicit => (&self.kernels.explicit, g.explicit.get(g.cur)),
-            Kernel::Sources => (&self.kernels.sources, g.sources.get(g.cur)),
-            Kernel::Hold => (&self.kernels.hold, g.hold.get(g.cur)),
+            Kernel::Lod(axis) => (&k.lod[axis], g.lod.get(g.cur).and_then(|l| l.get(axis))),
+            Kernel::Explicit if g.tissue => (&k.explicit_tissue, g.explicit.get(g.cur)),
+            Kernel::Explicit => (&k.explicit, g.explicit.get(g.cur)),
+            Kernel::Sources => (&k.sources, g.sources.get(g.cur)),
+            Kernel::Exchange => (&k.exchange, g.exchange.get(g.cur)),
+            Kernel::Consume => (&k.consume, g.consume.get(g.cur)),
+            Kernel::Advect => (&k.advect, g.advect.get(g.cur)),
+            Kernel::Hold => (&k.hold, g.hold.get(g.cur)),
+            Kernel::Clock => (&k.clock, Some(&self.clock_group)),
         };
         let Some(group) = group else { return };
         let (x, y) = workgroups(count, size, self.gpu.limits.max_compute_workgroups_per_dimension);
@@ -175,7 +126,11 @@ enum Kernel {
     Lod(usize),
     Explicit,
     Sources,
+    Exchange,
+    Consume,
+    Advect,
     Hold,
+    Clock,
 }
 
 impl Backend for GpuBackend {
@@ -197,10 +152,30 @@ impl Backend for GpuBackend {
         self.dispatch(Kernel::Lod(axis), s, lines, LINE_GROUP);
     }
 
+    fn vessel_exchange(&mut self, s: usize) {
+        self.dispatch(Kernel::Exchange, s, self.plan.grid.len() as u64, VOXEL_GROUP);
+    }
+
+    fn advect(&mut self, s: usize) {
+        self.dispatch(Kernel::Advect, s, self.plan.grid.len() as u64, VOXEL_GROUP);
+        let g = &mut self.species[s];
+        if !g.advect.is_empty() {
+            g.cur = 1 - g.cur;
+        }
+    }
+
+    fn consume(&mut self, s: usize) {
+        self.dispatch(Kernel::Consume, s, self.plan.grid.len() as u64, VOXEL_GROUP);
+    }
+
+    fn end_step(&mut self) {
+        self.dispatch(Kernel::Clock, 0, 1, 1);
+    }
+
     fn explicit_substep(&mut self, s: usize) {
         self.dispatch(Kernel::Explicit, s, self.plan.grid.len() as u64, VOXEL_GROUP);
         let g = &mut self.species[s];
-        if g.fields.len() == 2 {
+        if !g.explicit.is_empty() {
             g.cur = 1 - g.cur;
         }
     }

@@ -1,0 +1,228 @@
+//! The world: per-species initial fields, per-voxel source terms, vessel
+//! exchange and held (Dirichlet) values, the tissue map and the vascular
+//! state, voxelised from a validated scene.
+
+mod vascular;
+
+pub use vascular::{Vascular, tissue_at, tissue_map};
+
+use crate::grid::{Grid, Shape, Tissue};
+use crate::scene::{Bc, Face, SpeciesTransport, Validated, transport_of};
+use crate::solver::gpu::Gpu;
+use crate::Result;
+
+/// Marks a voxel that is not held in [`SpeciesData::hold`]. Held values are
+/// never negative, so any negative number means "free".
+pub const FREE: f32 = -1.0;
+
+/// Per-voxel arrays of one species (length = voxels).
+#[derive(Debug, Clone)]
+pub struct SpeciesData {
+    /// Field at t = 0, species unit.
+    pub initial: Vec<f32>,
+    /// Implicit source step `c ← (c + add)·scale`: `add = dt·Σ S·T`.
+    pub src_add: Option<Vec<f32>>,
+    /// `scale = 1 / (1 + dt·Σ (S + U))`.
+    pub src_scale: Option<Vec<f32>>,
+    /// Held value, or [`FREE`].
+    pub hold: Option<Vec<f32>>,
+    /// Vessel exchange, when the species has a plasma curve and vessels.
+    pub exchange: Option<Exchange>,
+    /// Michaelis–Menten consumption `dt·V` per voxel, species unit.
+    pub consumption: Option<Vec<f32>>,
+    /// Half-saturation K of the consumption, species unit.
+    pub half_saturation: f32,
+    /// Diffusion coefficient per voxel, µm²/min, when it differs between tissues.
+    pub diffusion: Option<Vec<f32>>,
+    pub transport: SpeciesTransport,
+}
+
+/// Per-voxel vessel exchange of one species: the flux into tissue is
+/// `inflow·c_p − loss·c` (Kedem–Katchalsky), and lymphatics remove `lymph·c`.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// 1/min.
+    pub inflow: Vec<f32>,
+    /// 1/min.
+    pub loss: Vec<f32>,
+    /// 1/min.
+    pub lymph: Vec<f32>,
+    /// Mean plasma concentration over each step, species unit.
+    pub plasma: Vec<f32>,
+}
+
+/// Grid and per-species data.
+#[derive(Debug, Clone)]
+pub struct World {
+    pub grid: Grid,
+    pub species: Vec<SpeciesData>,
+    pub tissue: Vec<Tissue>,
+    pub vascular: Option<Vascular>,
+}
+
+impl World {
+    /// The world of a scene with the interstitial pressure solved on the CPU.
+    pub fn new(v: &Validated) -> Result<World> {
+        World::build(v, None)
+    }
+
+    /// The world of a scene; the interstitial pressure is solved on `gpu` when given.
+    pub fn build(v: &Validated, gpu: Option<&Gpu>) -> Result<World> {
+        let grid = v.grid();
+        let dt = v.scene.time.dt;
+        let tissue = tissue_map(v, &grid);
+        let vascular = vascular::build(v, &grid, &tissue, gpu)?;
+        let species = v
+            .scene
+            .species
+            .iter()
+            .enumerate()
+            .map(|(si, sp)| {
+                let transport = transport_of(&v.scene, si);
+                let hold = v.has_hold(&sp.name).then(|| hold_values(v, &grid, &sp.name));
+                let exchange = vascular.as_ref().and_then(|vas| exchange(v, &transport, vas, grid.len()));
+                let (src_add, src_scale) = match v.has_sources(&sp.name) || exchange.is_some() {
+                    true => {
+                        let (a, s) = source_terms(v, &grid, &sp.name, dt, exchange.as_ref());
+                        (Some(a), Some(s))
+                    }
+                    false => (None, None),
+                };
+                let mut initial = vec![sp.initial as f32; grid.len()];
+                if let Some(h) = &hold {
+                    apply_hold(&mut initial, h);
+                }
+                let (consumption, half_saturation) = consumption(v, &grid, &sp.name, dt);
+                let diffusion = transport
+                    .is_heterogeneous()
+                    .then(|| tissue.iter().map(|t| transport.diffusion[t.index()] as f32).collect());
+                SpeciesData {
+                    initial,
+                    src_add,
+                    src_scale,
+                    hold,
+                    exchange,
+                    consumption,
+                    half_saturation,
+                    diffusion,
+                    transport,
+                }
+            })
+            .collect();
+        Ok(World { grid, species, tissue, vascular })
+    }
+}
+
+/// Kedem–Katchalsky coefficients of one species from the vascular state.
+fn exchange(v: &Validated, t: &SpeciesTransport, vas: &Vascular, n: usize) -> Option<Exchange> {
+    let (walls, plasma) = (t.wall?, t.plasma.as_ref()?);
+    let mut inflow = vec![0.0f32; n];
+    let mut loss = vec![0.0f32; n];
+    for i in 0..n {
+        let (mut a, mut b) = (0.0f64, 0.0f64);
+        for (k, w) in walls.iter().enumerate() {
+            let sv = vas.maps.sv[k][i] as f64;
+            if sv > 0.0 {
+                let e = crate::model::exchange::solute_exchange(
+                    w.permeability,
+                    sv,
+                    vas.filtration[k][i] as f64,
+                    w.reflection,
+                );
+                a += e.inflow;
+                b += e.loss;
+            }
+        }
+        inflow[i] = a as f32;
+        loss[i] = b as f32;
+    }
+    let dt = v.scene.time.dt;
+    let plasma = (0..v.steps).map(|s| plasma.mean(s as f64 * dt, (s + 1) as f64 * dt) as f32).collect();
+    Some(Exchange { inflow, loss, lymph: vas.lymph.clone(), plasma })
+}
+
+fn consumption(v: &Validated, grid: &Grid, name: &str, dt: f64) -> (Option<Vec<f32>>, f32) {
+    if !v.has_consumption(name) {
+        return (None, 0.0);
+    }
+    let mut rate = vec![0.0f32; grid.len()];
+    let mut k = 0.0f32;
+    for r in &v.scene.regions {
+        if let (Some(c), Some(shape)) = (r.consumption.get(name), Shape::of(r)) {
+            for i in grid.voxels_in(&shape) {
+                rate[i] = (dt * c.rate) as f32;
+            }
+            k = c.half_saturation as f32;
+        }
+    }
+    (Some(rate), k)
+}
+
+/// Set held voxels to their values (the CPU twin of `shaders/hold.wgsl`).
+pub fn apply_hold(field: &mut [f32], hold: &[f32]) {
+    for (c, &h) in field.iter_mut().zip(hold) {
+        if h >= 0.0 {
+            *c = h;
+        }
+    }
+}
+
+fn hold_values(v: &Validated, grid: &Grid, name: &str) -> Vec<f32> {
+    let mut hold = vec![FREE; grid.len()];
+    let sp = &v.scene.species[v.scene.species_index(name).expect("validated species")];
+    let [nx, ny, nz] = grid.shape;
+    for face in Face::ALL {
+        let Bc::Dirichlet(value) = sp.boundary.face(face) else { continue };
+        let a = face.axis();
+        let layer = if face.is_max() { grid.shape[a] - 1 } else { 0 };
+        for k in 0..nz {
+            for j in 0..ny {
+                for i in 0..nx {
+                    if [i, j, k][a] == layer {
+                        hold[grid.idx(i, j, k)] = value as f32;
+                    }
+                }
+            }
+        }
+    }
+    for r in &v.scene.regions {
+        if let (Some(&value), Some(shape)) = (r.hold.get(name), Shape::of(r)) {
+            for i in grid.voxels_in(&shape) {
+                hold[i] = value as f32;
+            }
+        }
+    }
+    hold
+}
+
+/// The implicit source step `c ← (c + add + c_p·dt·inflow)·scale` with
+/// `add = dt·Σ S·T` and `scale = 1/(1 + dt·(Σ(S + U) + loss + lymph))`.
+fn source_terms(v: &Validated, grid: &Grid, name: &str, dt: f64, ex: Option<&Exchange>) -> (Vec<f32>, Vec<f32>) {
+    let mut gain = vec![0.0f64; grid.len()];
+    let mut loss = vec![0.0f64; grid.len()];
+    if let Some(ex) = ex {
+        for (i, l) in loss.iter_mut().enumerate() {
+            *l += ex.loss[i] as f64 + ex.lymph[i] as f64;
+        }
+    }
+    for r in &v.scene.regions {
+        let Some(shape) = Shape::of(r) else { continue };
+        let supply = r.supply.get(name);
+        let uptake = r.uptake.get(name);
+        if supply.is_none() && uptake.is_none() {
+            continue;
+        }
+        for i in grid.voxels_in(&shape) {
+            if let Some(s) = supply {
+                gain[i] += s.rate * s.target;
+                loss[i] += s.rate;
+            }
+            if let Some(u) = uptake {
+                loss[i] += u;
+            }
+        }
+    }
+    let add = gain.iter().map(|g| (dt * g) as f32).collect();
+    let scale = loss.iter().map(|l| (1.0 / (1.0 + dt * l)) as f32).collect();
+    (add, scale)
+}
