@@ -4,10 +4,12 @@
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
 /// Every kernel file: (file name, text without the common prelude).
-pub const KERNELS: [(&str, &str); 3] = [
+pub const KERNELS: [(&str, &str); 5] = [
     ("lod.wgsl", include_str!("../../../shaders/lod.wgsl")),
     ("explicit.wgsl", include_str!("../../../shaders/explicit.wgsl")),
     ("pointwise.wgsl", include_str!("../../../shaders/pointwise.wgsl")),
+    ("advection.wgsl", include_str!("../../../shaders/advection.wgsl")),
+    ("darcy.wgsl", include_str!("../../../shaders/darcy.wgsl")),
 ];
 
 /// Full source of a kernel file, common prelude included.
