@@ -4,10 +4,11 @@
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
 /// Every kernel file: (file name, text without the common prelude).
-pub const KERNELS: [(&str, &str); 3] = [
+pub const KERNELS: [(&str, &str); 4] = [
     ("lod.wgsl", include_str!("../../../shaders/lod.wgsl")),
     ("explicit.wgsl", include_str!("../../../shaders/explicit.wgsl")),
     ("pointwise.wgsl", include_str!("../../../shaders/pointwise.wgsl")),
+    ("darcy.wgsl", include_str!("../../../shaders/darcy.wgsl")),
 ];
 
 /// Full source of a kernel file, common prelude included.
