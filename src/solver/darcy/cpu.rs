@@ -1,0 +1,311 @@
+//! CPU twins of the kernels in `shaders/darcy.wgsl`: the same arithmetic in
+//! the same order, planes in parallel (rayon). Results do not depend on the
+//! thread count: every cell is computed independently, and the residual
+//! norm adds per-plane partial sums in plane order.
+
+use super::cycle::Engine;
+use super::exact;
+use super::levels::Hierarchy;
+use crate::Result;
+use rayon::prelude::*;
+
+/// Cell `(i, j, k)` of linear index `idx`.
+#[inline]
+fn coords(idx: usize, [nx, ny, _]: [usize; 3]) -> [usize; 3] {
+    [idx % nx, (idx / nx) % ny, idx / (nx * ny)]
+}
+
+/// Gauss–Seidel update of one cell: `(rhs + Σ T e_nb) / (S + Σ T)`, faces
+/// in the order x−, x+, y−, y+, z−, z+.
+#[inline]
+fn relax(coef: &[[f32; 4]], e: &[f32], rhs: &[f32], shape: [usize; 3], idx: usize, [i, j, k]: [usize; 3]) -> f32 {
+    let [nx, ny, nz] = shape;
+    let (sy, sz) = (nx, nx * ny);
+    let c = coef[idx];
+    let mut sum = rhs[idx];
+    let mut diag = c[3];
+    let mut face = |t: f32, nb: usize| {
+        sum += t * e[nb];
+        diag += t;
+    };
+    if i > 0 {
+        face(coef[idx - 1][0], idx - 1);
+    }
+    if i + 1 < nx {
+        face(c[0], idx + 1);
+    }
+    if j > 0 {
+        face(coef[idx - sy][1], idx - sy);
+    }
+    if j + 1 < ny {
+        face(c[1], idx + sy);
+    }
+    if k > 0 {
+        face(coef[idx - sz][2], idx - sz);
+    }
+    if k + 1 < nz {
+        face(c[2], idx + sz);
+    }
+    sum / diag
+}
+
+/// f32 residual `rhs − S e − Σ T (e − e_nb)` of one cell, same face order.
+#[inline]
+fn residual_f32(coef: &[[f32; 4]], e: &[f32], rhs: &[f32], shape: [usize; 3], idx: usize) -> f32 {
+    let [nx, ny, nz] = shape;
+    let [i, j, k] = coords(idx, shape);
+    let (sy, sz) = (nx, nx * ny);
+    let c = coef[idx];
+    let ei = e[idx];
+    let mut r = rhs[idx] - c[3] * ei;
+    if i > 0 {
+        r -= coef[idx - 1][0] * (ei - e[idx - 1]);
+    }
+    if i + 1 < nx {
+        r -= c[0] * (ei - e[idx + 1]);
+    }
+    if j > 0 {
+        r -= coef[idx - sy][1] * (ei - e[idx - sy]);
+    }
+    if j + 1 < ny {
+        r -= c[1] * (ei - e[idx + sy]);
+    }
+    if k > 0 {
+        r -= coef[idx - sz][2] * (ei - e[idx - sz]);
+    }
+    if k + 1 < nz {
+        r -= c[2] * (ei - e[idx + sz]);
+    }
+    r
+}
+
+/// Exact residual `f − S p − Σ T (p − p_nb)` of one finest cell, `p = hi + lo`.
+fn residual_exact(coef: &[[f32; 4]], sol: &[[f32; 2]], f: &[f32], shape: [usize; 3], idx: usize) -> f32 {
+    let [nx, ny, nz] = shape;
+    let [i, j, k] = coords(idx, shape);
+    let (sy, sz) = (nx, nx * ny);
+    let c = coef[idx];
+    let [hi, lo] = sol[idx];
+    let mut a = [0.0f32; exact::TERMS];
+    let mut b = [0.0f32; exact::TERMS];
+    (a[0], b[0]) = (f[idx], 1.0);
+    (a[1], b[1]) = (-c[3], hi);
+    (a[2], b[2]) = (-c[3], lo);
+    let mut n = 3;
+    let mut face = |t: f32, nb: usize| {
+        let [nh, nl] = sol[nb];
+        a[n..n + 4].copy_from_slice(&[-t, -t, t, t]);
+        b[n..n + 4].copy_from_slice(&[hi, lo, nh, nl]);
+        n += 4;
+    };
+    if i > 0 {
+        face(coef[idx - 1][0], idx - 1);
+    }
+    if i + 1 < nx {
+        face(c[0], idx + 1);
+    }
+    if j > 0 {
+        face(coef[idx - sy][1], idx - sy);
+    }
+    if j + 1 < ny {
+        face(c[1], idx + sy);
+    }
+    if k > 0 {
+        face(coef[idx - sz][2], idx - sz);
+    }
+    if k + 1 < nz {
+        face(c[2], idx + sz);
+    }
+    exact::dot(&a, &b)
+}
+
+/// Trilinear weights along one axis for fine index `i`: the coarse cell
+/// holding it and its weight (¾), the coarse neighbour on its side and its
+/// weight (¼). At a domain face the neighbour is a ghost: the cell itself
+/// with weight 0 at a zero-flux face (constant extrapolation), −¼ at a
+/// Dirichlet face (the correction vanishes on the face). An odd axis'
+/// single-child end cell, and an axis of one cell, take the coarse value.
+/// `dirichlet` = (lower face, upper face) of this axis.
+#[inline]
+pub fn axis_weights(i: usize, nf: usize, nc: usize, dirichlet: (bool, bool)) -> (usize, usize, f32, f32) {
+    let ghost = |d: bool| if d { -0.25 } else { 0.25 };
+    if nf == 1 {
+        return (0, 0, 1.0, 0.0);
+    }
+    let m = i / 2;
+    if 2 * m + 1 >= nf {
+        (m, m, 1.0, 0.0)
+    } else if i.is_multiple_of(2) {
+        if m > 0 { (m, m - 1, 0.75, 0.25) } else { (m, m, 0.75, ghost(dirichlet.0)) }
+    } else if m + 1 < nc {
+        (m, m + 1, 0.75, 0.25)
+    } else {
+        (m, m, 0.75, ghost(dirichlet.1))
+    }
+}
+
+pub struct CpuEngine<'h> {
+    h: &'h Hierarchy,
+    /// Correction per level.
+    e: Vec<Vec<f32>>,
+    /// Right side per level; level 0 holds the exact residual.
+    rhs: Vec<Vec<f32>>,
+    /// Finest solution `[hi, lo]`.
+    sol: Vec<[f32; 2]>,
+    /// New values of one colour before they are written.
+    scratch: Vec<f32>,
+}
+
+impl<'h> CpuEngine<'h> {
+    pub fn new(h: &'h Hierarchy) -> CpuEngine<'h> {
+        let e: Vec<Vec<f32>> = h.levels.iter().map(|l| vec![0.0; l.len()]).collect();
+        CpuEngine {
+            h,
+            rhs: e.clone(),
+            scratch: vec![0.0; h.levels[0].len()],
+            e,
+            sol: h.start.iter().map(|&p| [p, 0.0]).collect(),
+        }
+    }
+
+    /// The solution rounded to f32, mmHg.
+    pub fn pressure(&self) -> Vec<f32> {
+        self.sol.iter().map(|&[hi, lo]| (hi as f64 + lo as f64) as f32).collect()
+    }
+}
+
+impl Engine for CpuEngine<'_> {
+    fn levels(&self) -> usize {
+        self.h.levels.len()
+    }
+
+    fn smooth(&mut self, level: usize, colour: u32) {
+        let lv = &self.h.levels[level];
+        let shape = lv.shape;
+        let [nx, ny, _] = shape;
+        let plane = nx * ny;
+        let (e, rhs) = (&self.e[level], &self.rhs[level]);
+        let first = |j: usize, k: usize| (j + k + colour as usize) & 1;
+        // Each cell of one colour reads only cells of the other: compute
+        // them all, then write them.
+        let scratch = &mut self.scratch[..lv.len()];
+        scratch.par_chunks_mut(plane).enumerate().for_each(|(k, out)| {
+            for j in 0..ny {
+                for i in (first(j, k)..nx).step_by(2) {
+                    let idx = i + nx * (j + ny * k);
+                    out[i + nx * j] = relax(&lv.coef, e, rhs, shape, idx, [i, j, k]);
+                }
+            }
+        });
+        self.e[level].par_chunks_mut(plane).zip(scratch.par_chunks(plane)).enumerate().for_each(|(k, (e, new))| {
+            for j in 0..ny {
+                for i in (first(j, k)..nx).step_by(2) {
+                    e[i + nx * j] = new[i + nx * j];
+                }
+            }
+        });
+    }
+
+    fn clear(&mut self, level: usize) {
+        self.e[level].fill(0.0);
+    }
+
+    fn restrict(&mut self, level: usize) {
+        let (fine, coarse) = (&self.h.levels[level], &self.h.levels[level + 1]);
+        let (nf, nc) = (fine.shape, coarse.shape);
+        let (e, (lo, hi)) = (&self.e[level], self.rhs.split_at_mut(level + 1));
+        let rhs = &lo[level];
+        let kids = |ax: usize, c: usize| if nf[ax] > 1 { 2 * c..(2 * c + 2).min(nf[ax]) } else { c..c + 1 };
+        hi[0].par_chunks_mut(nc[0] * nc[1]).enumerate().for_each(|(kc, out)| {
+            for jc in 0..nc[1] {
+                for ic in 0..nc[0] {
+                    let mut sum = 0.0f32;
+                    for k in kids(2, kc) {
+                        for j in kids(1, jc) {
+                            for i in kids(0, ic) {
+                                sum += residual_f32(&fine.coef, e, rhs, nf, i + nf[0] * (j + nf[1] * k));
+                            }
+                        }
+                    }
+                    out[ic + nc[0] * jc] = sum;
+                }
+            }
+        });
+    }
+
+    fn prolong(&mut self, level: usize) {
+        let (nf, nc) = (self.h.levels[level].shape, self.h.levels[level + 1].shape);
+        let (lo, hi) = self.e.split_at_mut(level + 1);
+        let coarse = &hi[0];
+        let d = self.h.dirichlet;
+        lo[level].par_chunks_mut(nf[0] * nf[1]).enumerate().for_each(|(k, out)| {
+            let (mz, bz, wz, vz) = axis_weights(k, nf[2], nc[2], (d[4], d[5]));
+            for j in 0..nf[1] {
+                let (my, by, wy, vy) = axis_weights(j, nf[1], nc[1], (d[2], d[3]));
+                for i in 0..nf[0] {
+                    let (mx, bx, wx, vx) = axis_weights(i, nf[0], nc[0], (d[0], d[1]));
+                    let (zs, ys, xs) = ([mz, bz], [my, by], [mx, bx]);
+                    let (zw, yw, xw) = ([wz, vz], [wy, vy], [wx, vx]);
+                    let mut acc = 0.0f32;
+                    for cz in 0..2 {
+                        for cy in 0..2 {
+                            for cx in 0..2 {
+                                let w = zw[cz] * yw[cy] * xw[cx];
+                                acc += w * coarse[xs[cx] + nc[0] * (ys[cy] + nc[1] * zs[cz])];
+                            }
+                        }
+                    }
+                    out[i + nf[0] * j] += acc;
+                }
+            }
+        });
+    }
+
+    fn residual(&mut self) -> Result<f64> {
+        let lv = &self.h.levels[0];
+        let (sol, f) = (&self.sol, &self.h.rhs);
+        let plane = lv.shape[0] * lv.shape[1];
+        let partial: Vec<f64> = self.rhs[0]
+            .par_chunks_mut(plane)
+            .enumerate()
+            .map(|(k, out)| {
+                let mut s = 0.0f64;
+                for (o, r) in out.iter_mut().enumerate() {
+                    *r = residual_exact(&lv.coef, sol, f, lv.shape, k * plane + o);
+                    s += (*r * *r) as f64;
+                }
+                s
+            })
+            .collect();
+        Ok(partial.iter().sum())
+    }
+
+    fn correct(&mut self) {
+        self.sol.par_iter_mut().zip(&self.e[0]).for_each(|(p, &e)| {
+            let (hi, lo) = exact::add(p[0], p[1], e);
+            *p = [hi, lo];
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::axis_weights;
+
+    #[test]
+    fn trilinear_weights_stay_inside_and_honour_dirichlet_faces() {
+        for nf in 1..12usize {
+            let nc = if nf > 1 { nf.div_ceil(2) } else { 1 };
+            for i in 0..nf {
+                let (m, b, w, v) = axis_weights(i, nf, nc, (false, false));
+                assert!(m < nc && b < nc && w + v == 1.0);
+                assert!(m.abs_diff(b) <= 1);
+            }
+        }
+        assert_eq!(axis_weights(4, 8, 4, (true, true)), (2, 1, 0.75, 0.25));
+        assert_eq!(axis_weights(5, 8, 4, (true, true)), (2, 3, 0.75, 0.25));
+        assert_eq!(axis_weights(4, 5, 3, (true, true)), (2, 2, 1.0, 0.0));
+        assert_eq!(axis_weights(0, 8, 4, (true, false)), (0, 0, 0.75, -0.25));
+        assert_eq!(axis_weights(7, 8, 4, (true, false)), (3, 3, 0.75, 0.25));
+    }
+}

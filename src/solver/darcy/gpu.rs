@@ -1,0 +1,308 @@
+//! GPU engine: every level's correction, right side and coefficients live
+//! on the device; one dispatch per smoothing colour, restriction,
+//! prolongation, residual and update; the residual norm is reduced on the
+//! device and 4 bytes are read back per V-cycle. Kernels:
+//! `shaders/darcy.wgsl`.
+
+use super::cycle::Engine;
+use super::levels::Hierarchy;
+use crate::solver::gpu::{Gpu, shaders};
+use crate::{Error, Result};
+use bytemuck::{Pod, Zeroable};
+use wgpu::util::DeviceExt;
+
+/// Per-level uniform. Keep in sync with `DarcyDims` in shaders/darcy.wgsl.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+struct DarcyDims {
+    /// This level's cells along x, y, z, and their count.
+    nx: u32,
+    ny: u32,
+    nz: u32,
+    n: u32,
+    /// The next coarser level's (this level's own on the coarsest).
+    cx: u32,
+    cy: u32,
+    cz: u32,
+    cn: u32,
+    /// Smoothing: the colour `(i + j + k) % 2` to update, and `⌈nx/2⌉`.
+    colour: u32,
+    half_x: u32,
+    /// Bit `f` set where domain face `f` (x_min, x_max, …) is Dirichlet.
+    dirichlet: u32,
+    _pad0: u32,
+}
+
+const _: () = assert!(std::mem::size_of::<DarcyDims>() == 48);
+
+/// Invocations per workgroup of every Darcy kernel.
+const GROUP: u64 = 256;
+
+struct Pipelines {
+    smooth: wgpu::ComputePipeline,
+    restrict: wgpu::ComputePipeline,
+    prolong: wgpu::ComputePipeline,
+    residual: wgpu::ComputePipeline,
+    sum: wgpu::ComputePipeline,
+    correct: wgpu::ComputePipeline,
+}
+
+struct LevelGpu {
+    shape: [usize; 3],
+    e: wgpu::Buffer,
+    /// Indexed by colour.
+    smooth: [wgpu::BindGroup; 2],
+    /// To the next coarser level; `None` on the coarsest.
+    restrict: Option<wgpu::BindGroup>,
+    prolong: Option<wgpu::BindGroup>,
+}
+
+#[derive(Clone, Copy)]
+enum Kernel {
+    Smooth(usize),
+    Restrict,
+    Prolong,
+    Residual,
+    Sum,
+    Correct,
+}
+
+pub struct GpuEngine<'g> {
+    gpu: &'g Gpu,
+    pipelines: Pipelines,
+    levels: Vec<LevelGpu>,
+    sol: wgpu::Buffer,
+    total: wgpu::Buffer,
+    readback: wgpu::Buffer,
+    residual: wgpu::BindGroup,
+    sum: wgpu::BindGroup,
+    correct: wgpu::BindGroup,
+    encoder: Option<wgpu::CommandEncoder>,
+}
+
+/// Workgroups `(x, y)` covering `threads` invocations, x at most `max_dim`
+/// (the kernels flatten the 2D index with `flat_index`).
+fn workgroups(threads: u64, max_dim: u32) -> (u32, u32) {
+    let total = threads.div_ceil(GROUP).max(1);
+    let y = total.div_ceil(max_dim.max(1) as u64);
+    let x = total.div_ceil(y);
+    (x as u32, y as u32)
+}
+
+impl<'g> GpuEngine<'g> {
+    pub fn new(gpu: &'g Gpu, h: &Hierarchy) -> Result<GpuEngine<'g>> {
+        let dev = &gpu.device;
+        let n0 = h.levels[0].len();
+        let largest = 16 * n0 as u64;
+        let max = gpu.limits.max_storage_buffer_binding_size.min(gpu.limits.max_buffer_size);
+        if largest > max {
+            return Err(Error::TooLarge(format!(
+                "the Darcy pressure solve on {:?} voxels needs a {} MiB buffer, above this device's {} MiB per \
+                 storage binding; use fewer voxels or the CPU solver",
+                h.levels[0].shape,
+                largest >> 20,
+                max >> 20
+            )));
+        }
+        let module = dev.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("darcy.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(shaders::source("darcy.wgsl").into()),
+        });
+        let pipeline = |entry: &str| {
+            dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry),
+                layout: None,
+                module: &module,
+                entry_point: Some(entry),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        };
+        let pipelines = Pipelines {
+            smooth: pipeline("darcy_smooth"),
+            restrict: pipeline("darcy_restrict"),
+            prolong: pipeline("darcy_prolong"),
+            residual: pipeline("darcy_residual"),
+            sum: pipeline("darcy_sum"),
+            correct: pipeline("darcy_correct"),
+        };
+        let io = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
+        let init = |label: &str, bytes: &[u8], usage: wgpu::BufferUsages| {
+            dev.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: bytes, usage })
+        };
+        let zeros = |label: &str, n: usize| init(label, bytemuck::cast_slice(&vec![0.0f32; n]), io);
+        let bind = |p: &wgpu::ComputePipeline, entries: &[(u32, &wgpu::Buffer)]| {
+            let entries: Vec<wgpu::BindGroupEntry> = entries
+                .iter()
+                .map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() })
+                .collect();
+            dev.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: None,
+                layout: &p.get_bind_group_layout(0),
+                entries: &entries,
+            })
+        };
+        let nl = h.levels.len();
+        let e: Vec<wgpu::Buffer> = h.levels.iter().map(|l| zeros("darcy e", l.len())).collect();
+        let rhs: Vec<wgpu::Buffer> = h.levels.iter().map(|l| zeros("darcy rhs", l.len())).collect();
+        let coef: Vec<wgpu::Buffer> = h
+            .levels
+            .iter()
+            .map(|l| init("darcy coef", bytemuck::cast_slice(&l.coef), wgpu::BufferUsages::STORAGE))
+            .collect();
+        let dims = |l: usize, colour: u32| {
+            let [nx, ny, nz] = h.levels[l].shape.map(|v| v as u32);
+            let [cx, cy, cz] = h.levels[(l + 1).min(nl - 1)].shape.map(|v| v as u32);
+            let d = DarcyDims {
+                nx,
+                ny,
+                nz,
+                n: nx * ny * nz,
+                cx,
+                cy,
+                cz,
+                cn: cx * cy * cz,
+                colour,
+                half_x: nx.div_ceil(2),
+                dirichlet: h.dirichlet.iter().enumerate().map(|(f, &d)| (d as u32) << f).sum(),
+                _pad0: 0,
+            };
+            init("darcy dims", bytemuck::bytes_of(&d), wgpu::BufferUsages::UNIFORM)
+        };
+        let mut levels = Vec::with_capacity(nl);
+        let mut dims0 = Vec::with_capacity(nl);
+        for l in 0..nl {
+            let d = [dims(l, 0), dims(l, 1)];
+            let smooth =
+                [0, 1].map(|c| bind(&pipelines.smooth, &[(0, &d[c]), (1, &e[l]), (2, &rhs[l]), (3, &coef[l])]));
+            let (restrict, prolong) = if l + 1 < nl {
+                (
+                    Some(bind(
+                        &pipelines.restrict,
+                        &[(0, &d[0]), (1, &e[l]), (2, &rhs[l]), (3, &coef[l]), (4, &rhs[l + 1])],
+                    )),
+                    Some(bind(&pipelines.prolong, &[(0, &d[0]), (1, &e[l]), (5, &e[l + 1])])),
+                )
+            } else {
+                (None, None)
+            };
+            levels.push(LevelGpu { shape: h.levels[l].shape, e: e[l].clone(), smooth, restrict, prolong });
+            dims0.push(d);
+        }
+        let sol_host: Vec<[f32; 2]> = h.start.iter().map(|&p| [p, 0.0]).collect();
+        let sol = init("darcy solution", bytemuck::cast_slice(&sol_host), io);
+        let f = init("darcy f", bytemuck::cast_slice(&h.rhs), wgpu::BufferUsages::STORAGE);
+        let (x, y) = workgroups(n0 as u64, gpu.limits.max_compute_workgroups_per_dimension);
+        let partial = zeros("darcy partial sums", (x * y) as usize);
+        let total = zeros("darcy total", 1);
+        let readback = dev.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("darcy readback"),
+            size: 8 * n0 as u64,
+            usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let d0 = &dims0[0][0];
+        let residual =
+            bind(&pipelines.residual, &[(0, d0), (2, &rhs[0]), (3, &coef[0]), (6, &sol), (7, &f), (8, &partial)]);
+        let sum = bind(&pipelines.sum, &[(8, &partial), (9, &total)]);
+        let correct = bind(&pipelines.correct, &[(0, d0), (1, &e[0]), (6, &sol)]);
+        gpu.check()?;
+        Ok(GpuEngine { gpu, pipelines, levels, sol, total, readback, residual, sum, correct, encoder: None })
+    }
+
+    fn dispatch(&mut self, kernel: Kernel, level: usize) {
+        let lv = &self.levels[level];
+        let [nx, ny, nz] = lv.shape.map(|v| v as u64);
+        let coarse = self.levels.get(level + 1).map_or(1, |c| c.shape.iter().product::<usize>() as u64);
+        let p = &self.pipelines;
+        let (pipeline, group, threads) = match kernel {
+            Kernel::Smooth(c) => (&p.smooth, Some(&lv.smooth[c]), nx.div_ceil(2) * ny * nz),
+            Kernel::Restrict => (&p.restrict, lv.restrict.as_ref(), coarse),
+            Kernel::Prolong => (&p.prolong, lv.prolong.as_ref(), nx * ny * nz),
+            Kernel::Residual => (&p.residual, Some(&self.residual), nx * ny * nz),
+            Kernel::Sum => (&p.sum, Some(&self.sum), GROUP),
+            Kernel::Correct => (&p.correct, Some(&self.correct), nx * ny * nz),
+        };
+        let Some(group) = group else { return };
+        let (x, y) = workgroups(threads, self.gpu.limits.max_compute_workgroups_per_dimension);
+        let dev = &self.gpu.device;
+        let encoder = self.encoder.get_or_insert_with(|| dev.create_command_encoder(&Default::default()));
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, group, &[]);
+        pass.dispatch_workgroups(x, y, 1);
+    }
+
+    fn encoder(&mut self) -> &mut wgpu::CommandEncoder {
+        let dev = &self.gpu.device;
+        self.encoder.get_or_insert_with(|| dev.create_command_encoder(&Default::default()))
+    }
+
+    /// Submit what is recorded, then copy `bytes` of `src` to the host.
+    fn read(&mut self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+        let readback = self.readback.clone();
+        self.encoder().copy_buffer_to_buffer(src, 0, &readback, 0, bytes);
+        if let Some(enc) = self.encoder.take() {
+            self.gpu.queue.submit([enc.finish()]);
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        readback.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
+            let _ = tx.send(r);
+        });
+        self.gpu
+            .device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(format!("waiting for the device: {e}")))?;
+        rx.recv()
+            .map_err(|_| Error::Gpu("readback was dropped".into()))?
+            .map_err(|e| Error::Gpu(format!("mapping the readback buffer: {e}")))?;
+        let out = readback.get_mapped_range(..bytes).map_err(|e| Error::Gpu(format!("reading back: {e}")))?.to_vec();
+        readback.unmap();
+        self.gpu.check()?;
+        Ok(out)
+    }
+
+    /// The solution rounded to f32, mmHg.
+    pub fn pressure(&mut self) -> Result<Vec<f32>> {
+        let n = self.levels[0].shape.iter().product::<usize>();
+        let sol = self.sol.clone();
+        let bytes = self.read(&sol, 8 * n as u64)?;
+        let words: &[[f32; 2]] = bytemuck::cast_slice(&bytes);
+        Ok(words.iter().map(|&[hi, lo]| (hi as f64 + lo as f64) as f32).collect())
+    }
+}
+
+impl Engine for GpuEngine<'_> {
+    fn levels(&self) -> usize {
+        self.levels.len()
+    }
+
+    fn smooth(&mut self, level: usize, colour: u32) {
+        self.dispatch(Kernel::Smooth(colour as usize), level);
+    }
+
+    fn clear(&mut self, level: usize) {
+        let e = self.levels[level].e.clone();
+        self.encoder().clear_buffer(&e, 0, None);
+    }
+
+    fn restrict(&mut self, level: usize) {
+        self.dispatch(Kernel::Restrict, level);
+    }
+
+    fn prolong(&mut self, level: usize) {
+        self.dispatch(Kernel::Prolong, level);
+    }
+
+    fn residual(&mut self) -> Result<f64> {
+        self.dispatch(Kernel::Residual, 0);
+        self.dispatch(Kernel::Sum, 0);
+        let total = self.total.clone();
+        let bytes = self.read(&total, 4)?;
+        Ok(bytemuck::cast_slice::<u8, f32>(&bytes)[0] as f64)
+    }
+
+    fn correct(&mut self) {
+        self.dispatch(Kernel::Correct, 0);
+    }
+}

@@ -1,0 +1,282 @@
+//! Multigrid levels: the finest operator assembled from a [`DarcyProblem`],
+//! each coarser one re-discretised from the level below, down to one voxel.
+//!
+//! Every level stores, per cell, `[T_x, T_y, T_z, S]`: the conductances of
+//! the cell's upper x, y, z faces (to the next cell along the axis; 0 at the
+//! last cell, and across any face touching a held voxel) and the diagonal
+//! sink `S` (uptake `a·V` plus the conductances to Dirichlet faces and held
+//! neighbours), µm³/(mmHg·min). Row `i` of the operator is
+//! `Σ_faces T (p_i − p_nb) + S_i p_i`. A row with no face and no sink (a
+//! held voxel, a voxel with `K = a = 0` all round, a coarse cell of held
+//! voxels only) is an identity row: `S = 1`.
+//!
+//! Coarsening: every axis longer than one cell is halved (`n → ⌈n/2⌉`; an
+//! odd axis ends in a cell of one child), so the last level is one cell.
+//! With cell extents tracked per axis (µm), a coarse cell sums the sinks of
+//! its children (volume terms); a coarse face sums the conductances of the
+//! fine faces it covers, each scaled by (fine centre distance across the
+//! face) / (coarse centre distance) — ½ for a regular 2:1 step, since for a
+//! heterogeneous `K` the series path between two coarse centres crosses
+//! exactly the fine voxels on either side of the face; conductances to
+//! Dirichlet faces and held neighbours scale by (fine extent) / (coarse
+//! extent) of the cell along their axis. This is the Galerkin operator of
+//! piecewise-constant transfer with the known factor ½ on the flux terms,
+//! i.e. the re-discretised operator; held voxels contribute nothing, so a
+//! coarse cell holds the free part of its children.
+
+use super::{DarcyProblem, PressureBc};
+use crate::Result;
+
+/// One level's operator.
+pub struct Level {
+    /// Cells along x, y, z.
+    pub shape: [usize; 3],
+    /// `[T_x, T_y, T_z, S]` per cell, x fastest.
+    pub coef: Vec<[f32; 4]>,
+}
+
+impl Level {
+    pub fn len(&self) -> usize {
+        self.shape[0] * self.shape[1] * self.shape[2]
+    }
+}
+
+/// All levels, finest first, with the finest right side.
+pub struct Hierarchy {
+    pub levels: Vec<Level>,
+    /// Finest right side `f`, µm³/min (`b·dx³` plus Dirichlet and held
+    /// contributions; the held value on identity rows).
+    pub rhs: Vec<f32>,
+    /// Starting pressure, mmHg: held values at held voxels, 0 at isolated
+    /// ones, the initial guess (or 0) elsewhere.
+    pub start: Vec<f32>,
+    /// `‖f‖₂` over free voxels (identity rows left out).
+    pub rhs_norm: f64,
+    /// Which domain faces are Dirichlet (x_min, x_max, …), on every level.
+    pub dirichlet: [bool; 6],
+}
+
+/// Operator of one level while building, with cell extents per axis.
+struct Work {
+    shape: [usize; 3],
+    /// Upper-face conductances per axis.
+    t: [Vec<f32>; 3],
+    /// Conductances to Dirichlet faces and held neighbours, per axis.
+    d: [Vec<f32>; 3],
+    /// Uptake `a·V`.
+    a: Vec<f32>,
+    /// Cell extents, µm, per axis.
+    ext: [Vec<f64>; 3],
+}
+
+impl Work {
+    fn zeros(shape: [usize; 3], ext: [Vec<f64>; 3]) -> Work {
+        let n = shape.iter().product();
+        Work {
+            shape,
+            t: std::array::from_fn(|_| vec![0.0; n]),
+            d: std::array::from_fn(|_| vec![0.0; n]),
+            a: vec![0.0; n],
+            ext,
+        }
+    }
+
+    fn level(&self) -> Level {
+        let coef = (0..self.a.len())
+            .map(|i| {
+                let s = self.a[i] + self.d[0][i] + self.d[1][i] + self.d[2][i];
+                let c = [self.t[0][i], self.t[1][i], self.t[2][i], s];
+                if self.isolated(i) { [0.0, 0.0, 0.0, 1.0] } else { c }
+            })
+            .collect();
+        Level { shape: self.shape, coef }
+    }
+
+    /// No face and no sink: the row would be zero.
+    fn isolated(&self, i: usize) -> bool {
+        let [nx, ny, _] = self.shape;
+        let lower = |axis: usize, stride: usize, c: usize| c > 0 && self.t[axis][i - stride] != 0.0;
+        let (x, y, z) = (i % nx, (i / nx) % ny, i / (nx * ny));
+        self.a[i] == 0.0
+            && (0..3).all(|ax| self.t[ax][i] == 0.0 && self.d[ax][i] == 0.0)
+            && !lower(0, 1, x)
+            && !lower(1, nx, y)
+            && !lower(2, nx * ny, z)
+    }
+
+    fn coarsen(&self) -> Work {
+        let nf = self.shape;
+        let nc = nf.map(|n| if n > 1 { n.div_ceil(2) } else { 1 });
+        let kids = |axis: usize, c: usize| -> std::ops::Range<usize> {
+            if nf[axis] > 1 { 2 * c..(2 * c + 2).min(nf[axis]) } else { c..c + 1 }
+        };
+        let ext: [Vec<f64>; 3] =
+            std::array::from_fn(|ax| (0..nc[ax]).map(|c| kids(ax, c).map(|f| self.ext[ax][f]).sum()).collect());
+        let mut w = Work::zeros(nc, ext);
+        for kc in 0..nc[2] {
+            for jc in 0..nc[1] {
+                for ic in 0..nc[0] {
+                    let ci = ic + nc[0] * (jc + nc[1] * kc);
+                    let cc = [ic, jc, kc];
+                    for k in kids(2, kc) {
+                        for j in kids(1, jc) {
+                            for i in kids(0, ic) {
+                                let fi = i + nf[0] * (j + nf[1] * k);
+                                let fc = [i, j, k];
+                                w.a[ci] += self.a[fi];
+                                for ax in 0..3 {
+                                    let (f, c) = (fc[ax], cc[ax]);
+                                    w.d[ax][ci] += (self.d[ax][fi] as f64 * self.ext[ax][f] / w.ext[ax][c]) as f32;
+                                    let last_kid = kids(ax, c).end - 1;
+                                    if f == last_kid && c + 1 < nc[ax] {
+                                        let fine = 0.5 * (self.ext[ax][f] + self.ext[ax][f + 1]);
+                                        let coarse = 0.5 * (w.ext[ax][c] + w.ext[ax][c + 1]);
+                                        w.t[ax][ci] += (self.t[ax][fi] as f64 * fine / coarse) as f32;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        w
+    }
+}
+
+/// Harmonic mean of two conductivities (0 when either is 0).
+fn harmonic(a: f64, b: f64) -> f64 {
+    if a > 0.0 && b > 0.0 { 2.0 * a * b / (a + b) } else { 0.0 }
+}
+
+impl Hierarchy {
+    pub fn build(p: &DarcyProblem, initial: Option<&[f32]>) -> Result<Hierarchy> {
+        let grid = p.grid;
+        let shape = grid.shape;
+        let n = grid.len();
+        if let Some(g) = initial {
+            if g.len() != n || g.iter().any(|v| !v.is_finite()) {
+                return Err(crate::Error::Numerical(format!(
+                    "Darcy pressure: initial guess needs {n} finite values, got {}",
+                    g.len()
+                )));
+            }
+        }
+        let h = grid.dx;
+        let vol = h * h * h;
+        let held: Vec<Option<f64>> =
+            (0..n).map(|i| p.held.as_ref().map(|v| v[i]).filter(|v| !v.is_nan()).map(f64::from)).collect();
+        let mut w = Work::zeros(shape, std::array::from_fn(|ax| vec![h; shape[ax]]));
+        let mut rhs = vec![0.0f64; n];
+        let mut d = [vec![0.0f64; n], vec![0.0f64; n], vec![0.0f64; n]];
+        for i in 0..n {
+            if held[i].is_none() {
+                w.a[i] = (p.sink[i] as f64 * vol) as f32;
+                rhs[i] = p.source[i] as f64 * vol;
+            }
+        }
+        let k = |i: usize| p.conductivity[i] as f64;
+        for ax in 0..3 {
+            let stride = grid.stride(ax);
+            let len = shape[ax];
+            let (lo_bc, hi_bc) = (p.faces[2 * ax], p.faces[2 * ax + 1]);
+            for i in 0..n {
+                let c = (i / stride) % len;
+                if c + 1 < len {
+                    let j = i + stride;
+                    let t = harmonic(k(i), k(j)) * h;
+                    match (held[i], held[j]) {
+                        (None, None) => w.t[ax][i] = t as f32,
+                        (None, Some(v)) => {
+                            d[ax][i] += t;
+                            rhs[i] += t * v;
+                        }
+                        (Some(v), None) => {
+                            d[ax][j] += t;
+                            rhs[j] += t * v;
+                        }
+                        (Some(_), Some(_)) => {}
+                    }
+                }
+                if held[i].is_none() {
+                    // A Dirichlet face lies half a voxel from the centre.
+                    for (at_face, bc) in [(c == 0, lo_bc), (c + 1 == len, hi_bc)] {
+                        if let (true, PressureBc::Dirichlet(v)) = (at_face, bc) {
+                            let t = 2.0 * k(i) * h;
+                            d[ax][i] += t;
+                            rhs[i] += t * v;
+                        }
+                    }
+                }
+            }
+        }
+        w.d = d.map(|v| v.iter().map(|&x| x as f32).collect());
+        let mut start = vec![0.0f32; n];
+        let mut rhs32 = vec![0.0f32; n];
+        let mut norm2 = 0.0f64;
+        for i in 0..n {
+            if let Some(v) = held[i] {
+                start[i] = v as f32;
+                rhs32[i] = v as f32;
+            } else if w.isolated(i) {
+                // No face and no sink: the pressure is undetermined; keep 0.
+            } else {
+                start[i] = initial.map_or(0.0, |g| g[i]);
+                rhs32[i] = rhs[i] as f32;
+                norm2 += (rhs32[i] as f64).powi(2);
+            }
+        }
+        let mut levels = vec![w.level()];
+        while w.shape != [1, 1, 1] {
+            w = w.coarsen();
+            levels.push(w.level());
+        }
+        let dirichlet = p.faces.map(|f| matches!(f, PressureBc::Dirichlet(_)));
+        Ok(Hierarchy { levels, rhs: rhs32, start, rhs_norm: norm2.sqrt(), dirichlet })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::Grid;
+
+    #[test]
+    fn uniform_coarse_operator_is_the_rediscretised_one() {
+        // K = 1, dx = 1: fine T = 1; the 2:1 coarse T must be K·(2dx) = 2,
+        // and a Dirichlet face 2K·(2dx) = 4 per coarse face.
+        let mut p = DarcyProblem::uniform(Grid::new([8, 8, 8], 1.0), 1.0);
+        p.faces[0] = PressureBc::Dirichlet(0.0);
+        let h = Hierarchy::build(&p, None).unwrap();
+        assert_eq!(h.levels.len(), 4);
+        let c = &h.levels[1];
+        assert_eq!(c.shape, [4, 4, 4]);
+        assert_eq!(c.coef[0], [2.0, 2.0, 2.0, 4.0]);
+        assert_eq!(c.coef[3], [0.0, 2.0, 2.0, 0.0]);
+        assert_eq!(h.levels[3].shape, [1, 1, 1]);
+    }
+
+    #[test]
+    fn odd_and_flat_shapes_reach_one_cell() {
+        for shape in [[1, 1, 1], [5, 1, 1], [7, 3, 1], [1, 9, 2]] {
+            let p = DarcyProblem::uniform(Grid::new(shape, 2.0), 1.0);
+            let h = Hierarchy::build(&p, None).unwrap();
+            assert_eq!(h.levels.last().unwrap().shape, [1, 1, 1], "{shape:?}");
+        }
+    }
+
+    #[test]
+    fn held_voxels_are_identity_rows_and_fold_into_neighbours() {
+        let mut p = DarcyProblem::uniform(Grid::new([3, 1, 1], 1.0), 2.0);
+        let mut held = vec![f32::NAN; 3];
+        held[2] = 5.0;
+        p.held = Some(held);
+        let h = Hierarchy::build(&p, None).unwrap();
+        let l = &h.levels[0];
+        assert_eq!(l.coef[2], [0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(l.coef[1], [0.0, 0.0, 0.0, 2.0]);
+        assert_eq!(h.rhs[1], 10.0);
+        assert_eq!(h.rhs[2], 5.0);
+        assert_eq!(h.start[2], 5.0);
+    }
+}
