@@ -2,12 +2,12 @@
 //! outputs at every output time → `summary.json`, all in a staging folder
 //! that becomes the output folder only when everything succeeded.
 
+use crate::grid::Tissue;
 use crate::output::{OutputDir, Recorder};
 use crate::scene::{DEFAULT_SCENE, Scene, Validated};
 use crate::solver::cpu::CpuBackend;
 use crate::solver::gpu::{AdapterChoice, Gpu, GpuBackend, best_adapter, check_fits};
 use crate::solver::{Backend, Method, Plan, Scheduler};
-use crate::grid::Tissue;
 use crate::vessels::VesselKind;
 use crate::world::World;
 use crate::{Error, Result};
@@ -207,11 +207,17 @@ fn progress_bar(show: bool, steps: u64) -> indicatif::ProgressBar {
     bar
 }
 
+/// The scene with every default written out. An imported network points
+/// to the copy in `maps/network.json`, so the folder reruns on its own.
 fn resolved_header(v: &Validated) -> String {
+    let mut scene = v.scene.clone();
+    if let Some(vs) = scene.vessels.as_mut().filter(|vs| vs.file.is_some()) {
+        vs.file = Some("maps/network.json".into());
+    }
     format!(
         "# Resolved by oncovox {}: every default written out. Rerun with\n#   oncovox run scene.resolved.toml\n{}",
         env!("CARGO_PKG_VERSION"),
-        v.scene.to_toml()
+        scene.to_toml()
     )
 }
 

@@ -62,7 +62,9 @@ fn exposure_ratio_rises_and_tumour_exposure_falls_with_particle_size() {
         metrics.sample(s.time(), &read(&mut s));
     }
     let e = metrics.latest();
-    println!("| radius nm | D normal µm²/min | P tumour µm/min | P normal µm/min | σ tumour | σ normal | AUC tumour | AUC normal | ratio |");
+    println!(
+        "| radius nm | D normal µm²/min | P tumour µm/min | P normal µm/min | σ tumour | σ normal | AUC tumour | AUC normal | ratio |"
+    );
     for (i, r) in RADII.iter().enumerate() {
         let t = &world.species[i].transport;
         let w = t.wall.unwrap();

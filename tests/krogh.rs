@@ -97,9 +97,10 @@ consumption = {{ oxygen = {{ rate = {M} }} }}
     s.advance(steps);
     let f = s.read_field(0).unwrap();
     let q = M * std::f64::consts::PI * (r_t * r_t - R_C * R_C);
-    let krogh =
-        |r: f64| C_V - q / (2.0 * std::f64::consts::PI * R_C * P) - M * r_t * r_t / (2.0 * D) * (r / R_C).ln()
-            + M / (4.0 * D) * (r * r - R_C * R_C);
+    let krogh = |r: f64| {
+        C_V - q / (2.0 * std::f64::consts::PI * R_C * P) - M * r_t * r_t / (2.0 * D) * (r / R_C).ln()
+            + M / (4.0 * D) * (r * r - R_C * R_C)
+    };
     let r_o = (-0.577_215_664_901_532_9f64).exp() * dx / 8f64.sqrt();
     let shift = -q / (2.0 * std::f64::consts::PI * D) * (R_C / r_o).ln();
     let drop = krogh(R_C) - krogh(r_t);

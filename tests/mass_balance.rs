@@ -82,7 +82,10 @@ fn wall_crossing_equals_tissue_change_plus_lymph_loss() {
         for sp in 0..n_species {
             let rel = worst[sp] / crossed[sp].abs();
             let n = &plan.species[sp].name;
-            println!("{name} {n}: crossed {:.4e}, lymph {:.4e}, worst imbalance {rel:.2e} of the crossing", crossed[sp], lymph[sp]);
+            println!(
+                "{name} {n}: crossed {:.4e}, lymph {:.4e}, worst imbalance {rel:.2e} of the crossing",
+                crossed[sp], lymph[sp]
+            );
             assert!(crossed[sp] > 0.0 && lymph[sp] > 0.0, "{name} {n}: nothing crossed or drained");
             // Bound: 1e-4 of the cumulative crossing (f32 fields summed in f64).
             assert!(rel < 1e-4, "{name} {n}: imbalance {rel:.3e}");

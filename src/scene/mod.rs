@@ -7,8 +7,8 @@
 
 mod boundary;
 mod overrides;
-mod validate;
 mod transport;
+mod validate;
 mod vascular;
 
 use serde::{Deserialize, Serialize};

@@ -12,15 +12,16 @@
 //! (vessel exchange, advection, cell kinetics) slot into the sequence and
 //! can be given their own intervals.
 
+pub mod advection;
 pub mod cpu;
 pub mod darcy;
 pub mod gpu;
-pub mod advection;
 mod plan;
 mod scheduler;
 
 pub use plan::{
-    AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, Method, Plan, SpeciesPlan, advection_substeps, choose_method, explicit_substeps,
+    AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, Method, Plan, SpeciesPlan, advection_substeps, choose_method,
+    explicit_substeps,
 };
 pub use scheduler::Scheduler;
 

@@ -6,10 +6,10 @@ mod vascular;
 
 pub use vascular::{Vascular, tissue_at, tissue_map};
 
+use crate::Result;
 use crate::grid::{Grid, Shape, Tissue};
 use crate::scene::{Bc, Face, SpeciesTransport, Validated, transport_of};
 use crate::solver::gpu::Gpu;
-use crate::Result;
 
 /// Marks a voxel that is not held in [`SpeciesData::hold`]. Held values are
 /// never negative, so any negative number means "free".

@@ -59,7 +59,15 @@ pub struct Vascular {
 /// Load or generate the network of `[vessels]`.
 pub fn network(v: &Validated, spec: &VesselSpec, grid: &Grid) -> Result<Network> {
     if let Some(file) = &spec.file {
-        Network::from_path(&v.base_dir.join(file))
+        let path = v.base_dir.join(file);
+        Network::from_path(&path).map_err(|e| match e {
+            Error::Io { path, source } => Error::scene(
+                "vessels.file",
+                format!("cannot read {}: {source}", path.display()),
+                "give the path of a .json or .csv network file, relative to the scene file",
+            ),
+            e => e,
+        })
     } else {
         let p = GenerateParams {
             spacing: spec.spacing,
@@ -114,9 +122,8 @@ pub fn build(v: &Validated, grid: &Grid, tissue: &[Tissue], gpu: Option<&Gpu>) -
             })
             .collect()
     });
-    let lymph = (0..grid.len())
-        .map(|i| (drainage(i) * (pressure[i] as f64 - ist.lymph_pressure)).max(0.0) as f32)
-        .collect();
+    let lymph =
+        (0..grid.len()).map(|i| (drainage(i) * (pressure[i] as f64 - ist.lymph_pressure)).max(0.0) as f32).collect();
     if pressure.iter().any(|p| !p.is_finite()) {
         return Err(Error::Numerical("the interstitial pressure is not finite; check [interstitium]".into()));
     }

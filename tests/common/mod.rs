@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+pub mod cli;
+
 use oncovox::scene::{Scene, Validated};
 use oncovox::solver::cpu::CpuBackend;
 use oncovox::solver::gpu::{Gpu, GpuBackend, best_adapter};

@@ -44,10 +44,8 @@ pub struct CpuBackend {
 
 impl CpuBackend {
     pub fn new(plan: &Plan, world: &World) -> Self {
-        let needs_scratch = plan
-            .species
-            .iter()
-            .any(|s| matches!(s.method, super::Method::Explicit { .. }) || s.advection.is_some());
+        let needs_scratch =
+            plan.species.iter().any(|s| matches!(s.method, super::Method::Explicit { .. }) || s.advection.is_some());
         let dt = plan.dt as f32;
         CpuBackend {
             plan: plan.clone(),
@@ -141,10 +139,16 @@ impl Backend for CpuBackend {
             self.scratch = vec![0.0; self.fields[s].len()];
         }
         match &self.data[s].rvox {
-            Some(r) => explicit_substep_tissue(&self.fields[s], &mut self.scratch, r, self.plan.grid.shape, sp.explicit_decay),
-            None => {
-                explicit_substep(&self.fields[s], &mut self.scratch, self.plan.grid.shape, sp.explicit_r, sp.explicit_decay)
+            Some(r) => {
+                explicit_substep_tissue(&self.fields[s], &mut self.scratch, r, self.plan.grid.shape, sp.explicit_decay)
             }
+            None => explicit_substep(
+                &self.fields[s],
+                &mut self.scratch,
+                self.plan.grid.shape,
+                sp.explicit_r,
+                sp.explicit_decay,
+            ),
         }
         std::mem::swap(&mut self.fields[s], &mut self.scratch);
     }

@@ -75,9 +75,8 @@ impl Builder<'_> {
             contents: bytemuck::bytes_of(&0u32),
             usage: wgpu::BufferUsages::STORAGE,
         });
-        let velocity = velocity.map(|f| {
-            [0, 1, 2].map(|a| self.storage("face velocity", &f.u[a], wgpu::BufferUsages::empty()))
-        });
+        let velocity =
+            velocity.map(|f| [0, 1, 2].map(|a| self.storage("face velocity", &f.u[a], wgpu::BufferUsages::empty())));
         Shared { clock, velocity }
     }
 
@@ -108,7 +107,9 @@ impl Builder<'_> {
             });
             g.explicit = (0..2)
                 .map(|c| match &rvox {
-                    Some(r) => self.bind(&k.explicit_tissue, &[(0, &p_exp), (1, &g.fields[c]), (2, &g.fields[1 - c]), (3, r)]),
+                    Some(r) => {
+                        self.bind(&k.explicit_tissue, &[(0, &p_exp), (1, &g.fields[c]), (2, &g.fields[1 - c]), (3, r)])
+                    }
                     None => self.bind(&k.explicit, &[(0, &p_exp), (1, &g.fields[c]), (2, &g.fields[1 - c])]),
                 })
                 .collect();
@@ -120,7 +121,9 @@ impl Builder<'_> {
                 .map(|co| self.storage("lod coefficients", &co.packed(), wgpu::BufferUsages::empty()))
                 .collect();
             g.lod = (0..nf)
-                .map(|c| (0..3).map(|a| self.bind(&k.lod[a], &[(0, &p_lod), (1, &g.fields[c]), (2, &coeffs[a])])).collect())
+                .map(|c| {
+                    (0..3).map(|a| self.bind(&k.lod[a], &[(0, &p_lod), (1, &g.fields[c]), (2, &coeffs[a])])).collect()
+                })
                 .collect();
         }
         if let (Some(a), Some(s)) = (&data.src_add, &data.src_scale) {
@@ -128,7 +131,8 @@ impl Builder<'_> {
                 self.storage("src_add", a, wgpu::BufferUsages::empty()),
                 self.storage("src_scale", s, wgpu::BufferUsages::empty()),
             );
-            g.sources = g.fields.iter().map(|f| self.bind(&k.sources, &[(0, &p_exp), (1, f), (2, &a), (3, &s)])).collect();
+            g.sources =
+                g.fields.iter().map(|f| self.bind(&k.sources, &[(0, &p_exp), (1, f), (2, &a), (3, &s)])).collect();
             if let Some(ex) = &data.exchange {
                 let dt = self.plan.dt as f32;
                 let inflow: Vec<f32> = ex.inflow.iter().map(|&v| v * dt).collect();
@@ -155,7 +159,10 @@ impl Builder<'_> {
             let p = self.uniform(sp.advection_scale, 0.0);
             g.advect = (0..2)
                 .map(|c| {
-                    self.bind(&k.advect, &[(0, &p), (1, &g.fields[c]), (2, &g.fields[1 - c]), (3, ux), (4, uy), (5, uz)])
+                    self.bind(
+                        &k.advect,
+                        &[(0, &p), (1, &g.fields[c]), (2, &g.fields[1 - c]), (3, ux), (4, uy), (5, uz)],
+                    )
                 })
                 .collect();
         }
