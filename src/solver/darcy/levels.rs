@@ -12,17 +12,26 @@
 //!
 //! Coarsening: every axis longer than one cell is halved (`n → ⌈n/2⌉`; an
 //! odd axis ends in a cell of one child), so the last level is one cell.
-//! With cell extents tracked per axis (µm), a coarse cell sums the sinks of
-//! its children (volume terms); a coarse face sums the conductances of the
-//! fine faces it covers, each scaled by (fine centre distance across the
-//! face) / (coarse centre distance) — ½ for a regular 2:1 step, since for a
-//! heterogeneous `K` the series path between two coarse centres crosses
-//! exactly the fine voxels on either side of the face; conductances to
-//! Dirichlet faces and held neighbours scale by (fine extent) / (coarse
-//! extent) of the cell along their axis. This is the Galerkin operator of
-//! piecewise-constant transfer with the known factor ½ on the flux terms,
-//! i.e. the re-discretised operator; held voxels contribute nothing, so a
-//! coarse cell holds the free part of its children.
+//! With cell extents tracked per axis (µm):
+//! - a coarse cell sums the uptake of its children (a volume term);
+//! - a coarse face sums the conductances of the fine faces it covers, each
+//!   scaled by (fine centre distance across the face) / (coarse centre
+//!   distance), ½ for a regular 2:1 step: for a heterogeneous `K` the series
+//!   path between two coarse centres crosses exactly the fine voxels on
+//!   either side of the face, so layered media coarsen exactly. This is the
+//!   Galerkin operator of piecewise-constant transfer with the usual factor
+//!   ½ on the flux terms, i.e. the re-discretised operator;
+//! - a child's conductance to a Dirichlet face or held neighbour is put in
+//!   series with the conduction from the coarse centre to the child's
+//!   centre (`K·area/offset` through the child's free medium). For a
+//!   Dirichlet box face this equals the ½ rule; for a planar held interface
+//!   it is exact at every level; for an isolated held voxel it levels off
+//!   near the hole's lattice capacitance (≈ 4·K·dx) instead of halving with
+//!   every level, which would leave the coarse grids blind to scattered
+//!   held voxels (31 instead of 12 V-cycles on a random test problem).
+//!
+//! Held voxels contribute no volume, conductivity or uptake, so a coarse
+//! cell holds the free part of its children.
 
 use super::{DarcyProblem, PressureBc};
 use crate::Result;
@@ -65,6 +74,11 @@ struct Work {
     d: [Vec<f32>; 3],
     /// Uptake `a·V`.
     a: Vec<f32>,
+    /// Conductivity of the free part of each cell, µm²/(mmHg·min) (volume
+    /// average of the free children; 0 for a cell of held voxels only).
+    k: Vec<f32>,
+    /// Free volume of each cell, µm³.
+    vol: Vec<f64>,
     /// Cell extents, µm, per axis.
     ext: [Vec<f64>; 3],
 }
@@ -77,6 +91,8 @@ impl Work {
             t: std::array::from_fn(|_| vec![0.0; n]),
             d: std::array::from_fn(|_| vec![0.0; n]),
             a: vec![0.0; n],
+            k: vec![0.0; n],
+            vol: vec![0.0; n],
             ext,
         }
     }
@@ -118,15 +134,21 @@ impl Work {
                 for ic in 0..nc[0] {
                     let ci = ic + nc[0] * (jc + nc[1] * kc);
                     let cc = [ic, jc, kc];
+                    let mut kv = 0.0f64;
                     for k in kids(2, kc) {
                         for j in kids(1, jc) {
                             for i in kids(0, ic) {
                                 let fi = i + nf[0] * (j + nf[1] * k);
                                 let fc = [i, j, k];
                                 w.a[ci] += self.a[fi];
+                                w.vol[ci] += self.vol[fi];
+                                kv += self.k[fi] as f64 * self.vol[fi];
                                 for ax in 0..3 {
                                     let (f, c) = (fc[ax], cc[ax]);
-                                    w.d[ax][ci] += (self.d[ax][fi] as f64 * self.ext[ax][f] / w.ext[ax][c]) as f32;
+                                    let d = self.d[ax][fi] as f64;
+                                    if d > 0.0 {
+                                        w.d[ax][ci] += series(d, self.inner(fc, ax, &kids(ax, c))) as f32;
+                                    }
                                     let last_kid = kids(ax, c).end - 1;
                                     if f == last_kid && c + 1 < nc[ax] {
                                         let fine = 0.5 * (self.ext[ax][f] + self.ext[ax][f + 1]);
@@ -137,10 +159,40 @@ impl Work {
                             }
                         }
                     }
+                    if w.vol[ci] > 0.0 {
+                        w.k[ci] = (kv / w.vol[ci]) as f32;
+                    }
                 }
             }
         }
         w
+    }
+
+    /// Conductance along `ax` from the centre of the coarse cell (whose
+    /// children along `ax` are `kids`) to the centre of child `fc`, through
+    /// the child's free medium: `K·area/offset` (infinite at zero offset).
+    fn inner(&self, fc: [usize; 3], ax: usize, kids: &std::ops::Range<usize>) -> f64 {
+        let e = &self.ext[ax];
+        let before: f64 = (kids.start..fc[ax]).map(|f| e[f]).sum();
+        let total: f64 = kids.clone().map(|f| e[f]).sum();
+        let offset = (before + 0.5 * e[fc[ax]] - 0.5 * total).abs();
+        if offset == 0.0 {
+            return f64::INFINITY;
+        }
+        let fi = fc[0] + self.shape[0] * (fc[1] + self.shape[1] * fc[2]);
+        let area: f64 = (0..3).filter(|&a| a != ax).map(|a| self.ext[a][fc[a]]).product();
+        self.k[fi] as f64 * area / offset
+    }
+}
+
+/// Two conductances in series (`b` may be infinite).
+fn series(a: f64, b: f64) -> f64 {
+    if b.is_infinite() {
+        a
+    } else if a + b > 0.0 {
+        a * b / (a + b)
+    } else {
+        0.0
     }
 }
 
@@ -172,6 +224,8 @@ impl Hierarchy {
         for i in 0..n {
             if held[i].is_none() {
                 w.a[i] = (p.sink[i] as f64 * vol) as f32;
+                w.k[i] = p.conductivity[i];
+                w.vol[i] = vol;
                 rhs[i] = p.source[i] as f64 * vol;
             }
         }
@@ -254,6 +308,37 @@ mod tests {
         assert_eq!(c.coef[0], [2.0, 2.0, 2.0, 4.0]);
         assert_eq!(c.coef[3], [0.0, 2.0, 2.0, 0.0]);
         assert_eq!(h.levels[3].shape, [1, 1, 1]);
+    }
+
+    #[test]
+    fn planar_held_interface_coarsens_exactly() {
+        // K = 1, dx = 1, voxels x ≥ 4 held: p is imposed at x = 4.5.
+        // Level 1, cell x ∈ [2, 4] (centre 3): area 4 over 1.5 → 8/3.
+        // Level 2, cell x ∈ [0, 4] (centre 2): area 16 over 2.5 → 6.4.
+        let mut p = DarcyProblem::uniform(Grid::new([8, 8, 8], 1.0), 1.0);
+        p.held = Some((0..512).map(|i| if i % 8 >= 4 { 0.0 } else { f32::NAN }).collect());
+        let h = Hierarchy::build(&p, None).unwrap();
+        assert!((h.levels[0].coef[3][3] - 1.0).abs() < 1e-6);
+        assert!((h.levels[1].coef[1][3] - 8.0 / 3.0).abs() < 1e-5);
+        assert!((h.levels[2].coef[0][3] - 6.4).abs() < 1e-5);
+    }
+
+    #[test]
+    fn a_single_held_voxel_keeps_its_pull_on_coarse_levels() {
+        // A one-voxel hole draws ≈ 4·K·dx from far away (its lattice
+        // capacitance); its total coupling must not fade with coarsening.
+        let mut p = DarcyProblem::uniform(Grid::new([16, 16, 16], 1.0), 1.0);
+        let hole = 8 + 16 * (8 + 16 * 8);
+        let mut held = vec![f32::NAN; 4096];
+        held[hole] = 0.0;
+        p.held = Some(held);
+        let h = Hierarchy::build(&p, None).unwrap();
+        for (l, lv) in h.levels.iter().enumerate() {
+            // Every sink here is a held-neighbour conductance; leave out the
+            // hole's own identity row on the finest level.
+            let total: f32 = lv.coef.iter().enumerate().filter(|&(i, _)| l > 0 || i != hole).map(|(_, c)| c[3]).sum();
+            assert!((2.5..=6.01).contains(&total), "level {l}: {total}");
+        }
     }
 
     #[test]
