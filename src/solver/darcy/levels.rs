@@ -12,17 +12,32 @@
 //!
 //! Coarsening: every axis longer than one cell is halved (`n → ⌈n/2⌉`; an
 //! odd axis ends in a cell of one child), so the last level is one cell.
-//! With cell extents tracked per axis (µm), a coarse cell sums the sinks of
-//! its children (volume terms); a coarse face sums the conductances of the
-//! fine faces it covers, each scaled by (fine centre distance across the
-//! face) / (coarse centre distance) — ½ for a regular 2:1 step, since for a
-//! heterogeneous `K` the series path between two coarse centres crosses
-//! exactly the fine voxels on either side of the face; conductances to
-//! Dirichlet faces and held neighbours scale by (fine extent) / (coarse
-//! extent) of the cell along their axis. This is the Galerkin operator of
-//! piecewise-constant transfer with the known factor ½ on the flux terms,
-//! i.e. the re-discretised operator; held voxels contribute nothing, so a
-//! coarse cell holds the free part of its children.
+//! With cell extents tracked per axis (µm):
+//! - a coarse cell sums the uptake of its children (a volume term);
+//! - a coarse face sums the conductances of the fine faces it covers, each
+//!   scaled by (fine centre distance across the face) / (coarse centre
+//!   distance), ½ for a regular 2:1 step: for a heterogeneous `K` the series
+//!   path between two coarse centres crosses exactly the fine voxels on
+//!   either side of the face, so layered media coarsen exactly. This is the
+//!   Galerkin operator of piecewise-constant transfer with the usual factor
+//!   ½ on the flux terms, i.e. the re-discretised operator;
+//! - a child's conductance to a Dirichlet box face scales by (fine extent) /
+//!   (coarse extent) along the axis, ½ for a 2:1 step: the path from the
+//!   coarse centre to the face crosses exactly the face-side children, so
+//!   this is exact for any `K`;
+//! - a child's conductance to a held neighbour is put in series with the
+//!   conduction from the coarse centre to the child's centre (`K·area /
+//!   offset` through the child's free medium, `K` its volume average). For
+//!   a planar held interface this is exact at every level; for an isolated
+//!   held voxel it levels off near the hole's lattice capacitance
+//!   (≈ 4·K·dx), where the ½ rule would halve it with every level and leave
+//!   the coarse grids blind to scattered held voxels (31 instead of 12
+//!   V-cycles on a random test problem with 3 % held voxels). The averaged
+//!   `K` is why box faces keep the exact rule: with a conductive tumour
+//!   inside a coarse boundary cell the series rule overstates the face.
+//!
+//! Held voxels contribute no volume, conductivity or uptake, so a coarse
+//! cell holds the free part of its children.
 
 use super::{DarcyProblem, PressureBc};
 use crate::Result;
@@ -61,10 +76,17 @@ struct Work {
     shape: [usize; 3],
     /// Upper-face conductances per axis.
     t: [Vec<f32>; 3],
-    /// Conductances to Dirichlet faces and held neighbours, per axis.
+    /// Conductances to held neighbours, per axis.
     d: [Vec<f32>; 3],
+    /// Conductances to Dirichlet box faces, per axis.
+    b: [Vec<f32>; 3],
     /// Uptake `a·V`.
     a: Vec<f32>,
+    /// Conductivity of the free part of each cell, µm²/(mmHg·min) (volume
+    /// average of the free children; 0 for a cell of held voxels only).
+    k: Vec<f32>,
+    /// Free volume of each cell, µm³.
+    vol: Vec<f64>,
     /// Cell extents, µm, per axis.
     ext: [Vec<f64>; 3],
 }
@@ -76,7 +98,10 @@ impl Work {
             shape,
             t: std::array::from_fn(|_| vec![0.0; n]),
             d: std::array::from_fn(|_| vec![0.0; n]),
+            b: std::array::from_fn(|_| vec![0.0; n]),
             a: vec![0.0; n],
+            k: vec![0.0; n],
+            vol: vec![0.0; n],
             ext,
         }
     }
@@ -84,7 +109,7 @@ impl Work {
     fn level(&self) -> Level {
         let coef = (0..self.a.len())
             .map(|i| {
-                let s = self.a[i] + self.d[0][i] + self.d[1][i] + self.d[2][i];
+                let s = self.a[i] + (0..3).map(|ax| self.d[ax][i] + self.b[ax][i]).sum::<f32>();
                 let c = [self.t[0][i], self.t[1][i], self.t[2][i], s];
                 if self.isolated(i) { [0.0, 0.0, 0.0, 1.0] } else { c }
             })
@@ -98,7 +123,7 @@ impl Work {
         let lower = |axis: usize, stride: usize, c: usize| c > 0 && self.t[axis][i - stride] != 0.0;
         let (x, y, z) = (i % nx, (i / nx) % ny, i / (nx * ny));
         self.a[i] == 0.0
-            && (0..3).all(|ax| self.t[ax][i] == 0.0 && self.d[ax][i] == 0.0)
+            && (0..3).all(|ax| self.t[ax][i] == 0.0 && self.d[ax][i] == 0.0 && self.b[ax][i] == 0.0)
             && !lower(0, 1, x)
             && !lower(1, nx, y)
             && !lower(2, nx * ny, z)
@@ -118,15 +143,23 @@ impl Work {
                 for ic in 0..nc[0] {
                     let ci = ic + nc[0] * (jc + nc[1] * kc);
                     let cc = [ic, jc, kc];
+                    let mut kv = 0.0f64;
                     for k in kids(2, kc) {
                         for j in kids(1, jc) {
                             for i in kids(0, ic) {
                                 let fi = i + nf[0] * (j + nf[1] * k);
                                 let fc = [i, j, k];
                                 w.a[ci] += self.a[fi];
+                                w.vol[ci] += self.vol[fi];
+                                kv += self.k[fi] as f64 * self.vol[fi];
                                 for ax in 0..3 {
                                     let (f, c) = (fc[ax], cc[ax]);
-                                    w.d[ax][ci] += (self.d[ax][fi] as f64 * self.ext[ax][f] / w.ext[ax][c]) as f32;
+                                    let box_face = self.b[ax][fi] as f64;
+                                    w.b[ax][ci] += (box_face * self.ext[ax][f] / w.ext[ax][c]) as f32;
+                                    let d = self.d[ax][fi] as f64;
+                                    if d > 0.0 {
+                                        w.d[ax][ci] += series(d, self.inner(fc, ax, &kids(ax, c))) as f32;
+                                    }
                                     let last_kid = kids(ax, c).end - 1;
                                     if f == last_kid && c + 1 < nc[ax] {
                                         let fine = 0.5 * (self.ext[ax][f] + self.ext[ax][f + 1]);
@@ -137,10 +170,40 @@ impl Work {
                             }
                         }
                     }
+                    if w.vol[ci] > 0.0 {
+                        w.k[ci] = (kv / w.vol[ci]) as f32;
+                    }
                 }
             }
         }
         w
+    }
+
+    /// Conductance along `ax` from the centre of the coarse cell (whose
+    /// children along `ax` are `kids`) to the centre of child `fc`, through
+    /// the child's free medium: `K·area/offset` (infinite at zero offset).
+    fn inner(&self, fc: [usize; 3], ax: usize, kids: &std::ops::Range<usize>) -> f64 {
+        let e = &self.ext[ax];
+        let before: f64 = (kids.start..fc[ax]).map(|f| e[f]).sum();
+        let total: f64 = kids.clone().map(|f| e[f]).sum();
+        let offset = (before + 0.5 * e[fc[ax]] - 0.5 * total).abs();
+        if offset == 0.0 {
+            return f64::INFINITY;
+        }
+        let fi = fc[0] + self.shape[0] * (fc[1] + self.shape[1] * fc[2]);
+        let area: f64 = (0..3).filter(|&a| a != ax).map(|a| self.ext[a][fc[a]]).product();
+        self.k[fi] as f64 * area / offset
+    }
+}
+
+/// Two conductances in series (`b` may be infinite).
+fn series(a: f64, b: f64) -> f64 {
+    if b.is_infinite() {
+        a
+    } else if a + b > 0.0 {
+        a * b / (a + b)
+    } else {
+        0.0
     }
 }
 
@@ -169,9 +232,12 @@ impl Hierarchy {
         let mut w = Work::zeros(shape, std::array::from_fn(|ax| vec![h; shape[ax]]));
         let mut rhs = vec![0.0f64; n];
         let mut d = [vec![0.0f64; n], vec![0.0f64; n], vec![0.0f64; n]];
+        let mut bx = [vec![0.0f64; n], vec![0.0f64; n], vec![0.0f64; n]];
         for i in 0..n {
             if held[i].is_none() {
                 w.a[i] = (p.sink[i] as f64 * vol) as f32;
+                w.k[i] = p.conductivity[i];
+                w.vol[i] = vol;
                 rhs[i] = p.source[i] as f64 * vol;
             }
         }
@@ -203,7 +269,7 @@ impl Hierarchy {
                     for (at_face, bc) in [(c == 0, lo_bc), (c + 1 == len, hi_bc)] {
                         if let (true, PressureBc::Dirichlet(v)) = (at_face, bc) {
                             let t = 2.0 * k(i) * h;
-                            d[ax][i] += t;
+                            bx[ax][i] += t;
                             rhs[i] += t * v;
                         }
                     }
@@ -211,6 +277,7 @@ impl Hierarchy {
             }
         }
         w.d = d.map(|v| v.iter().map(|&x| x as f32).collect());
+        w.b = bx.map(|v| v.iter().map(|&x| x as f32).collect());
         let mut start = vec![0.0f32; n];
         let mut rhs32 = vec![0.0f32; n];
         let mut norm2 = 0.0f64;
@@ -254,6 +321,37 @@ mod tests {
         assert_eq!(c.coef[0], [2.0, 2.0, 2.0, 4.0]);
         assert_eq!(c.coef[3], [0.0, 2.0, 2.0, 0.0]);
         assert_eq!(h.levels[3].shape, [1, 1, 1]);
+    }
+
+    #[test]
+    fn planar_held_interface_coarsens_exactly() {
+        // K = 1, dx = 1, voxels x ≥ 4 held: p is imposed at x = 4.5.
+        // Level 1, cell x ∈ [2, 4] (centre 3): area 4 over 1.5 → 8/3.
+        // Level 2, cell x ∈ [0, 4] (centre 2): area 16 over 2.5 → 6.4.
+        let mut p = DarcyProblem::uniform(Grid::new([8, 8, 8], 1.0), 1.0);
+        p.held = Some((0..512).map(|i| if i % 8 >= 4 { 0.0 } else { f32::NAN }).collect());
+        let h = Hierarchy::build(&p, None).unwrap();
+        assert!((h.levels[0].coef[3][3] - 1.0).abs() < 1e-6);
+        assert!((h.levels[1].coef[1][3] - 8.0 / 3.0).abs() < 1e-5);
+        assert!((h.levels[2].coef[0][3] - 6.4).abs() < 1e-5);
+    }
+
+    #[test]
+    fn a_single_held_voxel_keeps_its_pull_on_coarse_levels() {
+        // A one-voxel hole draws ≈ 4·K·dx from far away (its lattice
+        // capacitance); its total coupling must not fade with coarsening.
+        let mut p = DarcyProblem::uniform(Grid::new([16, 16, 16], 1.0), 1.0);
+        let hole = 8 + 16 * (8 + 16 * 8);
+        let mut held = vec![f32::NAN; 4096];
+        held[hole] = 0.0;
+        p.held = Some(held);
+        let h = Hierarchy::build(&p, None).unwrap();
+        for (l, lv) in h.levels.iter().enumerate() {
+            // Every sink here is a held-neighbour conductance; leave out the
+            // hole's own identity row on the finest level.
+            let total: f32 = lv.coef.iter().enumerate().filter(|&(i, _)| l > 0 || i != hole).map(|(_, c)| c[3]).sum();
+            assert!((2.5..=6.01).contains(&total), "level {l}: {total}");
+        }
     }
 
     #[test]

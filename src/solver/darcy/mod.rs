@@ -58,6 +58,19 @@
 //! identical on both, the f32 kernels agree to rounding (the GPU may fuse
 //! multiply–adds and divides to within 2.5 ulp), so both converge to the
 //! same discrete solution.
+//!
+//! # Cost and limits
+//!
+//! About 10 V-cycles reach a relative residual of 1e-6 independently of the
+//! grid size (tests/pressure.rs: 32³, 64³, 128³), with or without scattered
+//! held voxels. Sharp conductivity contrasts slow it: trilinear
+//! interpolation ignores flux continuity across a jump (64³, a sphere of
+//! contrast 1, 4, 16, 100 in uniform tissue: 6, 10, 18, 30 cycles);
+//! operator-dependent interpolation or a Krylov outer iteration would fix
+//! that. Memory: the finest level holds 36 bytes per voxel on the device
+//! (coefficients 16, solution 8, right side, correction and residual 4 each),
+//! the coarser levels a seventh more; one binding holds 16 bytes per voxel,
+//! checked against the device's limits.
 
 mod cpu;
 mod cycle;
