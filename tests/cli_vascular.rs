@@ -149,3 +149,23 @@ fn a_missing_or_broken_network_file_is_rejected() {
     assert!(err.contains("vessels.file") && err.contains("segments[0]"), "{err}");
     assert!(!tmp.path().join("out").exists());
 }
+
+#[test]
+fn vascular_results_do_not_depend_on_the_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scene = write_scene(tmp.path(), "v.toml", VASCULAR);
+    let run = |threads: &str| {
+        let out = tmp.path().join(format!("out{threads}"));
+        let o = oncovox(
+            &["run", scene.to_str().unwrap(), "-o", out.to_str().unwrap(), "--backend", "cpu"],
+            &[("RAYON_NUM_THREADS", threads)],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let (a, b) = (run("1"), run("2"));
+    for f in ["maps/ifp.npy", "maps/sv.npy", "maps/velocity.npy", "fields/liposome_step00000020.npy", "timeseries.csv"]
+    {
+        assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f} differs");
+    }
+}
