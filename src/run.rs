@@ -128,6 +128,17 @@ pub fn run(
         Some(why) => format!("backend: {kind} ({device}); {why}"),
         None => format!("backend: {kind} ({device})"),
     });
+    if let Some(vas) = &world.vascular {
+        let advected = plan.species.iter().filter_map(|s| s.advection).max();
+        announce(&format!(
+            "vessels: {} normal and {} tumour segments; interstitial pressure: {} V-cycles, relative residual {:.1e}{}",
+            vas.network.count(VesselKind::Normal),
+            vas.network.count(VesselKind::Tumour),
+            vas.cycles,
+            vas.residual,
+            advected.map(|n| format!("; advection in {n} sub-step(s) per step")).unwrap_or_default()
+        ));
+    }
     let mut rec = Recorder::new(&v.scene, &world);
     rec.maps(&dir, &world)?;
     let vascular = vascular_summary(&world);

@@ -49,22 +49,8 @@ hold = { lod = 5.0, explicit = 3.0 }
     )
 }
 
-/// Apply `op` to the same random field on both backends and compare.
 fn check(test: &str, species: usize, op: impl Fn(&mut dyn oncovox::solver::Backend)) {
-    let v = parity_scene();
-    let (plan, world) = setup(&v);
-    let Some(mut g) = gpu(&plan, &world, test) else { return };
-    let mut c = cpu(&plan, &world);
-    for seed in 1..=3 {
-        let f = random_field(plan.grid.len(), seed, 0.0, 10.0);
-        c.write_field(species, &f).unwrap();
-        g.write_field(species, &f).unwrap();
-        op(c.as_mut());
-        op(g.as_mut());
-        let (a, b) = (g.read_field(species).unwrap(), c.read_field(species).unwrap());
-        assert_close(&format!("{test}, seed {seed}"), &a, &b, REL, ABS);
-        assert_ne!(b, f, "{test}: the operator changed nothing, so the comparison proves nothing");
-    }
+    check_operator(&parity_scene(), test, species, REL, ABS, op);
 }
 
 #[test]

@@ -12,7 +12,6 @@
 
 mod common;
 use common::*;
-use oncovox::solver::Backend;
 
 const REL: f32 = 1e-5;
 const ABS: f32 = 1e-6;
@@ -61,21 +60,8 @@ sphere = { center = [240.0, 200.0, 160.0], radius = 50.0 }
 tissue = "necrotic"
 "#;
 
-fn check(test: &str, species: usize, op: impl Fn(&mut dyn Backend)) {
-    let v = scene(VASCULAR);
-    let (plan, world) = setup(&v);
-    let Some(mut g) = gpu(&plan, &world, test) else { return };
-    let mut c = cpu(&plan, &world);
-    for seed in 1..=2 {
-        let f = random_field(plan.grid.len(), seed, 0.0, 10.0);
-        c.write_field(species, &f).unwrap();
-        g.write_field(species, &f).unwrap();
-        op(c.as_mut());
-        op(g.as_mut());
-        let (a, b) = (g.read_field(species).unwrap(), c.read_field(species).unwrap());
-        assert_close(&format!("{test}, seed {seed}"), &a, &b, REL, ABS);
-        assert_ne!(b, f, "{test}: the operator changed nothing, so the comparison proves nothing");
-    }
+fn check(test: &str, species: usize, op: impl Fn(&mut dyn oncovox::solver::Backend)) {
+    check_operator(&scene(VASCULAR), test, species, REL, ABS, op);
 }
 
 #[test]

@@ -5,27 +5,9 @@
 
 mod common;
 
-use common::{assert_close, random_field};
+use common::{assert_close, device as gpu, random_field};
 use oncovox::grid::Grid;
 use oncovox::solver::darcy::{DarcyProblem, PressureBc, face_velocities, solve_cpu, solve_gpu};
-use oncovox::solver::gpu::{Gpu, best_adapter};
-
-/// A device on any adapter (software included), or `None` with a loud
-/// message; with `ONCOVOX_REQUIRE_GPU=1` a missing adapter fails the test.
-fn gpu(test: &str) -> Option<Gpu> {
-    match best_adapter(false) {
-        Some(a) => Some(Gpu::new(a).unwrap_or_else(|e| panic!("{test}: {e}"))),
-        None if std::env::var("ONCOVOX_REQUIRE_GPU").as_deref() == Ok("1") => {
-            panic!("{test}: no GPU adapter, and ONCOVOX_REQUIRE_GPU=1 requires one (install mesa-vulkan-drivers)")
-        }
-        None => {
-            eprintln!(
-                "\n*** SKIPPED {test}: no GPU adapter found (set ONCOVOX_REQUIRE_GPU=1 to make this a failure) ***\n"
-            );
-            None
-        }
-    }
-}
 
 /// Baxter & Jain (1989) tumour hydraulic conductivity, 3.1e-7 cm²/(mmHg·s),
 /// in µm²/(mmHg·min): ×1e8 µm²/cm², ×60 s/min.

@@ -32,11 +32,14 @@ pub fn cpu(plan: &Plan, world: &World) -> Box<dyn Backend> {
 /// message when there is none. With `ONCOVOX_REQUIRE_GPU=1` a missing
 /// adapter fails the test instead.
 pub fn gpu(plan: &Plan, world: &World, test: &str) -> Option<Box<dyn Backend>> {
+    let gpu = device(test)?;
+    Some(Box::new(GpuBackend::new(gpu, plan, world).unwrap_or_else(|e| panic!("{test}: {e}"))))
+}
+
+/// A device on any adapter (software included), gated as [`gpu`].
+pub fn device(test: &str) -> Option<Gpu> {
     match best_adapter(false) {
-        Some(a) => {
-            let gpu = Gpu::new(a).unwrap_or_else(|e| panic!("{test}: {e}"));
-            Some(Box::new(GpuBackend::new(gpu, plan, world).unwrap_or_else(|e| panic!("{test}: {e}"))))
-        }
+        Some(a) => Some(Gpu::new(a).unwrap_or_else(|e| panic!("{test}: {e}"))),
         None if std::env::var("ONCOVOX_REQUIRE_GPU").as_deref() == Ok("1") => {
             panic!("{test}: no GPU adapter, and ONCOVOX_REQUIRE_GPU=1 requires one (install mesa-vulkan-drivers)")
         }
@@ -46,6 +49,24 @@ pub fn gpu(plan: &Plan, world: &World, test: &str) -> Option<Box<dyn Backend>> {
             );
             None
         }
+    }
+}
+
+/// Apply `op` to the same random field (three seeds) on both backends of
+/// scene `v` and compare within `rel`/`abs`; the operator must change the field.
+pub fn check_operator(v: &Validated, test: &str, species: usize, rel: f32, abs: f32, op: impl Fn(&mut dyn Backend)) {
+    let (plan, world) = setup(v);
+    let Some(mut g) = gpu(&plan, &world, test) else { return };
+    let mut c = cpu(&plan, &world);
+    for seed in 1..=3 {
+        let f = random_field(plan.grid.len(), seed, 0.0, 10.0);
+        c.write_field(species, &f).unwrap();
+        g.write_field(species, &f).unwrap();
+        op(c.as_mut());
+        op(g.as_mut());
+        let (a, b) = (g.read_field(species).unwrap(), c.read_field(species).unwrap());
+        assert_close(&format!("{test}, seed {seed}"), &a, &b, rel, abs);
+        assert_ne!(b, f, "{test}: the operator changed nothing, so the comparison proves nothing");
     }
 }
 

@@ -239,36 +239,21 @@ impl<'g> GpuEngine<'g> {
     }
 
     /// Submit what is recorded, then copy `bytes` of `src` to the host.
-    fn read(&mut self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
+    fn read(&mut self, src: &wgpu::Buffer, bytes: u64) -> Result<Vec<f32>> {
         let readback = self.readback.clone();
         self.encoder().copy_buffer_to_buffer(src, 0, &readback, 0, bytes);
         if let Some(enc) = self.encoder.take() {
             self.gpu.queue.submit([enc.finish()]);
         }
-        let (tx, rx) = std::sync::mpsc::channel();
-        readback.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
-            let _ = tx.send(r);
-        });
-        self.gpu
-            .device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu(format!("waiting for the device: {e}")))?;
-        rx.recv()
-            .map_err(|_| Error::Gpu("readback was dropped".into()))?
-            .map_err(|e| Error::Gpu(format!("mapping the readback buffer: {e}")))?;
-        let out = readback.get_mapped_range(..bytes).map_err(|e| Error::Gpu(format!("reading back: {e}")))?.to_vec();
-        readback.unmap();
-        self.gpu.check()?;
-        Ok(out)
+        self.gpu.map_read(&readback, bytes)
     }
 
     /// The solution rounded to f32, mmHg.
     pub fn pressure(&mut self) -> Result<Vec<f32>> {
         let n = self.levels[0].shape.iter().product::<usize>();
         let sol = self.sol.clone();
-        let bytes = self.read(&sol, 8 * n as u64)?;
-        let words: &[[f32; 2]] = bytemuck::cast_slice(&bytes);
-        Ok(words.iter().map(|&[hi, lo]| (hi as f64 + lo as f64) as f32).collect())
+        let words = self.read(&sol, 8 * n as u64)?;
+        Ok(words.chunks_exact(2).map(|w| (w[0] as f64 + w[1] as f64) as f32).collect())
     }
 }
 
@@ -298,8 +283,7 @@ impl Engine for GpuEngine<'_> {
         self.dispatch(Kernel::Residual, 0);
         self.dispatch(Kernel::Sum, 0);
         let total = self.total.clone();
-        let bytes = self.read(&total, 4)?;
-        Ok(bytemuck::cast_slice::<u8, f32>(&bytes)[0] as f64)
+        Ok(self.read(&total, 4)?[0] as f64)
     }
 
     fn correct(&mut self) {

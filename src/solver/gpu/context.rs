@@ -81,6 +81,28 @@ impl Gpu {
         Ok(Gpu { device, queue, info: choice.info, limits, error })
     }
 
+    /// Map the first `bytes` of a `MAP_READ` buffer of f32 values, wait for
+    /// the device, and copy them to the host (submit the copy into it first).
+    pub fn map_read(&self, buffer: &wgpu::Buffer, bytes: u64) -> Result<Vec<f32>> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        buffer.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
+            let _ = tx.send(r);
+        });
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map_err(|e| Error::Gpu(format!("waiting for the device: {e}")))?;
+        rx.recv()
+            .map_err(|_| Error::Gpu("readback was dropped".into()))?
+            .map_err(|e| Error::Gpu(format!("mapping the readback buffer: {e}")))?;
+        let out = {
+            let view = buffer.get_mapped_range(..bytes).map_err(|e| Error::Gpu(format!("reading back: {e}")))?;
+            bytemuck::cast_slice::<u8, f32>(&view).to_vec()
+        };
+        buffer.unmap();
+        self.check()?;
+        Ok(out)
+    }
+
     /// Fail if the device has reported an error.
     pub fn check(&self) -> Result<()> {
         match self.error.lock().ok().and_then(|e| e.clone()) {

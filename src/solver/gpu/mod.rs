@@ -190,24 +190,7 @@ impl Backend for GpuBackend {
         let encoder = self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
         encoder.copy_buffer_to_buffer(&g.fields[g.cur], 0, &self.readback, 0, bytes);
         self.submit();
-        let (tx, rx) = std::sync::mpsc::channel();
-        self.readback.map_async(wgpu::MapMode::Read, .., move |r| {
-            let _ = tx.send(r);
-        });
-        self.gpu
-            .device
-            .poll(wgpu::PollType::wait_indefinitely())
-            .map_err(|e| Error::Gpu(format!("waiting for the device: {e}")))?;
-        rx.recv()
-            .map_err(|_| Error::Gpu("readback was dropped".into()))?
-            .map_err(|e| Error::Gpu(format!("mapping the readback buffer: {e}")))?;
-        let out = {
-            let view = self.readback.get_mapped_range(..).map_err(|e| Error::Gpu(format!("reading back: {e}")))?;
-            bytemuck::cast_slice::<u8, f32>(&view).to_vec()
-        };
-        self.readback.unmap();
-        self.gpu.check()?;
-        Ok(out)
+        self.gpu.map_read(&self.readback, bytes)
     }
 
     fn write_field(&mut self, s: usize, data: &[f32]) -> Result<()> {
