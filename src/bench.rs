@@ -9,8 +9,10 @@ use crate::solver::gpu::{Gpu, best_adapter};
 use crate::solver::{Backend, Plan};
 use std::time::Instant;
 
-/// A bench scene: `lod` uses LOD, `tracer` explicit; both have a source
-/// region and a held face, so every operator runs.
+/// A bench scene: `lod` uses LOD, `tracer` explicit with tissue-dependent
+/// diffusion; both cross the walls of a generated vessel network, are
+/// advected by the interstitial flow, and have a source region and a held
+/// face, so every operator runs.
 fn bench_scene(n: usize) -> Result<Validated> {
     let e = n as f64 * 10.0;
     let text = format!(
@@ -21,21 +23,35 @@ dx = 10.0
 [time]
 dt = 0.01
 duration = 0.01
+[vessels]
+[interstitium]
+boundary_pressure = 0.0
 [[species]]
 name = "lod"
 diffusion = 1.0e5
 decay = 0.1
 solver = "lod"
 boundary = {{ x_min = 38.0 }}
+plasma = {{ level = 40.0 }}
+wall = {{ permeability = {{ normal = 3000.0, tumour = 3000.0 }} }}
 [[species]]
 name = "tracer"
 diffusion = 100.0
+diffusion_tumour = 50.0
 solver = "explicit"
 boundary = {{ x_min = 1.0 }}
+plasma = {{ preset = "free_doxorubicin" }}
+wall = {{ permeability = {{ normal = 21.0, tumour = 160.0 }} }}
+[[species]]
+name = "plain"
+diffusion = 100.0
+solver = "explicit"
 [[regions]]
 name = "source"
 sphere = {{ center = [{c}, {c}, {c}], radius = {r} }}
 supply = {{ lod = {{ rate = 1.0, target = 1.0 }}, tracer = {{ rate = 1.0, target = 1.0 }} }}
+tissue = "tumour"
+consumption = {{ lod = {{ rate = 100.0, half_saturation = 2.5 }} }}
 "#,
         c = e / 2.0,
         r = e / 4.0
@@ -44,20 +60,28 @@ supply = {{ lod = {{ rate = 1.0, target = 1.0 }}, tracer = {{ rate = 1.0, target
 }
 
 /// Operators and the bytes each moves per voxel (reads + writes of f32).
-const OPS: [(&str, f64); 6] = [
+const OPS: [(&str, f64); 10] = [
     ("lod_sweep_x", 16.0),
     ("lod_sweep_y", 16.0),
     ("lod_sweep_z", 16.0),
     ("explicit_substep", 8.0),
     ("apply_sources", 16.0),
     ("apply_hold", 12.0),
+    ("vessel_exchange", 20.0),
+    ("advect", 20.0),
+    ("consume", 12.0),
+    ("explicit_tissue", 12.0),
 ];
 
 fn run_op(b: &mut dyn Backend, op: usize) {
     match op {
         0..=2 => b.lod_sweep(0, op),
-        3 => b.explicit_substep(1),
+        3 => b.explicit_substep(2),
         4 => b.apply_sources(0),
+        6 => b.vessel_exchange(1),
+        7 => b.advect(1),
+        8 => b.consume(0),
+        9 => b.explicit_substep(1),
         _ => b.apply_hold(0),
     }
 }

@@ -61,29 +61,40 @@ fn face_r(a: f32, b: f32) -> f32 {
 
 /// Explicit sub-step with per-voxel `r = D·dt_sub/dx²` (CPU twin of
 /// `explicit_substep_tissue`): `out = c + Σ face_r·(c_nb − c) − kd·c`,
-/// neighbours in the order x−, x+, y−, y+, z−, z+.
+/// neighbours in the order x−, x+, y−, y+, z−, z+, one neighbour per pass
+/// over each row (the shader's order for every voxel).
 pub fn explicit_substep_tissue(input: &[f32], out: &mut [f32], rvox: &[f32], shape: [usize; 3], kd: f32) {
     let [nx, ny, nz] = shape;
     let plane = nx * ny;
     out.par_chunks_mut(plane).enumerate().for_each(|(k, out_plane)| {
-        for j in 0..ny {
-            for i in 0..nx {
-                let idx = i + nx * j + plane * k;
-                let (c, r) = (input[idx], rvox[idx]);
-                let mut flux = 0.0f32;
-                for (present, nb) in [
-                    (i > 0, idx.wrapping_sub(1)),
-                    (i + 1 < nx, idx + 1),
-                    (j > 0, idx.wrapping_sub(nx)),
-                    (j + 1 < ny, idx + nx),
-                    (k > 0, idx.wrapping_sub(plane)),
-                    (k + 1 < nz, idx + plane),
-                ] {
-                    if present {
-                        flux += face_r(r, rvox[nb]) * (input[nb] - c);
+        for (j, acc) in out_plane.chunks_exact_mut(nx).enumerate() {
+            let at = |jj: usize, kk: usize| plane * kk + nx * jj;
+            let o = at(j, k);
+            let (c, r) = (&input[o..o + nx], &rvox[o..o + nx]);
+            acc.fill(0.0);
+            // x−, x+ within the row.
+            for i in 1..nx {
+                acc[i] += face_r(r[i], r[i - 1]) * (c[i - 1] - c[i]);
+            }
+            for i in 0..nx.saturating_sub(1) {
+                acc[i] += face_r(r[i], r[i + 1]) * (c[i + 1] - c[i]);
+            }
+            for (present, jj, kk) in [
+                (j > 0, j.wrapping_sub(1), k),
+                (j + 1 < ny, j + 1, k),
+                (k > 0, j, k.wrapping_sub(1)),
+                (k + 1 < nz, j, k + 1),
+            ] {
+                if present {
+                    let n = at(jj, kk);
+                    let (cn, rn) = (&input[n..n + nx], &rvox[n..n + nx]);
+                    for i in 0..nx {
+                        acc[i] += face_r(r[i], rn[i]) * (cn[i] - c[i]);
                     }
                 }
-                out_plane[i + nx * j] = c + flux - kd * c;
+            }
+            for i in 0..nx {
+                acc[i] = c[i] + acc[i] - kd * c[i];
             }
         }
     });
