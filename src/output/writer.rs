@@ -157,7 +157,9 @@ impl Recorder {
         planes.dedup();
         for m in &maps {
             for &(axis, index) in &planes {
-                let overlay = maps::overlay(&v.network, &self.grid, axis, index);
+                // S/V shows the vessels already; the others carry them as lines.
+                let overlay =
+                    if m.name == "sv" { Vec::new() } else { maps::overlay(&v.network, &self.grid, axis, index) };
                 let img = maps::render(m, &self.grid, axis, index, &overlay);
                 let rel = format!("maps/{}_{}{index:03}.png", m.name, axis.name());
                 out.write(&rel, &[])?;
