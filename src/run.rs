@@ -157,7 +157,7 @@ pub fn run(
             bar.inc(1);
         }
         let last = sched.step_count() == plan.steps;
-        let snapshot = last || sched.step_count() % plan.output_every == 0;
+        let snapshot = last || sched.step_count().is_multiple_of(plan.output_every);
         record(&mut sched, &mut rec, &dir, snapshot, last)?;
     }
     sched.backend.finish()?;

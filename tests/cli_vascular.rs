@@ -169,3 +169,42 @@ fn vascular_results_do_not_depend_on_the_thread_count() {
         assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f} differs");
     }
 }
+
+#[test]
+fn the_vascular_tumour_preset_runs_end_to_end_on_a_coarser_grid() {
+    // The preset itself (128³, 3000 steps) is timed in BENCHMARKS.md; here it
+    // runs on 32³ voxels of 40 µm for 0.2 min, every key as written.
+    let scene = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/vascular_tumour.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = oncovox(
+        &[
+            "run",
+            scene.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--backend",
+            "cpu",
+            "--set",
+            "grid.shape=[32,32,32]",
+            "--set",
+            "grid.dx=40",
+            "--set",
+            "time.duration=0.2",
+            "--set",
+            "time.output_interval=0.1",
+        ],
+        &[],
+    );
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("interstitial pressure") && err.contains("tumour segments"), "{err}");
+    for f in [
+        "maps/sv_z016.png",
+        "maps/ifp_z016.png",
+        "slices/oxygen_z016_t00000.20min.png",
+        "slices/doxorubicin_z016_t00000.20min.png",
+    ] {
+        assert!(out.join(f).exists(), "missing {f}");
+    }
+}
