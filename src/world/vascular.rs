@@ -105,9 +105,12 @@ pub fn build(v: &Validated, grid: &Grid, tissue: &[Tissue], gpu: Option<&Gpu>) -
     let (pressure, residual, cycles, velocity) = match &inter {
         Some(i) if i.pressure => {
             let problem = darcy_problem(grid, tissue, i, &starling, &drainage);
-            let sol = match gpu {
-                Some(g) => darcy::solve_gpu(g, &problem, i.tolerance, 100)?,
-                None => darcy::solve_cpu(&problem, i.tolerance, 100)?,
+            // The GPU solver keeps 16 bytes per voxel in one buffer; where that
+            // exceeds a binding, the CPU runs the same algorithm instead.
+            let sol = match gpu.map(|g| darcy::solve_gpu(g, &problem, i.tolerance, 100)) {
+                Some(Ok(sol)) => sol,
+                Some(Err(Error::TooLarge(_))) | None => darcy::solve_cpu(&problem, i.tolerance, 100)?,
+                Some(Err(e)) => return Err(e),
             };
             let vel = i.advection.then(|| FaceFlow::from(&darcy::face_velocities(&problem, &sol.pressure)));
             (sol.pressure, sol.residual, sol.cycles, vel)
