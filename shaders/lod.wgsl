@@ -53,3 +53,54 @@ fn lod_sweep_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
     }
     solve_line(line, p.nx * p.ny, p.nz);
 }
+
+// Tissue-dependent diffusion: per-voxel coefficients [c'(n), 1/den(n), sub(n)],
+// indexed by voxel (src/solver/lod_tissue.rs). CPU twin: src/solver/cpu/lod_tissue.rs.
+@group(0) @binding(3) var<storage, read> vcoeffs: array<f32>;
+
+fn solve_line_tissue(start: u32, stride: u32, len: u32) {
+    let n = p.n;
+    var prev = 0.0;
+    for (var i = 0u; i < len; i++) {
+        let idx = start + i * stride;
+        let v = (field[idx] + vcoeffs[2u * n + idx] * prev) * vcoeffs[n + idx];
+        field[idx] = v;
+        prev = v;
+    }
+    for (var i = len - 1u; i > 0u; i--) {
+        let idx = start + (i - 1u) * stride;
+        field[idx] = field[idx] - vcoeffs[idx] * field[idx + stride];
+    }
+}
+
+@compute @workgroup_size(64)
+fn lod_tissue_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) local: u32) {
+    let line = flat_index(wg, nwg, local, 64u);
+    if line >= p.ny * p.nz {
+        return;
+    }
+    solve_line_tissue(line * p.nx, 1u, p.nx);
+}
+
+@compute @workgroup_size(64)
+fn lod_tissue_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) local: u32) {
+    let line = flat_index(wg, nwg, local, 64u);
+    if line >= p.nx * p.nz {
+        return;
+    }
+    let i = line % p.nx;
+    let k = line / p.nx;
+    solve_line_tissue(i + k * p.nx * p.ny, p.nx, p.ny);
+}
+
+@compute @workgroup_size(64)
+fn lod_tissue_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                @builtin(local_invocation_index) local: u32) {
+    let line = flat_index(wg, nwg, local, 64u);
+    if line >= p.nx * p.ny {
+        return;
+    }
+    solve_line_tissue(line, p.nx * p.ny, p.nz);
+}

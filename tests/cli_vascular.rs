@@ -113,13 +113,6 @@ fn missing_wall_permeability_is_rejected() {
 }
 
 #[test]
-fn tissue_dependent_diffusion_on_lod_is_rejected() {
-    let text =
-        VASCULAR.replace("decay = 0.1\nsolver = \"lod\"", "decay = 0.1\nsolver = \"lod\"\ndiffusion_tumour = 5.0e4");
-    assert_rejected(&text, "species.oxygen.solver");
-}
-
-#[test]
 fn bad_vessel_and_interstitium_numbers_are_rejected() {
     assert_rejected(&VASCULAR.replace("spacing = 100.0", "spacing = -1.0"), "vessels.spacing");
     assert_rejected(&VASCULAR.replace("boundary_pressure = 0.0", "tolerance = 0.0"), "interstitium.tolerance");

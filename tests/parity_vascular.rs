@@ -1,6 +1,6 @@
 //! GPU against CPU for the vascular operators — vessel exchange with the
 //! plasma clock, Michaelis–Menten consumption, upwind advection,
-//! tissue-dependent explicit diffusion — and whole steps of a scene that
+//! tissue-dependent explicit and LOD diffusion — and whole steps of a scene that
 //! uses them all, on random fields. Runs on any adapter (the software
 //! Vulkan driver in CI).
 //!
@@ -32,6 +32,7 @@ boundary_pressure = 0.0
 name = "oxygen"
 unit = "mmHg"
 diffusion = 1.0e5
+diffusion_tumour = 5.0e4
 decay = 0.1
 solver = "lod"
 plasma = { level = 38.0 }
@@ -71,7 +72,7 @@ fn the_scene_uses_every_vascular_operator() {
     let vas = world.vascular.as_ref().expect("vessels");
     assert!(vas.network.segments.len() > 10, "network too small: {}", vas.network.segments.len());
     assert!(plan.species.iter().all(|s| s.has_exchange && s.advection.is_some()));
-    assert!(plan.species[1].heterogeneous && plan.species[2].heterogeneous);
+    assert!(plan.species.iter().all(|s| s.heterogeneous), "every species should have tissue-dependent diffusion");
     assert!(plan.species[0].has_consumption);
     assert!(vas.velocity.as_ref().unwrap().max_outflow() > 0.0, "no interstitial flow");
 }
@@ -104,6 +105,13 @@ fn advection_matches_cpu() {
         b.advect(0);
         b.lod_sweep(0, 0);
     });
+}
+
+#[test]
+fn tissue_dependent_lod_matches_cpu() {
+    for axis in 0..3 {
+        check(&format!("lod_tissue axis {axis}"), 0, |b| b.lod_sweep(0, axis));
+    }
 }
 
 #[test]

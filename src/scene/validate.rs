@@ -4,7 +4,7 @@
 
 use super::{Bc, Face, Scene, SolverChoice};
 use crate::grid::{Grid, Shape};
-use crate::solver::{Method, choose_method, explicit_substeps};
+use crate::solver::explicit_substeps;
 use crate::{Error, Result};
 
 /// Largest grid addressed with 32-bit voxel indices on every backend.
@@ -171,17 +171,6 @@ fn check_species(s: &Scene) -> Result<()> {
         }
         let d = super::transport::diffusion(s, sp);
         let d_max = d.iter().fold(0.0f64, |m, &d| m.max(d));
-        if d.iter().any(|&x| x != d[0]) && choose_method(sp, d_max, s.time.dt, s.grid.dx) == Method::Lod {
-            return Err(Error::scene(
-                k("solver"),
-                format!(
-                    "diffusion differs between tissues (normal {:.4e}, tumour {:.4e}, necrotic {:.4e} µm²/min), \
-                     which the explicit solver handles, but this species gets LOD",
-                    d[0], d[1], d[2]
-                ),
-                "set solver = \"explicit\" (it sub-steps as needed), or give one diffusion coefficient for every tissue",
-            ));
-        }
         let n = explicit_substeps(d_max, sp.decay, s.time.dt, s.grid.dx);
         if sp.solver == SolverChoice::Explicit && !sp.substepping && n > 1 {
             return Err(Error::scene(

@@ -15,6 +15,7 @@
 pub mod advection;
 pub mod cpu;
 pub mod darcy;
+pub mod lod_tissue;
 pub mod gpu;
 mod plan;
 mod scheduler;

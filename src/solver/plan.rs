@@ -115,8 +115,14 @@ pub struct SpeciesPlan {
     pub has_exchange: bool,
     /// The species is consumed (Michaelis–Menten) somewhere.
     pub has_consumption: bool,
-    /// Diffusion differs between tissues (explicit only: per-voxel coefficients).
+    /// Diffusion differs between tissues: per-voxel coefficients (explicit),
+    /// or per-voxel Thomas coefficients (LOD, `solver::lod_tissue`).
     pub heterogeneous: bool,
+    /// Whether the first and last layers along x, y, z are identity rows of
+    /// the LOD solve (held by a Dirichlet face with `lod_held_layer = "fixed"`).
+    pub lod_held: [[bool; 2]; 3],
+    /// First-order decay λ, 1/min.
+    pub decay: f64,
     /// Largest diffusion coefficient, µm²/min.
     pub diffusion_max: f64,
     /// Advection sub-steps per step, when the species is advected.
@@ -144,8 +150,12 @@ impl SpeciesPlan {
             + 2 * self.has_sources as usize
             + self.has_exchange as usize
             + self.has_consumption as usize
-            + self.heterogeneous as usize
-            + self.has_hold as usize;
+            + self.has_hold as usize
+            + match (self.heterogeneous, self.method) {
+                (false, _) => 0,
+                (true, Method::Lod) => 9,
+                (true, Method::Explicit { .. }) => 1,
+            };
         let coeffs: usize = self.lod.iter().map(|c| 3 * c.cprime.len()).sum();
         4 * (arrays * voxels + coeffs) as u64
     }
@@ -180,7 +190,8 @@ impl Plan {
                 let fixed = sp.boundary.lod_held_layer == HeldLayer::Fixed;
                 let held = |f: Face| fixed && matches!(sp.boundary.face(f), Bc::Dirichlet(_));
                 let ends = [[Face::XMin, Face::XMax], [Face::YMin, Face::YMax], [Face::ZMin, Face::ZMax]];
-                let lod = [0, 1, 2].map(|a| LodCoeffs::new(grid.shape[a], r, sp.decay * dt / 3.0, ends[a].map(held)));
+                let lod_held = [0, 1, 2].map(|a| ends[a].map(held));
+                let lod = [0, 1, 2].map(|a| LodCoeffs::new(grid.shape[a], r, sp.decay * dt / 3.0, lod_held[a]));
                 let sub = match method {
                     Method::Explicit { substeps } => substeps as f64,
                     Method::Lod => 1.0,
@@ -197,6 +208,8 @@ impl Plan {
                     has_exchange,
                     has_consumption: v.has_consumption(&sp.name),
                     heterogeneous: t.is_heterogeneous(),
+                    lod_held,
+                    decay: sp.decay,
                     diffusion_max: d_max,
                     advection: None,
                     advection_scale: 0.0,
@@ -228,9 +241,12 @@ impl Plan {
         }
     }
 
-    /// The largest single buffer, bytes.
+    /// The largest single buffer, bytes: a field, or the per-voxel LOD
+    /// coefficients of a species with tissue-dependent diffusion (3 values
+    /// per voxel).
     pub fn largest_buffer(&self) -> u64 {
-        4 * self.grid.len() as u64
+        let tissue_lod = self.species.iter().any(|s| s.heterogeneous && s.method == Method::Lod);
+        (if tissue_lod { 12 } else { 4 }) * self.grid.len() as u64
     }
 }
 

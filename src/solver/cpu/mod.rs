@@ -4,11 +4,13 @@
 mod advection;
 mod explicit;
 mod lod;
+mod lod_tissue;
 mod pointwise;
 
 pub use advection::advect;
 pub use explicit::{explicit_substep, explicit_substep_tissue};
 pub use lod::{lod_sweep_x, lod_sweep_y, lod_sweep_z};
+pub use lod_tissue::lod_sweep_tissue;
 pub use pointwise::{apply_hold, apply_sources, consume, vessel_exchange};
 
 use super::advection::FaceFlow;
@@ -24,8 +26,10 @@ struct SpeciesCpu {
     /// `dt·inflow` and the per-step plasma curve.
     exchange: Option<(Vec<f32>, Vec<f32>)>,
     consumption: Option<(Vec<f32>, f32)>,
-    /// Per-voxel `D·dt_sub/dx²`.
+    /// Per-voxel `D·dt_sub/dx²` (explicit).
     rvox: Option<Vec<f32>>,
+    /// Per-voxel Thomas coefficients per axis (LOD).
+    lod_tissue: Option<[Vec<f32>; 3]>,
 }
 
 /// Fields and per-voxel data in host memory.
@@ -63,7 +67,8 @@ impl CpuBackend {
                         .as_ref()
                         .map(|e| (e.inflow.iter().map(|&a| a * dt).collect(), e.plasma.clone())),
                     consumption: s.consumption.clone().map(|c| (c, s.half_saturation)),
-                    rvox: s.diffusion.as_ref().map(|d| rvox(d, plan, sp)),
+                    rvox: s.diffusion.as_ref().filter(|_| sp.method != super::Method::Lod).map(|d| rvox(d, plan, sp)),
+                    lod_tissue: s.diffusion.as_ref().filter(|_| sp.method == super::Method::Lod).map(|d| lod_tissue(d, plan, sp)),
                 })
                 .collect(),
             flow: world.vascular.as_ref().and_then(|v| v.velocity.clone()),
@@ -72,6 +77,11 @@ impl CpuBackend {
             line_scratch: vec![0.0; world.grid.shape[1] * world.grid.shape[2]],
         }
     }
+}
+
+/// Per-voxel Thomas coefficients of a LOD species, per axis (also used by the GPU backend).
+pub fn lod_tissue(d: &[f32], plan: &Plan, sp: &super::SpeciesPlan) -> [Vec<f32>; 3] {
+    [0, 1, 2].map(|a| super::lod_tissue::lod_tissue_coeffs(&plan.grid, a, d, plan.dt, sp.decay, sp.lod_held[a]))
 }
 
 /// Per-voxel `r = D·dt_sub/dx²` of an explicit species (also used by the GPU backend).
@@ -97,8 +107,12 @@ impl Backend for CpuBackend {
 
     fn lod_sweep(&mut self, s: usize, axis: usize) {
         let shape = self.plan.grid.shape;
-        let co = &self.plan.species[s].lod[axis];
         let f = &mut self.fields[s];
+        if let Some(co) = &self.data[s].lod_tissue {
+            lod_sweep_tissue(f, shape, axis, &co[axis]);
+            return;
+        }
+        let co = &self.plan.species[s].lod[axis];
         match axis {
             0 => lod_sweep_x(f, shape, co, &mut self.line_scratch),
             1 => lod_sweep_y(f, shape, co),

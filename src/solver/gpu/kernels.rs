@@ -6,6 +6,8 @@ use super::shaders;
 pub struct Kernels {
     /// Sweeps along x, y, z.
     pub lod: [wgpu::ComputePipeline; 3],
+    /// Sweeps with per-voxel coefficients (tissue-dependent diffusion).
+    pub lod_tissue: [wgpu::ComputePipeline; 3],
     pub explicit: wgpu::ComputePipeline,
     pub explicit_tissue: wgpu::ComputePipeline,
     pub sources: wgpu::ComputePipeline,
@@ -45,6 +47,7 @@ impl Kernels {
         let advection = module("advection.wgsl");
         Kernels {
             lod: ["lod_sweep_x", "lod_sweep_y", "lod_sweep_z"].map(|e| pipeline(&lod, e)),
+            lod_tissue: ["lod_tissue_x", "lod_tissue_y", "lod_tissue_z"].map(|e| pipeline(&lod, e)),
             explicit: pipeline(&explicit, "explicit_substep"),
             explicit_tissue: pipeline(&explicit, "explicit_substep_tissue"),
             sources: pipeline(&pointwise, "apply_sources"),

@@ -39,7 +39,7 @@ pub fn check_fits(plan: &Plan, limits: &wgpu::Limits) -> Result<()> {
     let max = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
     if need > max {
         return Err(Error::TooLarge(format!(
-            "one field of grid.shape {:?} needs {} MiB, above this device's {} MiB per storage binding; \
+            "the largest buffer of grid.shape {:?} (a field, or per-voxel LOD coefficients) needs {} MiB, above this device's {} MiB per storage binding; \
              use fewer voxels or --backend cpu",
             plan.grid.shape,
             need >> 20,
@@ -87,6 +87,7 @@ impl GpuBackend {
         let g = &self.species[s];
         let k = &self.kernels;
         let (pipeline, group) = match which {
+            Kernel::Lod(axis) if g.tissue => (&k.lod_tissue[axis], g.lod.get(g.cur).and_then(|l| l.get(axis))),
             Kernel::Lod(axis) => (&k.lod[axis], g.lod.get(g.cur).and_then(|l| l.get(axis))),
             Kernel::Explicit if g.tissue => (&k.explicit_tissue, g.explicit.get(g.cur)),
             Kernel::Explicit => (&k.explicit, g.explicit.get(g.cur)),

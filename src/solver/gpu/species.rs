@@ -115,16 +115,34 @@ impl Builder<'_> {
                 .collect();
         } else {
             let p_lod = self.uniform(sp.lod[0].r, 0.0);
-            let coeffs: Vec<wgpu::Buffer> = sp
-                .lod
-                .iter()
-                .map(|co| self.storage("lod coefficients", &co.packed(), wgpu::BufferUsages::empty()))
-                .collect();
-            g.lod = (0..nf)
-                .map(|c| {
-                    (0..3).map(|a| self.bind(&k.lod[a], &[(0, &p_lod), (1, &g.fields[c]), (2, &coeffs[a])])).collect()
-                })
-                .collect();
+            g.lod = match &data.diffusion {
+                // Tissue-dependent diffusion: per-voxel Thomas coefficients.
+                Some(d) => {
+                    let co = crate::solver::cpu::lod_tissue(d, self.plan, sp);
+                    let coeffs: Vec<wgpu::Buffer> = co
+                        .iter()
+                        .map(|c| self.storage("lod tissue coefficients", c, wgpu::BufferUsages::empty()))
+                        .collect();
+                    let pipes = &k.lod_tissue;
+                    (0..nf)
+                        .map(|c| {
+                            (0..3).map(|a| self.bind(&pipes[a], &[(0, &p_lod), (1, &g.fields[c]), (3, &coeffs[a])])).collect()
+                        })
+                        .collect()
+                }
+                None => {
+                    let coeffs: Vec<wgpu::Buffer> = sp
+                        .lod
+                        .iter()
+                        .map(|co| self.storage("lod coefficients", &co.packed(), wgpu::BufferUsages::empty()))
+                        .collect();
+                    (0..nf)
+                        .map(|c| {
+                            (0..3).map(|a| self.bind(&k.lod[a], &[(0, &p_lod), (1, &g.fields[c]), (2, &coeffs[a])])).collect()
+                        })
+                        .collect()
+                }
+            };
         }
         if let (Some(a), Some(s)) = (&data.src_add, &data.src_scale) {
             let (a, s) = (
