@@ -19,6 +19,7 @@
 pub mod exchange;
 pub mod particle;
 pub mod pk;
+mod presets;
 
 /// A model parameter outside its domain: which parameter, what is wrong and
 /// how to fix it.
