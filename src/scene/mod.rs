@@ -10,6 +10,7 @@ mod overrides;
 mod transport;
 mod validate;
 mod vascular;
+mod vascular_checks;
 
 use serde::{Deserialize, Serialize};
 

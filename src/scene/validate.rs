@@ -30,7 +30,7 @@ impl Validated {
         check_species(&scene)?;
         check_regions(&scene)?;
         check_consumption(&scene)?;
-        super::transport::check(&scene)?;
+        super::vascular_checks::check(&scene)?;
         check_output(&mut scene)?;
         Ok(Validated { scene, steps, output_every, base_dir: ".".into() })
     }
@@ -304,7 +304,7 @@ fn check_shape(shape: &Shape, key: &str) -> Result<()> {
     }
 }
 
-pub(super) fn known_species(s: &Scene, key: &str, name: &str) -> Result<usize> {
+fn known_species(s: &Scene, key: &str, name: &str) -> Result<usize> {
     s.species_index(name).ok_or_else(|| {
         let names: Vec<&str> = s.species.iter().map(|sp| sp.name.as_str()).collect();
         Error::scene(key, format!("unknown species \"{name}\""), format!("use one of: {}", names.join(", ")))
