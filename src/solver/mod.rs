@@ -15,8 +15,8 @@
 pub mod advection;
 pub mod cpu;
 pub mod darcy;
-pub mod lod_tissue;
 pub mod gpu;
+pub mod lod_tissue;
 mod plan;
 mod scheduler;
 

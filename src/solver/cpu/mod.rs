@@ -68,7 +68,11 @@ impl CpuBackend {
                         .map(|e| (e.inflow.iter().map(|&a| a * dt).collect(), e.plasma.clone())),
                     consumption: s.consumption.clone().map(|c| (c, s.half_saturation)),
                     rvox: s.diffusion.as_ref().filter(|_| sp.method != super::Method::Lod).map(|d| rvox(d, plan, sp)),
-                    lod_tissue: s.diffusion.as_ref().filter(|_| sp.method == super::Method::Lod).map(|d| lod_tissue(d, plan, sp)),
+                    lod_tissue: s
+                        .diffusion
+                        .as_ref()
+                        .filter(|_| sp.method == super::Method::Lod)
+                        .map(|d| lod_tissue(d, plan, sp)),
                 })
                 .collect(),
             flow: world.vascular.as_ref().and_then(|v| v.velocity.clone()),

@@ -126,7 +126,9 @@ impl Builder<'_> {
                     let pipes = &k.lod_tissue;
                     (0..nf)
                         .map(|c| {
-                            (0..3).map(|a| self.bind(&pipes[a], &[(0, &p_lod), (1, &g.fields[c]), (3, &coeffs[a])])).collect()
+                            (0..3)
+                                .map(|a| self.bind(&pipes[a], &[(0, &p_lod), (1, &g.fields[c]), (3, &coeffs[a])]))
+                                .collect()
                         })
                         .collect()
                 }
@@ -138,7 +140,9 @@ impl Builder<'_> {
                         .collect();
                     (0..nf)
                         .map(|c| {
-                            (0..3).map(|a| self.bind(&k.lod[a], &[(0, &p_lod), (1, &g.fields[c]), (2, &coeffs[a])])).collect()
+                            (0..3)
+                                .map(|a| self.bind(&k.lod[a], &[(0, &p_lod), (1, &g.fields[c]), (2, &coeffs[a])]))
+                                .collect()
                         })
                         .collect()
                 }
