@@ -19,11 +19,13 @@ fn face_flux(w_lo: f32, w_hi: f32, below: f32, v: f32, above: f32) -> f32 {
 /// One sub-step: `out = c + Σ_axes (φ_lower − φ_upper)` along x, then y,
 /// then z, with Courant number `w = u·scale`; fluid entering through a
 /// domain face carries nothing in. Row by row, one axis per pass over the
-/// row (the shader's order for every voxel).
-pub fn advect(grid: &Grid, flow: &FaceFlow, scale: f32, c: &[f32], out: &mut [f32]) {
+/// row (the shader's order for every voxel). `zero` is a row of `nx` zeros
+/// standing for the outside beyond a y or z face (kept by the caller, so
+/// that a step allocates nothing).
+pub fn advect(grid: &Grid, flow: &FaceFlow, scale: f32, c: &[f32], out: &mut [f32], zero: &[f32]) {
     let [nx, ny, nz] = grid.shape;
     let plane = nx * ny;
-    let zero = vec![0.0f32; nx];
+    let zero = &zero[..nx];
     out.par_chunks_mut(plane).enumerate().for_each(|(k, out_plane)| {
         for (j, acc) in out_plane.chunks_exact_mut(nx).enumerate() {
             let row = |jj: usize, kk: usize| &c[plane * kk + nx * jj..plane * kk + nx * (jj + 1)];
@@ -46,14 +48,14 @@ pub fn advect(grid: &Grid, flow: &FaceFlow, scale: f32, c: &[f32], out: &mut [f3
                 (
                     &flow.u[1][fy..fy + nx],
                     &flow.u[1][fy_hi..fy_hi + nx],
-                    if j > 0 { row(j - 1, k) } else { &zero[..] },
-                    if j + 1 < ny { row(j + 1, k) } else { &zero[..] },
+                    if j > 0 { row(j - 1, k) } else { zero },
+                    if j + 1 < ny { row(j + 1, k) } else { zero },
                 ),
                 (
                     &flow.u[2][fz..fz + nx],
                     &flow.u[2][fz_hi..fz_hi + nx],
-                    if k > 0 { row(j, k - 1) } else { &zero[..] },
-                    if k + 1 < nz { row(j, k + 1) } else { &zero[..] },
+                    if k > 0 { row(j, k - 1) } else { zero },
+                    if k + 1 < nz { row(j, k + 1) } else { zero },
                 ),
             ] {
                 for i in 0..nx {

@@ -44,6 +44,8 @@ pub struct CpuBackend {
     scratch: Vec<f32>,
     /// One value per x line, for the x sweep's forward pass.
     line_scratch: Vec<f32>,
+    /// A row of zeros: the outside beyond a face, for advection.
+    zero_row: Vec<f32>,
 }
 
 impl CpuBackend {
@@ -79,6 +81,7 @@ impl CpuBackend {
             clock: 0,
             scratch: if needs_scratch { vec![0.0; world.grid.len()] } else { Vec::new() },
             line_scratch: vec![0.0; world.grid.shape[1] * world.grid.shape[2]],
+            zero_row: vec![0.0; world.grid.shape[0]],
         }
     }
 }
@@ -137,7 +140,8 @@ impl Backend for CpuBackend {
         if self.scratch.len() != self.fields[s].len() {
             self.scratch = vec![0.0; self.fields[s].len()];
         }
-        advect(&self.plan.grid, flow, self.plan.species[s].advection_scale, &self.fields[s], &mut self.scratch);
+        let scale = self.plan.species[s].advection_scale;
+        advect(&self.plan.grid, flow, scale, &self.fields[s], &mut self.scratch, &self.zero_row);
         std::mem::swap(&mut self.fields[s], &mut self.scratch);
     }
 
