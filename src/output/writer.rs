@@ -150,11 +150,17 @@ impl Recorder {
     pub fn maps(&mut self, out: &OutputDir, world: &World) -> Result<()> {
         let maps = maps::maps(world);
         let Some(v) = &world.vascular else { return Ok(()) };
-        let mut planes: Vec<(Axis, usize)> = self.slices.iter().map(|s| (s.axis, s.index)).collect();
+        let mut planes: Vec<(Axis, usize)> = Vec::new();
+        for s in &self.slices {
+            if !planes.contains(&(s.axis, s.index)) {
+                planes.push((s.axis, s.index));
+            }
+        }
         if planes.is_empty() {
             planes.push((Axis::Z, self.grid.shape[2] / 2));
         }
-        planes.dedup();
+        let dir = out.path().join("maps");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
         for m in &maps {
             for &(axis, index) in &planes {
                 // S/V shows the vessels already; the others carry them as lines.
@@ -162,7 +168,6 @@ impl Recorder {
                     if m.name == "sv" { Vec::new() } else { maps::overlay(&v.network, &self.grid, axis, index) };
                 let img = maps::render(m, &self.grid, axis, index, &overlay);
                 let rel = format!("maps/{}_{}{index:03}.png", m.name, axis.name());
-                out.write(&rel, &[])?;
                 png::save_png(&img, &out.path().join(&rel)).map_err(|e| Error::io(out.path().join(&rel), e))?;
                 self.files.push(rel);
             }

@@ -20,9 +20,11 @@ pub const FREE: f32 = -1.0;
 pub struct SpeciesData {
     /// Field at t = 0, species unit.
     pub initial: Vec<f32>,
-    /// Implicit source step `c ← (c + add)·scale`: `add = dt·Σ S·T`.
+    /// Implicit source step `c ← (c + add [+ c_p·dt·inflow])·scale`:
+    /// `add = dt·Σ S·T`.
     pub src_add: Option<Vec<f32>>,
-    /// `scale = 1 / (1 + dt·Σ (S + U))`.
+    /// `scale = 1 / (1 + dt·(Σ (S + U) + loss + lymph))`, the last two from
+    /// the vessel exchange.
     pub src_scale: Option<Vec<f32>>,
     /// Held value, or [`FREE`].
     pub hold: Option<Vec<f32>>,
