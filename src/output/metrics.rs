@@ -64,8 +64,12 @@ impl Metrics {
         self.n_tumour > 0 && self.n_normal > 0
     }
 
-    /// Take a sample of every field at `time`, min.
+    /// Take a sample of every field at `time`, min (nothing to do without
+    /// both tumour and normal tissue).
     pub fn sample(&mut self, time: f64, fields: &[Vec<f32>]) -> &[(f64, Exposure)] {
+        if !self.has_tumour() {
+            return &self.last;
+        }
         for (s, f) in fields.iter().enumerate() {
             let (mut st, mut sn) = (0.0f64, 0.0f64);
             for (&c, &t) in f.iter().zip(&self.tumour) {
