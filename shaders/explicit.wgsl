@@ -5,6 +5,15 @@
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 
+// Voxel (i, j, k) of linear index `idx` (x fastest).
+fn coords(idx: u32) -> vec3<u32> {
+    let plane = p.nx * p.ny;
+    let k = idx / plane;
+    let rem = idx - k * plane;
+    let j = rem / p.nx;
+    return vec3<u32>(rem - j * p.nx, j, k);
+}
+
 @compute @workgroup_size(256)
 fn explicit_substep(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                     @builtin(local_invocation_index) local: u32) {
@@ -13,10 +22,10 @@ fn explicit_substep(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroup
         return;
     }
     let plane = p.nx * p.ny;
-    let k = idx / plane;
-    let rem = idx - k * plane;
-    let j = rem / p.nx;
-    let i = rem - j * p.nx;
+    let v = coords(idx);
+    let i = v.x;
+    let j = v.y;
+    let k = v.z;
     let c = src[idx];
     var sum = 0.0;
     var count = 0.0;
@@ -49,10 +58,10 @@ fn explicit_substep_tissue(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_wo
         return;
     }
     let plane = p.nx * p.ny;
-    let k = idx / plane;
-    let rem = idx - k * plane;
-    let j = rem / p.nx;
-    let i = rem - j * p.nx;
+    let v = coords(idx);
+    let i = v.x;
+    let j = v.y;
+    let k = v.z;
     let c = src[idx];
     let r = rvox[idx];
     var flux = 0.0;

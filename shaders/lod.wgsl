@@ -22,36 +22,42 @@ fn solve_line(start: u32, stride: u32, len: u32) {
     }
 }
 
+// The line `line` of sweep `axis`: (first voxel, stride, length, 1 if it exists).
+fn line_of(axis: u32, line: u32) -> vec4<u32> {
+    if axis == 0u {
+        return vec4<u32>(line * p.nx, 1u, p.nx, u32(line < p.ny * p.nz));
+    }
+    if axis == 1u {
+        return vec4<u32>(line % p.nx + (line / p.nx) * p.nx * p.ny, p.nx, p.ny, u32(line < p.nx * p.nz));
+    }
+    return vec4<u32>(line, p.nx * p.ny, p.nz, u32(line < p.nx * p.ny));
+}
+
 @compute @workgroup_size(64)
 fn lod_sweep_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-               @builtin(local_invocation_index) local: u32) {
-    let line = flat_index(wg, nwg, local, 64u);
-    if line >= p.ny * p.nz {
-        return;
+          @builtin(local_invocation_index) local: u32) {
+    let l = line_of(0u, flat_index(wg, nwg, local, 64u));
+    if l.w == 1u {
+        solve_line(l.x, l.y, l.z);
     }
-    solve_line(line * p.nx, 1u, p.nx);
 }
 
 @compute @workgroup_size(64)
 fn lod_sweep_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-               @builtin(local_invocation_index) local: u32) {
-    let line = flat_index(wg, nwg, local, 64u);
-    if line >= p.nx * p.nz {
-        return;
+          @builtin(local_invocation_index) local: u32) {
+    let l = line_of(1u, flat_index(wg, nwg, local, 64u));
+    if l.w == 1u {
+        solve_line(l.x, l.y, l.z);
     }
-    let i = line % p.nx;
-    let k = line / p.nx;
-    solve_line(i + k * p.nx * p.ny, p.nx, p.ny);
 }
 
 @compute @workgroup_size(64)
 fn lod_sweep_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-               @builtin(local_invocation_index) local: u32) {
-    let line = flat_index(wg, nwg, local, 64u);
-    if line >= p.nx * p.ny {
-        return;
+          @builtin(local_invocation_index) local: u32) {
+    let l = line_of(2u, flat_index(wg, nwg, local, 64u));
+    if l.w == 1u {
+        solve_line(l.x, l.y, l.z);
     }
-    solve_line(line, p.nx * p.ny, p.nz);
 }
 
 // Tissue-dependent diffusion: per-voxel coefficients [c'(n), 1/den(n), sub(n)],
@@ -75,32 +81,27 @@ fn solve_line_tissue(start: u32, stride: u32, len: u32) {
 
 @compute @workgroup_size(64)
 fn lod_tissue_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                @builtin(local_invocation_index) local: u32) {
-    let line = flat_index(wg, nwg, local, 64u);
-    if line >= p.ny * p.nz {
-        return;
+          @builtin(local_invocation_index) local: u32) {
+    let l = line_of(0u, flat_index(wg, nwg, local, 64u));
+    if l.w == 1u {
+        solve_line_tissue(l.x, l.y, l.z);
     }
-    solve_line_tissue(line * p.nx, 1u, p.nx);
 }
 
 @compute @workgroup_size(64)
 fn lod_tissue_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                @builtin(local_invocation_index) local: u32) {
-    let line = flat_index(wg, nwg, local, 64u);
-    if line >= p.nx * p.nz {
-        return;
+          @builtin(local_invocation_index) local: u32) {
+    let l = line_of(1u, flat_index(wg, nwg, local, 64u));
+    if l.w == 1u {
+        solve_line_tissue(l.x, l.y, l.z);
     }
-    let i = line % p.nx;
-    let k = line / p.nx;
-    solve_line_tissue(i + k * p.nx * p.ny, p.nx, p.ny);
 }
 
 @compute @workgroup_size(64)
 fn lod_tissue_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
-                @builtin(local_invocation_index) local: u32) {
-    let line = flat_index(wg, nwg, local, 64u);
-    if line >= p.nx * p.ny {
-        return;
+          @builtin(local_invocation_index) local: u32) {
+    let l = line_of(2u, flat_index(wg, nwg, local, 64u));
+    if l.w == 1u {
+        solve_line_tissue(l.x, l.y, l.z);
     }
-    solve_line_tissue(line, p.nx * p.ny, p.nz);
 }
