@@ -17,6 +17,7 @@
 //! The other functions are total on a documented domain and never panic.
 
 pub mod exchange;
+pub mod nanoparticles;
 pub mod particle;
 pub mod pk;
 mod presets;
