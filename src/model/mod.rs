@@ -20,6 +20,7 @@ pub mod exchange;
 pub mod nanoparticles;
 pub mod particle;
 pub mod pk;
+pub mod cells;
 mod presets;
 
 /// A model parameter outside its domain: which parameter, what is wrong and

@@ -6,6 +6,8 @@
 //! spans `[i·dx, (i+1)·dx)` along x and its centre is at `(i + ½)·dx`.
 
 mod boundary;
+mod cells;
+mod cells_checks;
 mod overrides;
 mod transport;
 mod validate;
@@ -15,6 +17,7 @@ mod vascular_checks;
 use serde::{Deserialize, Serialize};
 
 pub use boundary::{Bc, Boundary, Face, HeldLayer};
+pub use cells::{CarrierSpec, CellsSpec, PhenotypeSpec, RadiotherapySpec, TriggerSpec};
 pub use overrides::apply_overrides;
 pub use transport::{PlasmaCurve, SpeciesTransport, Wall, plasma_curve, transport_of};
 pub use validate::Validated;
@@ -48,8 +51,24 @@ pub struct Scene {
     /// Interstitial pressure, flow and lymphatics (needs `vessels`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interstitium: Option<InterstitiumSpec>,
+    /// Cancer cells, their resistance and their treatment; absent: no cells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cells: Option<CellsSpec>,
+    /// Therapy arms run by `oncovox compare` on this scene.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arms: Vec<ArmSpec>,
     #[serde(default)]
     pub output: OutputSpec,
+}
+
+/// One therapy arm: a name and `--set` overrides applied to the scene.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArmSpec {
+    pub name: String,
+    /// `key=value` overrides, as `--set` takes them.
+    #[serde(default)]
+    pub set: Vec<String>,
 }
 
 fn default_seed() -> u64 {

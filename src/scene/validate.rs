@@ -31,6 +31,7 @@ impl Validated {
         check_regions(&scene)?;
         check_consumption(&scene)?;
         super::vascular_checks::check(&scene)?;
+        super::cells_checks::check(&mut scene)?;
         check_output(&mut scene)?;
         Ok(Validated { scene, steps, output_every, base_dir: ".".into() })
     }

@@ -8,11 +8,16 @@
 //!    held (Dirichlet) voxels are re-applied after every sweep or sub-step;
 //! 4. Michaelis–Menten consumption.
 //!
+//! Then, every `cells.interval`, the cell kinetics (all species at once, per
+//! voxel) and the spread of cells; radiotherapy fractions are given at the
+//! start of their step.
+//!
 //! Each operator is its own call on the backend, so that later operators
 //! (vessel exchange, advection, cell kinetics) slot into the sequence and
 //! can be given their own intervals.
 
 pub mod advection;
+mod cells_plan;
 pub mod cpu;
 pub mod darcy;
 pub mod gpu;
@@ -24,6 +29,7 @@ pub use plan::{
     AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, Method, Plan, SpeciesPlan, advection_substeps, choose_method,
     explicit_substeps,
 };
+pub use cells_plan::CellPlan;
 pub use scheduler::Scheduler;
 
 use crate::Result;
@@ -52,6 +58,18 @@ pub trait Backend {
     fn explicit_substep(&mut self, species: usize);
     /// Set held voxels to their values.
     fn apply_hold(&mut self, species: usize);
+    /// Cell kinetics over one `cells.interval` in every voxel; `trigger_on`
+    /// has bit c set while carrier c's trigger window is open.
+    fn cell_kinetics(&mut self, trigger_on: u32);
+    /// One sub-step of the pressure-driven spread of cells.
+    fn cell_spread(&mut self);
+    /// One radiotherapy fraction of `dose` Gy.
+    fn irradiate(&mut self, dose: f32);
+    /// Copy the cell state to the host (`Layout::state` arrays of voxels;
+    /// empty without cells).
+    fn read_cells(&mut self) -> Result<Vec<f32>>;
+    /// Replace the cell state.
+    fn write_cells(&mut self, data: &[f32]) -> Result<()>;
     /// Copy a field to the host (waits for queued work).
     fn read_field(&mut self, species: usize) -> Result<Vec<f32>>;
     /// Replace a field.

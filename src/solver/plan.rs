@@ -171,6 +171,8 @@ pub struct Plan {
     /// Steps between outputs.
     pub output_every: u64,
     pub species: Vec<SpeciesPlan>,
+    /// Cell operators, when the scene has `[cells]`.
+    pub cells: Option<super::CellPlan>,
 }
 
 impl Plan {
@@ -218,7 +220,8 @@ impl Plan {
                 }
             })
             .collect();
-        Plan { grid, dt, steps: v.steps, output_every: v.output_every, species }
+        let cells = s.cells.as_ref().map(|c| super::CellPlan::new(v, c));
+        Plan { grid, dt, steps: v.steps, output_every: v.output_every, species, cells }
     }
 
     /// Device memory for all species, bytes (plus one readback buffer and
@@ -226,7 +229,12 @@ impl Plan {
     pub fn device_bytes(&self) -> u64 {
         let n = self.grid.len();
         let velocity = if self.species.iter().any(|s| s.advection.is_some()) { 3 * 4 * n as u64 } else { 0 };
-        self.species.iter().map(|s| s.device_bytes(n)).sum::<u64>() + 4 * n as u64 + velocity
+        // Cells: state twice (spread ping-pong), linked copies, trigger mask.
+        let cells = self.cells.as_ref().map_or(0, |c| {
+            let l = c.kinetics.layout;
+            4 * n as u64 * (2 * l.state() + l.ext() + 1) as u64
+        });
+        self.species.iter().map(|s| s.device_bytes(n)).sum::<u64>() + 4 * n as u64 + velocity + cells
     }
 
     /// Add what depends on the world: advection sub-steps from the
@@ -246,7 +254,8 @@ impl Plan {
     /// per voxel).
     pub fn largest_buffer(&self) -> u64 {
         let tissue_lod = self.species.iter().any(|s| s.heterogeneous && s.method == Method::Lod);
-        (if tissue_lod { 12 } else { 4 }) * self.grid.len() as u64
+        let per_voxel = self.cells.as_ref().map_or(0, |c| c.kinetics.layout.state().max(c.kinetics.layout.ext()));
+        4 * (if tissue_lod { 3 } else { 1 }).max(per_voxel) as u64 * self.grid.len() as u64
     }
 }
 

@@ -27,8 +27,22 @@ impl Scheduler {
 
     /// Advance every species by one `dt`.
     pub fn step(&mut self) {
+        if let Some(c) = &self.plan.cells {
+            let dose = c.dose_at(self.step);
+            if dose > 0.0 {
+                self.backend.irradiate(dose);
+            }
+        }
         for s in 0..self.plan.species.len() {
             step_species(self.backend.as_mut(), &self.plan, s);
+        }
+        if let Some(c) = &self.plan.cells {
+            if c.updates_after(self.step) {
+                self.backend.cell_kinetics(c.trigger_bits(self.step));
+                for _ in 0..c.spread_substeps {
+                    self.backend.cell_spread();
+                }
+            }
         }
         self.backend.end_step();
         self.step += 1;
@@ -43,6 +57,11 @@ impl Scheduler {
 
     pub fn read_field(&mut self, species: usize) -> Result<Vec<f32>> {
         self.backend.read_field(species)
+    }
+
+    /// The cell state (empty without cells).
+    pub fn read_cells(&mut self) -> Result<Vec<f32>> {
+        self.backend.read_cells()
     }
 }
 

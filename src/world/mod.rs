@@ -2,7 +2,10 @@
 //! exchange and held (Dirichlet) values, the tissue map and the vascular
 //! state, voxelised from a validated scene.
 
+mod cells;
 mod vascular;
+
+pub use cells::CellData;
 
 pub use vascular::{Vascular, tissue_at, tissue_map};
 
@@ -60,6 +63,8 @@ pub struct World {
     pub species: Vec<SpeciesData>,
     pub tissue: Vec<Tissue>,
     pub vascular: Option<Vascular>,
+    /// Cells at t = 0, when the scene has `[cells]`.
+    pub cells: Option<CellData>,
 }
 
 impl World {
@@ -111,7 +116,8 @@ impl World {
                 }
             })
             .collect();
-        Ok(World { grid, species, tissue, vascular })
+        let cells = v.scene.cells.as_ref().map(|c| CellData::new(v, c, &grid, &tissue));
+        Ok(World { grid, species, tissue, vascular, cells })
     }
 }
 

@@ -2,6 +2,8 @@
 //! the same operators and arithmetic as the WGSL kernels.
 
 mod advection;
+pub mod cells;
+mod cells_backend;
 mod explicit;
 mod lod;
 mod lod_tissue;
@@ -46,6 +48,8 @@ pub struct CpuBackend {
     line_scratch: Vec<f32>,
     /// A row of zeros: the outside beyond a face, for advection.
     zero_row: Vec<f32>,
+    /// Cell state and its buffers, when the scene has cells.
+    cells: Option<cells_backend::CellsCpu>,
 }
 
 impl CpuBackend {
@@ -82,6 +86,7 @@ impl CpuBackend {
             scratch: if needs_scratch { vec![0.0; world.grid.len()] } else { Vec::new() },
             line_scratch: vec![0.0; world.grid.shape[1] * world.grid.shape[2]],
             zero_row: vec![0.0; world.grid.shape[0]],
+            cells: cells_backend::CellsCpu::new(plan, world),
         }
     }
 }
@@ -195,6 +200,38 @@ impl Backend for CpuBackend {
         }
         self.fields[s].copy_from_slice(data);
         Ok(())
+    }
+
+    fn cell_kinetics(&mut self, trigger_on: u32) {
+        if let Some(c) = &mut self.cells {
+            c.kinetics(&mut self.fields, trigger_on);
+        }
+    }
+
+    fn cell_spread(&mut self) {
+        if let Some(c) = &mut self.cells {
+            c.spread(self.plan.grid.shape);
+        }
+    }
+
+    fn irradiate(&mut self, dose: f32) {
+        if let Some(c) = &mut self.cells {
+            c.irradiate(&mut self.fields, dose);
+        }
+    }
+
+    fn read_cells(&mut self) -> Result<Vec<f32>> {
+        Ok(self.cells.as_ref().map(|c| c.state.clone()).unwrap_or_default())
+    }
+
+    fn write_cells(&mut self, data: &[f32]) -> Result<()> {
+        match &mut self.cells {
+            Some(c) if c.state.len() == data.len() => {
+                c.state.copy_from_slice(data);
+                Ok(())
+            }
+            _ => Err(Error::Numerical(format!("cell state of {} values does not match the scene", data.len()))),
+        }
     }
 
     fn finish(&mut self) -> Result<()> {

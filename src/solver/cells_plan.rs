@@ -1,0 +1,102 @@
+//! When and how the cell operators run: the kinetics interval and its
+//! Runge–Kutta sub-steps, the spread sub-steps, radiotherapy fractions and
+//! trigger windows, all in whole steps of the transport `dt`.
+
+use crate::model::cells::Kinetics;
+use crate::scene::{CellsSpec, Validated};
+
+/// The cell operators of a scene.
+#[derive(Debug, Clone)]
+pub struct CellPlan {
+    pub kinetics: Kinetics,
+    /// Transport species linked to each `ext` slot (oxygen, drug, inhibitor,
+    /// carriers); `None` leaves the slot at zero.
+    pub ext_species: Vec<Option<usize>>,
+    /// Steps per kinetics update; the update runs after the last of them.
+    pub interval: u64,
+    /// Kinetics interval, min.
+    pub h: f64,
+    /// Runge–Kutta sub-steps per update.
+    pub substeps: u32,
+    /// Spread sub-steps per update and `spread·dt_sub/dx²` (0: no spread).
+    pub spread_substeps: u32,
+    pub spread_r: f32,
+    pub max_density: f32,
+    pub threshold: f32,
+    /// Radiotherapy: (step before which the fraction is given, dose Gy).
+    pub fractions: Vec<(u64, f32)>,
+    /// OER max and half-way oxygen, mmHg.
+    pub oer: [f32; 2],
+    /// Per carrier: trigger window [start, end) in steps, when it has one.
+    pub triggers: Vec<Option<(u64, u64)>>,
+}
+
+/// Largest spread number `spread·dt_sub/dx²` of one sub-step (6·r ≤ 1 keeps
+/// every voxel's outflow below its content).
+const SPREAD_MAX_R: f64 = 1.0 / 6.0;
+
+impl CellPlan {
+    pub fn new(v: &Validated, c: &CellsSpec) -> CellPlan {
+        let s = &v.scene;
+        let dt = s.time.dt;
+        let idx = |name: &Option<String>| name.as_ref().and_then(|n| s.species_index(n));
+        let mut ext_species = vec![s.species_index(&c.oxygen), idx(&c.drug), idx(&c.inhibitor)];
+        ext_species.extend(c.carriers.iter().map(|cr| s.species_index(&cr.species)));
+        let interval = c.interval.map_or(1, |i| ((i / dt).round() as u64).max(1));
+        let h = interval as f64 * dt;
+        let kinetics = Kinetics::new(c);
+        let substeps = kinetics.substeps(h);
+        let dx2 = v.scene.grid.dx * v.scene.grid.dx;
+        let total_r = c.spread * h / dx2;
+        let spread_substeps = if c.spread > 0.0 { (total_r / SPREAD_MAX_R).ceil().max(1.0) as u32 } else { 0 };
+        let step_of = |t: f64| (t / dt).round() as u64;
+        CellPlan {
+            kinetics,
+            ext_species,
+            interval,
+            h,
+            substeps,
+            spread_substeps,
+            spread_r: if spread_substeps > 0 { (total_r / spread_substeps as f64) as f32 } else { 0.0 },
+            max_density: c.max_density as f32,
+            threshold: c.spread_threshold as f32,
+            fractions: c
+                .radiotherapy
+                .as_ref()
+                .map(|rt| rt.times.iter().map(|&t| (step_of(t), rt.dose as f32)).collect())
+                .unwrap_or_default(),
+            oer: c.radiotherapy.as_ref().map_or([3.0, 3.0], |rt| [rt.oer_max as f32, rt.oer_k as f32]),
+            triggers: c
+                .carriers
+                .iter()
+                .map(|cr| cr.trigger.as_ref().map(|t| (step_of(t.start), step_of(t.end))))
+                .collect(),
+        }
+    }
+
+    /// Does the kinetics update run after step `step` (0-based)?
+    pub fn updates_after(&self, step: u64) -> bool {
+        (step + 1) % self.interval == 0
+    }
+
+    /// Carriers whose trigger window holds the first step of the update that
+    /// ends after `step`.
+    pub fn trigger_bits(&self, step: u64) -> u32 {
+        let first = step + 1 - self.interval.min(step + 1);
+        self.triggers
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.is_some_and(|(a, b)| first >= a && first < b))
+            .fold(0, |bits, (c, _)| bits | (1 << c))
+    }
+
+    /// Dose of the fractions given before step `step`, Gy (0 if none).
+    pub fn dose_at(&self, step: u64) -> f32 {
+        self.fractions.iter().filter(|(s, _)| *s == step).map(|(_, d)| d).sum()
+    }
+
+    /// Values per voxel held for the cells: state plus linked copies.
+    pub fn values_per_voxel(&self) -> usize {
+        self.kinetics.layout.vars()
+    }
+}

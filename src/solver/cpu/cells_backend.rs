@@ -1,0 +1,82 @@
+//! The CPU backend's cell state: linked fields are copied into `ext`, the
+//! kernels of `cells.rs` run, and the fields are copied back (as on the GPU).
+
+use super::cells::{KineticsCall, irradiate, kinetics, spread};
+use crate::solver::{CellPlan, Plan};
+use crate::world::World;
+
+pub struct CellsCpu {
+    plan: CellPlan,
+    pub state: Vec<f32>,
+    /// Spread output, swapped with `state`.
+    scratch: Vec<f32>,
+    ext: Vec<f32>,
+    mask: Option<Vec<u32>>,
+}
+
+impl CellsCpu {
+    pub fn new(plan: &Plan, world: &World) -> Option<CellsCpu> {
+        let (cp, data) = (plan.cells.as_ref()?, world.cells.as_ref()?);
+        let n = plan.grid.len();
+        Some(CellsCpu {
+            plan: cp.clone(),
+            state: data.initial.clone(),
+            scratch: if cp.spread_substeps > 0 { vec![0.0; data.initial.len()] } else { Vec::new() },
+            ext: vec![0.0; cp.kinetics.layout.ext() * n],
+            mask: data.mask.clone(),
+        })
+    }
+
+    fn gather(&mut self, fields: &[Vec<f32>]) {
+        let n = self.ext.len() / self.plan.ext_species.len();
+        for (slot, s) in self.plan.ext_species.iter().enumerate() {
+            if let Some(s) = s {
+                self.ext[slot * n..(slot + 1) * n].copy_from_slice(&fields[*s]);
+            }
+        }
+    }
+
+    fn scatter(&self, fields: &mut [Vec<f32>]) {
+        let n = self.ext.len() / self.plan.ext_species.len();
+        for (slot, s) in self.plan.ext_species.iter().enumerate() {
+            if let Some(s) = s {
+                fields[*s].copy_from_slice(&self.ext[slot * n..(slot + 1) * n]);
+            }
+        }
+    }
+
+    pub fn kinetics(&mut self, fields: &mut [Vec<f32>], trigger_on: u32) {
+        self.gather(fields);
+        let call = KineticsCall {
+            layout: self.plan.kinetics.layout,
+            params: &self.plan.kinetics.params,
+            h: self.plan.h as f32,
+            substeps: self.plan.substeps,
+            trigger_on,
+        };
+        kinetics(&mut self.ext, &mut self.state, self.mask.as_deref(), &call);
+        self.scatter(fields);
+    }
+
+    pub fn irradiate(&mut self, fields: &mut [Vec<f32>], dose: f32) {
+        self.gather(fields);
+        let [oer_max, oer_k] = self.plan.oer;
+        irradiate(
+            &mut self.ext,
+            &mut self.state,
+            self.plan.kinetics.layout,
+            &self.plan.kinetics.params,
+            [dose, oer_max, oer_k],
+        );
+        self.scatter(fields);
+    }
+
+    pub fn spread(&mut self, shape: [usize; 3]) {
+        let p = &self.plan;
+        if self.scratch.len() != self.state.len() {
+            self.scratch = vec![0.0; self.state.len()];
+        }
+        spread(&self.state, &mut self.scratch, p.kinetics.layout, shape, p.max_density, p.threshold, p.spread_r);
+        std::mem::swap(&mut self.state, &mut self.scratch);
+    }
+}
