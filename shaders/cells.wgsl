@@ -106,7 +106,6 @@ fn rhs(y: ptr<function, array<f32, MAX_VARS>>, dy: ptr<function, array<f32, MAX_
     let sirna = max((*y)[e + i_sirna()], 0.0);
     let knock = sirna / (sirna + table[9]);
     let pump = 1.0 / (1.0 + inhibitor / table[8]);
-    (*dy)[0] = -table[6] * live * o2 / (table[7] + o2);
     for (var k = 0u; k < np; k++) {
         let q = t_pheno(k);
         let n = max((*y)[e + i_density(k)], 0.0);
@@ -194,7 +193,8 @@ fn store(idx: u32, y: ptr<function, array<f32, MAX_VARS>>) {
     }
 }
 
-// Kinetics over cp.h min: cp.substeps classical Runge–Kutta steps, clamped at zero.
+// Kinetics over cp.h min: oxygen consumption (semi-implicit), then cp.substeps
+// classical Runge–Kutta steps of the rest, clamped at zero.
 @compute @workgroup_size(64)
 fn cell_kinetics(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) local: u32) {
@@ -204,6 +204,15 @@ fn cell_kinetics(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) 
     }
     var y = load(idx);
     let trigger = mask[min(idx, arrayLength(&mask) - 1u)] & cp.trigger_on;
+    // Oxygen consumption by the live cells, semi-implicit over the whole interval.
+    let e = n_ext();
+    var live = 0.0;
+    for (var k = 0u; k < cp.phenotypes; k++) {
+        live += max(y[e + i_density(k)], 0.0);
+    }
+    let o2 = max(y[0], 0.0);
+    let ko = table[7] + o2;
+    y[0] = o2 * ko / (ko + cp.h * table[6] * live);
     let vars = n_vars();
     let h = cp.h / f32(cp.substeps);
     var k: array<f32, MAX_VARS>;

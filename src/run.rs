@@ -188,6 +188,9 @@ pub fn run(
                 .collect(),
         );
     }
+    if let Some(c) = rec.cells.as_ref().and_then(|c| c.summary()) {
+        summary["cells"] = c;
+    }
     let summary = serde_json::to_string_pretty(&summary).unwrap_or_default();
     dir.write("summary.json", summary.as_bytes())?;
     let mut files = rec.files.clone();
@@ -198,9 +201,10 @@ pub fn run(
 
 fn record(sched: &mut Scheduler, rec: &mut Recorder, dir: &OutputDir, snapshot: bool, last: bool) -> Result<()> {
     let fields = (0..sched.plan.species.len()).map(|s| sched.read_field(s)).collect::<Result<Vec<_>>>()?;
-    rec.sample(sched.time(), &fields)?;
+    let cells = if sched.plan.cells.is_some() { sched.read_cells()? } else { Vec::new() };
+    rec.sample(sched.time(), &fields, &cells)?;
     if snapshot {
-        rec.snapshot(dir, sched.time(), sched.step_count(), last, &fields)?;
+        rec.snapshot(dir, sched.time(), sched.step_count(), last, &fields, &cells)?;
     }
     Ok(())
 }

@@ -270,7 +270,7 @@ fn drug_uptake_efflux_kill_carriers_and_sirna_match_the_ode() {
 oxygen = "oxygen"
 drug = "doxorubicin"
 inhibitor = "tariquidar"
-interval = 1.0
+interval = 0.25
 o2_consumption = 0.02
 [[cells.phenotype]]
 name = "sensitive"

@@ -16,7 +16,8 @@
 //!   `n_k·V_k·c_k/(K_m + c_k)/(1 + X/K_i)`, deactivation `k_d·m_k` (into the sink);
 //! - switching `Q_jk = Q0 + Q_drug·c_j^h/(EC50_j^h + c_j^h) + Q_hyp·H(O)`,
 //!   `H(O) = 1/(1 + (O/O_hyp)⁴)`, carrying intracellular drug along;
-//! - oxygen use `V_O·L·O/(K_O + O)`;
+//! - oxygen use `V_O·L·O/(K_O + O)`, taken semi-implicitly once per
+//!   kinetics interval before the other terms (it is far faster than them);
 //! - carriers: release outside `(k_r + (k_ra − k_r)·H(O) + trigger)·F`,
 //!   binding `k_on·L·F`, unbinding `k_off·B`, internalisation `k_int·B`,
 //!   release inside `k_endo·I` into the phenotypes' `m_k` in proportion to
@@ -227,7 +228,8 @@ impl Kinetics {
         Kinetics { layout, params: t.iter().map(|&x| x as f32).collect() }
     }
 
-    /// An upper bound on the fastest first-order rate of the system, 1/min:
+    /// An upper bound on the fastest first-order rate of the system but the
+    /// oxygen consumption (a step of its own), 1/min:
     /// the kernel's sub-step is chosen so that this rate times the sub-step
     /// stays at or below [`STIFFNESS_STEP`].
     pub fn fastest_rate(&self) -> f64 {
@@ -261,8 +263,7 @@ impl Kinetics {
                 + t(o + c::RELEASE).max(t(o + c::RELEASE_ACIDIC))
                 + t(o + c::TRIGGER_RELEASE);
         }
-        let oxygen = t(g::O2_CONSUMPTION) * nmax / t(g::O2_HALF).max(1e-12);
-        cell + carriers + oxygen + t(g::CLEARANCE) + t(g::SIRNA_DECAY)
+        cell + carriers + t(g::CLEARANCE) + t(g::SIRNA_DECAY)
     }
 
     /// Sub-steps of the kinetics over an interval of `h` min.

@@ -1,10 +1,13 @@
-//! Outputs: PNG slices, NPY fields, the time series CSV, the JSON summary.
+//! Outputs: PNG slices, NPY fields, the time series CSV, the JSON summary,
+//! line charts (`plot`).
 
+pub mod cell_metrics;
 pub mod colormap;
 pub mod font;
 pub mod maps;
 pub mod metrics;
 pub mod npy;
+pub mod plot;
 pub mod png;
 pub mod slice;
 pub mod stats;

@@ -2,9 +2,11 @@
 //! when the run succeeds: never half-written) and the recorder that turns
 //! fields at output times into CSV rows, NPY dumps and PNG slices.
 
+use super::cell_metrics::CellMetrics;
 use super::metrics::Metrics;
 use super::{maps, npy, png, slice, stats::FieldStats};
 use crate::grid::Grid;
+use crate::model::cells::Layout;
 use crate::scene::{Axis, Scene};
 use crate::world::World;
 use crate::{Error, Result};
@@ -78,9 +80,61 @@ impl Drop for OutputDir {
     }
 }
 
+/// What a slice or dump shows: a species' field or a cell density.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Source {
+    Species(usize),
+    /// A phenotype's live density (volume fraction).
+    Phenotype(usize),
+    /// All live cells.
+    Live,
+    Dead,
+}
+
+/// Resolve a validated slice or dump name (see `Scene::output_source`).
+fn source(scene: &Scene, name: &str) -> Source {
+    if let Some(i) = scene.species_index(name) {
+        return Source::Species(i);
+    }
+    let c = scene.cells.as_ref();
+    match c.and_then(|c| c.phenotypes.iter().position(|p| p.name == name)) {
+        Some(k) => Source::Phenotype(k),
+        None if name == "cells_dead" => Source::Dead,
+        None => Source::Live,
+    }
+}
+
+/// The values of `src`: a field, or cell densities from the state.
+fn values<'a>(
+    src: Source,
+    fields: &'a [Vec<f32>],
+    cells: &'a [f32],
+    layout: Option<Layout>,
+) -> std::borrow::Cow<'a, [f32]> {
+    let n = fields.first().map_or(0, |f| f.len());
+    let arr = |i: usize| &cells[i * n..(i + 1) * n];
+    match (src, layout) {
+        (Source::Species(s), _) => (&fields[s][..]).into(),
+        (Source::Phenotype(k), Some(l)) => arr(l.density(k)).into(),
+        (Source::Dead, Some(l)) => arr(l.dead()).into(),
+        (Source::Live, Some(l)) => {
+            let mut out = vec![0.0f32; n];
+            for k in 0..l.phenotypes {
+                for (o, &x) in out.iter_mut().zip(arr(l.density(k))) {
+                    *o += x;
+                }
+            }
+            out.into()
+        }
+        (_, None) => vec![0.0f32; n].into(),
+    }
+}
+
 /// One requested slice and its images over time: (time, values).
 struct SliceSeries {
-    species: usize,
+    source: Source,
+    name: String,
+    unit: String,
     axis: Axis,
     index: usize,
     range: Option<[f64; 2]>,
@@ -94,12 +148,13 @@ struct SliceSeries {
 pub struct Recorder {
     grid: Grid,
     names: Vec<String>,
-    units: Vec<String>,
     csv: String,
     slices: Vec<SliceSeries>,
-    dump: Vec<usize>,
+    dump: Vec<(Source, String)>,
     dump_every: bool,
     pub metrics: Metrics,
+    pub cells: Option<CellMetrics>,
+    layout: Option<Layout>,
     /// Files written, relative to the output folder.
     pub files: Vec<String>,
 }
@@ -109,18 +164,27 @@ impl Recorder {
         let grid = world.grid;
         let names: Vec<String> = scene.species.iter().map(|s| s.name.clone()).collect();
         let metrics = Metrics::new(world);
+        let cells = CellMetrics::new(scene, world);
         let mut csv = String::from("time_min");
         for n in &names {
             let _ = write!(csv, ",{n}_min,{n}_mean,{n}_max,{n}_total");
         }
         csv.push_str(&metrics.header(&names));
+        if let Some(c) = &cells {
+            csv.push_str(&c.header());
+        }
         csv.push('\n');
         let slices = scene
             .output
             .slices
             .iter()
             .map(|s| SliceSeries {
-                species: scene.species_index(&s.species).unwrap_or(0),
+                source: source(scene, &s.species),
+                name: s.species.clone(),
+                unit: match source(scene, &s.species) {
+                    Source::Species(i) => scene.species[i].unit.clone(),
+                    _ => "volume fraction".into(),
+                },
                 axis: s.axis,
                 index: s.index.unwrap_or(0) as usize,
                 range: s.range,
@@ -134,10 +198,11 @@ impl Recorder {
             .collect();
         Recorder {
             grid,
-            units: scene.species.iter().map(|s| s.unit.clone()).collect(),
-            dump: scene.output.fields.iter().filter_map(|f| scene.species_index(f)).collect(),
+            dump: scene.output.fields.iter().map(|f| (source(scene, f), f.clone())).collect(),
             dump_every: scene.output.fields_every_output,
             metrics,
+            cells,
+            layout: world.cells.as_ref().map(|c| c.layout),
             names,
             csv,
             slices,
@@ -180,9 +245,15 @@ impl Recorder {
         Ok(())
     }
 
-    /// A row of `timeseries.csv` at `time` (min): statistics and exposure
-    /// metrics. Fails on any non-finite value.
-    pub fn sample(&mut self, time: f64, fields: &[Vec<f32>]) -> Result<()> {
+    /// A row of `timeseries.csv` at `time` (min): statistics, exposure and
+    /// cell metrics (`cells`: the cell state, empty without cells). Fails on
+    /// any non-finite value.
+    pub fn sample(&mut self, time: f64, fields: &[Vec<f32>], cells: &[f32]) -> Result<()> {
+        if cells.iter().any(|x| !x.is_finite()) {
+            return Err(Error::Numerical(format!(
+                "the cell state is not finite at t = {time} min; nothing was written. Reduce time.dt or cells.interval, or check the rates"
+            )));
+        }
         let _ = write!(self.csv, "{time}");
         for (s, f) in fields.iter().enumerate() {
             let st = FieldStats::of(f, self.grid.voxel_volume());
@@ -196,21 +267,34 @@ impl Recorder {
         }
         self.metrics.sample(time, fields);
         self.csv.push_str(&self.metrics.row());
+        if let Some(c) = &mut self.cells {
+            let row = c.sample(time, fields, cells);
+            self.csv.push_str(&row);
+        }
         self.csv.push('\n');
         Ok(())
     }
 
     /// Slices (and field dumps where asked) at an output time.
-    pub fn snapshot(&mut self, out: &OutputDir, time: f64, step: u64, last: bool, fields: &[Vec<f32>]) -> Result<()> {
+    pub fn snapshot(
+        &mut self,
+        out: &OutputDir,
+        time: f64,
+        step: u64,
+        last: bool,
+        fields: &[Vec<f32>],
+        cells: &[f32],
+    ) -> Result<()> {
         for sl in &mut self.slices {
-            let (values, w, h, a, b) = slice::cut(&fields[sl.species], &self.grid, sl.axis, sl.index);
+            let data = values(sl.source, fields, cells, self.layout);
+            let (values, w, h, a, b) = slice::cut(&data, &self.grid, sl.axis, sl.index);
             sl.size = (w, h, a, b);
             sl.frames.push((time, values));
         }
         if last || self.dump_every {
-            for &s in &self.dump {
-                let rel = format!("fields/{}_step{step:08}.npy", self.names[s]);
-                out.write(&rel, &npy::encode_npy(&fields[s], self.grid.shape))?;
+            for (src, name) in &self.dump {
+                let rel = format!("fields/{name}_step{step:08}.npy");
+                out.write(&rel, &npy::encode_npy(&values(*src, fields, cells, self.layout), self.grid.shape))?;
                 self.files.push(rel);
             }
         }
@@ -226,7 +310,7 @@ impl Recorder {
             let hi = sl.frames.iter().flat_map(|(_, v)| v.iter()).fold(0.0f32, |m, &v| m.max(v));
             let [vmin, vmax] = sl.range.map(|r| r.map(|v| v as f32)).unwrap_or([0.0, if hi > 0.0 { hi } else { 1.0 }]);
             let (w, h, a, b) = sl.size;
-            let name = &self.names[sl.species];
+            let name = &sl.name;
             let title = format!(
                 "{name}   {} = {:.0} µm (index {})",
                 sl.axis.name(),
@@ -242,7 +326,7 @@ impl Recorder {
                     vmin,
                     vmax,
                     title: &title,
-                    unit: &self.units[sl.species],
+                    unit: &sl.unit,
                     time_min: *time,
                     axes: (a, b),
                     overlay: &sl.overlay,

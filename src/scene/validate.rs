@@ -316,7 +316,7 @@ fn check_output(s: &mut Scene) -> Result<()> {
     let shape = s.grid.shape;
     for i in 0..s.output.slices.len() {
         let sl = &s.output.slices[i];
-        known_species(s, &format!("output.slices.{i}.species"), &sl.species)?;
+        known_output(s, &format!("output.slices.{i}.species"), &sl.species)?;
         let n = shape[sl.axis.index()];
         let idx = sl.index.unwrap_or(n / 2);
         if idx >= n {
@@ -338,7 +338,20 @@ fn check_output(s: &mut Scene) -> Result<()> {
         s.output.slices[i].index = Some(idx);
     }
     for (i, f) in s.output.fields.iter().enumerate() {
-        known_species(s, &format!("output.fields.{i}"), f)?;
+        known_output(s, &format!("output.fields.{i}"), f)?;
+    }
+    Ok(())
+}
+
+/// A slice or dump shows a species, a phenotype's density, `cells_live`
+/// or `cells_dead` (the last three need `[cells]`).
+fn known_output(s: &Scene, key: &str, name: &str) -> Result<()> {
+    let cell = s
+        .cells
+        .as_ref()
+        .is_some_and(|c| name == "cells_live" || name == "cells_dead" || c.phenotypes.iter().any(|p| p.name == name));
+    if !cell {
+        known_species(s, key, name)?;
     }
     Ok(())
 }

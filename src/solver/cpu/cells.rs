@@ -57,8 +57,19 @@ pub fn kinetics(ext: &mut [f32], state: &mut [f32], mask: Option<&[u32]>, call: 
     });
 }
 
-/// `substeps` classical Runge–Kutta steps of one voxel, clamped at zero.
+/// One kinetics interval of one voxel: oxygen consumption by the live cells
+/// first, semi-implicit (`O ← O·(K + O)/(K + O + h·V·L)`, positive for any
+/// interval: oxygen equilibrates in seconds), then `substeps` classical
+/// Runge–Kutta steps of everything else, clamped at zero.
 pub fn integrate(y: &mut [f32; MAX_VARS], call: &KineticsCall, trigger: u32) {
+    let (l, t) = (call.layout, call.params);
+    let mut live = 0.0f32;
+    for k in 0..l.phenotypes {
+        live += y[l.ext() + l.density(k)].max(0.0);
+    }
+    let o2 = y[EXT_OXYGEN].max(0.0);
+    let ko = t[g::O2_HALF] + o2;
+    y[EXT_OXYGEN] = o2 * ko / (ko + call.h * t[g::O2_CONSUMPTION] * live);
     let vars = call.layout.vars();
     let h = call.h / call.substeps as f32;
     let (mut k, mut acc, mut ys) = ([0.0f32; MAX_VARS], [0.0f32; MAX_VARS], [0.0f32; MAX_VARS]);
@@ -92,7 +103,8 @@ fn below(x: f32, k: f32) -> f32 {
     1.0 / (1.0 + u2 * u2)
 }
 
-/// Time derivative of every value of one voxel (see `model::cells`).
+/// Time derivative of every value of one voxel but oxygen (see
+/// `model::cells`; oxygen consumption is a separate step of [`integrate`]).
 pub fn rhs(y: &[f32; MAX_VARS], dy: &mut [f32; MAX_VARS], call: &KineticsCall, trigger: u32) {
     let l = call.layout;
     let t = call.params;
@@ -113,7 +125,6 @@ pub fn rhs(y: &[f32; MAX_VARS], dy: &mut [f32; MAX_VARS], call: &KineticsCall, t
     let sirna = y[e + l.sirna()].max(0.0);
     let knock = sirna / (sirna + t[g::SIRNA_HALF]);
     let pump = 1.0 / (1.0 + inhibitor / t[g::INHIBITOR_KI]);
-    dy[EXT_OXYGEN] = -t[g::O2_CONSUMPTION] * live * o2 / (t[g::O2_HALF] + o2);
     for k in 0..np {
         let q = l.pheno(k);
         let n = y[e + l.density(k)].max(0.0);
