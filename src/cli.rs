@@ -1,4 +1,4 @@
-//! Subcommands: run, check, info, bench.
+//! Subcommands: run, check, compare, info, bench.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use oncovox::Result;
@@ -43,6 +43,20 @@ enum Command {
         /// Override a key, e.g. --set time.duration=30 (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
+    },
+    /// Run therapy arms (several scene files, or one with [[arms]]) into
+    /// DIR/<arm>/ and compare them: compare.csv, compare.md and plots/*.png
+    /// of live tumour cells, resistant and hypoxic fractions, drug exposure.
+    Compare {
+        /// Scene files (TOML), one arm each (named by file stem); or one
+        /// scene file whose [[arms]] entries (name, set) are the arms.
+        #[arg(required = true)]
+        scenes: Vec<PathBuf>,
+        /// Output folder; replaced if it holds an earlier comparison.
+        #[arg(short, long, default_value = "compare")]
+        out: PathBuf,
+        #[command(flatten)]
+        common: Common,
     },
     /// List GPU adapters, their limits, and what `--backend auto` picks.
     Info,
@@ -97,6 +111,11 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     }) {
         Command::Run { scene, out, common } => run_cmd(scene, out, common),
         Command::Check { scene, sets } => check_cmd(scene, &sets),
+        Command::Compare { scenes, out, common } => {
+            let progress = std::io::stderr().is_terminal();
+            let log = &mut |line: &str| eprintln!("{line}");
+            oncovox::compare::run_arms(&scenes, &out, common.backend.into(), &common.sets, progress, log).map(drop)
+        }
         Command::Info => {
             info_cmd();
             Ok(())

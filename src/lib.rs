@@ -8,6 +8,7 @@
 //! [`solver::Backend`] → [`output`] observers.
 
 pub mod bench;
+pub mod compare;
 pub mod error;
 pub mod grid;
 pub mod model;
