@@ -1,6 +1,7 @@
 //! `oncovox compare`: the comparison read back from synthetic time series
-//! (tables, notes, plots, errors), and the command line on scenes without
-//! cells (a clear error, nothing written) and with a bad arm (fails fast).
+//! (tables, notes, plots, errors), and the command line: arms with cells
+//! (compared; a rerun replaces the folder), without cells (a clear error,
+//! nothing written), and with a bad arm (fails before any arm runs).
 
 mod common;
 use common::cli::*;
@@ -194,4 +195,54 @@ fn cli_bad_arm_fails_before_any_arm_runs() {
     assert!(err.contains("species.oxygen.diffusion") && err.contains("arm `hot`"), "{err}");
     assert!(!err.contains("arm 1/2"), "no arm may run: {err}");
     assert_only(tmp.path(), &["trial.toml"]);
+}
+
+#[test]
+fn cli_arms_with_cells_are_compared_and_a_rerun_replaces_the_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cells = r#"
+[[species]]
+name = "doxorubicin"
+diffusion = 500.0
+[[regions]]
+name = "tumour"
+sphere = { center = [40.0, 40.0, 40.0], radius = 30.0 }
+tissue = "tumour"
+[cells]
+oxygen = "oxygen"
+drug = "doxorubicin"
+[[cells.phenotype]]
+name = "sensitive"
+initial = 0.3
+[[arms]]
+name = "control"
+[[arms]]
+name = "dox"
+set = ["species.doxorubicin.initial=2.0"]
+"#;
+    let scene = write_scene(tmp.path(), "trial.toml", &format!("{TINY}{cells}"));
+    let out = tmp.path().join("cmp");
+    let args = ["compare", scene.to_str().unwrap(), "-o", out.to_str().unwrap(), "--backend", "cpu"];
+    for duration in ["time.duration=30", "time.duration=20"] {
+        let o = oncovox(&[&args[..], &["--set", duration]].concat(), &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    for f in [
+        "compare.csv",
+        "compare.md",
+        "summary.json",
+        "plots/tumour_cells.png",
+        "control/timeseries.csv",
+        "dox/summary.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} is missing");
+    }
+    assert!(!out.join("slices").exists(), "a comparison has no slices folder");
+    let rows = read_compare(&out);
+    assert_eq!(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["control", "dox"]);
+    assert_eq!(value(&rows[0].1, "drug_auc_tumour_final"), 0.0);
+    assert!(value(&rows[1].1, "drug_auc_tumour_final") > 0.0, "the dox arm took its override");
+    let last = last_row(&std::fs::read_to_string(out.join("dox/timeseries.csv")).unwrap());
+    assert_eq!(last[0].1, "20", "the rerun replaced the first run");
+    assert_only(tmp.path(), &["cmp", "trial.toml"]);
 }
