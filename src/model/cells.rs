@@ -275,7 +275,7 @@ impl Kinetics {
 /// Largest `rate·sub-step` of the fourth-order Runge–Kutta kinetics step:
 /// well inside its stability region, and its amplification factor stays
 /// positive, so decaying values never change sign.
-pub const STIFFNESS_STEP: f64 = 0.25;
+pub const STIFFNESS_STEP: f64 = 1.0;
 
 /// Surviving fraction after `dose` Gy: linear-quadratic with the oxygen
 /// modification `OER(O)/m`, `OER = (m·O + K)/(O + K)` (Alper &
