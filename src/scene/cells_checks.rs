@@ -45,7 +45,7 @@ pub fn check(s: &mut Scene) -> Result<()> {
     linked.extend(c.drug.clone());
     linked.extend(c.inhibitor.clone());
     for i in 0..c.carriers.len() {
-        let key = format!("cells.carrier[{i}]");
+        let key = format!("cells.carrier.{}", c.carriers[i].species);
         species(&format!("{key}.species"), &c.carriers[i].species)?;
         if linked.contains(&c.carriers[i].species) {
             return Err(Error::scene(
@@ -84,7 +84,7 @@ pub fn check(s: &mut Scene) -> Result<()> {
             "give the OER half-way oxygen in mmHg, e.g. 3",
         )?;
         for (i, &t) in rt.times.iter().enumerate() {
-            finite_at_least(&format!("cells.radiotherapy.times[{i}]"), t, 0.0, false, "give times in min, ≥ 0")?;
+            finite_at_least(&format!("cells.radiotherapy.times.{i}"), t, 0.0, false, "give times in min, ≥ 0")?;
         }
     }
     Ok(())
@@ -141,7 +141,7 @@ fn phenotypes(c: &CellsSpec) -> Result<()> {
         let key = |f: &str| format!("cells.phenotype.{}.{f}", ph.name);
         if ph.name.is_empty() || names[..i].contains(&ph.name.as_str()) {
             return Err(Error::scene(
-                format!("cells.phenotype[{i}].name"),
+                format!("cells.phenotype.{i}.name"),
                 format!("\"{}\" is empty or used twice", ph.name),
                 "give every phenotype a unique name",
             ));
