@@ -32,7 +32,9 @@ pub struct CellsSpec {
     #[serde(default = "default_cell_volume")]
     pub cell_volume: f64,
     /// Coefficient of the pressure-driven spread into neighbouring voxels,
-    /// µm²/min. Default 0.5 (a front of ≈ 50 µm/day at 1 division/day).
+    /// µm²/min. Default 2: with 1 division/day and oxygen to spare the front
+    /// advances ≈ 20 µm/day (tests/cells_growth.rs), the linear growth phase
+    /// of multicellular spheroids (≈ 10–20 µm/day, Freyer & Sutherland 1986).
     #[serde(default = "default_spread")]
     pub spread: f64,
     /// Fraction of `max_density` above which a voxel pushes cells into its
@@ -245,7 +247,7 @@ fn default_cell_volume() -> f64 {
     2494.0
 }
 fn default_spread() -> f64 {
-    0.5
+    2.0
 }
 fn default_spread_threshold() -> f64 {
     0.8
