@@ -2,6 +2,7 @@
 //! back only for outputs. Every bind group is made once; dispatches are
 //! recorded into one command encoder and submitted in batches.
 
+mod cells;
 mod context;
 mod kernels;
 mod params;
@@ -14,6 +15,7 @@ pub use params::Params;
 use super::{Backend, Plan};
 use crate::world::World;
 use crate::{Error, Result};
+use cells::{CellOp, CellParams, CellsGpu};
 use kernels::{Kernels, LINE_GROUP, VOXEL_GROUP, workgroups};
 use species::{Builder, Shared, SpeciesGpu};
 
@@ -31,6 +33,8 @@ pub struct GpuBackend {
     readback: wgpu::Buffer,
     encoder: Option<wgpu::CommandEncoder>,
     pending: u32,
+    /// Cell state and its kernels, when the scene has cells.
+    cells: Option<CellsGpu>,
 }
 
 /// Refuse, before any allocation, a plan whose buffers exceed the device.
@@ -39,7 +43,7 @@ pub fn check_fits(plan: &Plan, limits: &wgpu::Limits) -> Result<()> {
     let max = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
     if need > max {
         return Err(Error::TooLarge(format!(
-            "the largest buffer of grid.shape {:?} (a field, or per-voxel LOD coefficients) needs {} MiB, above this device's {} MiB per storage binding; \
+            "the largest buffer of grid.shape {:?} (a field, per-voxel LOD coefficients or the cell state) needs {} MiB, above this device's {} MiB per storage binding; \
              use fewer voxels or --backend cpu",
             plan.grid.shape,
             need >> 20,
@@ -69,6 +73,7 @@ impl GpuBackend {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        let cells = CellsGpu::new(dev, plan, world);
         gpu.check()?;
         Ok(GpuBackend {
             gpu,
@@ -80,6 +85,7 @@ impl GpuBackend {
             readback,
             encoder: None,
             pending: 0,
+            cells,
         })
     }
 
@@ -108,6 +114,37 @@ impl GpuBackend {
             pass.set_bind_group(0, group, &[]);
             pass.dispatch_workgroups(x, y, 1);
         }
+        self.pending += 1;
+        if self.pending >= BATCH {
+            self.submit();
+        }
+    }
+
+    /// Record one cell kernel (with the gather into `ext` and the scatter
+    /// back, except for the spread, which touches only the state). `set`
+    /// gives the uniform values the call needs; when they differ from those
+    /// it holds, pending work is submitted before the uniform is rewritten
+    /// (see `cells.rs`).
+    fn cell_op(&mut self, op: CellOp, set: impl FnOnce(&mut CellParams)) {
+        let Some(mut cells) = self.cells.take() else { return };
+        let mut params = cells.params;
+        set(&mut params);
+        if params != cells.params {
+            self.submit();
+            self.gpu.queue.write_buffer(&cells.uniform, 0, bytemuck::bytes_of(&params));
+            cells.params = params;
+        }
+        let encoder = self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
+        let fields: Vec<&wgpu::Buffer> = self.species.iter().map(|g| &g.fields[g.cur]).collect();
+        let linked = op != CellOp::Spread;
+        if linked {
+            cells.copy_linked(encoder, &fields, true);
+        }
+        cells.record(encoder, op, self.gpu.limits.max_compute_workgroups_per_dimension);
+        if linked {
+            cells.copy_linked(encoder, &fields, false);
+        }
+        self.cells = Some(cells);
         self.pending += 1;
         if self.pending >= BATCH {
             self.submit();
@@ -205,6 +242,50 @@ impl Backend for GpuBackend {
         self.submit();
         let g = &self.species[s];
         self.gpu.queue.write_buffer(&g.fields[g.cur], 0, bytemuck::cast_slice(data));
+        Ok(())
+    }
+
+    fn cell_kinetics(&mut self, trigger_on: u32) {
+        self.cell_op(CellOp::Kinetics, |p| p.trigger_on = trigger_on);
+    }
+
+    fn cell_spread(&mut self) {
+        self.cell_op(CellOp::Spread, |_| {});
+    }
+
+    fn irradiate(&mut self, dose: f32) {
+        self.cell_op(CellOp::Irradiate, |p| p.dose = dose);
+    }
+
+    /// Read in field-sized chunks through the field readback buffer, so the
+    /// cells need no staging buffer of their own (the state is read only
+    /// for outputs).
+    fn read_cells(&mut self) -> Result<Vec<f32>> {
+        let Some(cells) = &self.cells else { return Ok(Vec::new()) };
+        // A handle to the current state: `submit` below needs `&mut self`.
+        let (state, chunks, len) =
+            (cells.state[cells.cur].clone(), cells.plan.kinetics.layout.state(), cells.state_len());
+        let bytes = 4 * self.plan.grid.len() as u64;
+        let mut out = Vec::with_capacity(len);
+        for chunk in 0..chunks as u64 {
+            let encoder =
+                self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
+            encoder.copy_buffer_to_buffer(&state, chunk * bytes, &self.readback, 0, bytes);
+            self.submit();
+            out.extend(self.gpu.map_read(&self.readback, bytes)?);
+        }
+        Ok(out)
+    }
+
+    fn write_cells(&mut self, data: &[f32]) -> Result<()> {
+        let len = self.cells.as_ref().map_or(0, |c| c.state_len());
+        if self.cells.is_none() || data.len() != len {
+            return Err(Error::Numerical(format!("cell state of {} values does not match the scene", data.len())));
+        }
+        self.submit();
+        if let Some(c) = &self.cells {
+            self.gpu.queue.write_buffer(&c.state[c.cur], 0, bytemuck::cast_slice(data));
+        }
         Ok(())
     }
 

@@ -4,12 +4,13 @@
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
 /// Every kernel file: (file name, text without the common prelude).
-pub const KERNELS: [(&str, &str); 5] = [
+pub const KERNELS: [(&str, &str); 6] = [
     ("lod.wgsl", include_str!("../../../shaders/lod.wgsl")),
     ("explicit.wgsl", include_str!("../../../shaders/explicit.wgsl")),
     ("pointwise.wgsl", include_str!("../../../shaders/pointwise.wgsl")),
     ("advection.wgsl", include_str!("../../../shaders/advection.wgsl")),
     ("darcy.wgsl", include_str!("../../../shaders/darcy.wgsl")),
+    ("cells.wgsl", include_str!("../../../shaders/cells.wgsl")),
 ];
 
 /// Full source of a kernel file, common prelude included.
