@@ -23,7 +23,8 @@ struct CellParams {
     nmax: f32,
     threshold: f32,
     r: f32,
-    _pad: u32,
+    // dt·V_O: oxygen consumption per unit live density over one transport step.
+    o2_dt_rate: f32,
 }
 
 const MAX_VARS: u32 = 40u;
@@ -38,6 +39,10 @@ const CARRIER: u32 = 12u;
 @group(0) @binding(3) var<storage, read> table: array<f32>;
 @group(0) @binding(4) var<storage, read> mask: array<u32>;
 @group(0) @binding(5) var<storage, read> state_in: array<f32>;
+// The oxygen species' consumption dt·V per voxel (pointwise.wgsl `consume`),
+// rewritten by the kinetics: the base (regions) plus dt·V_O·(live density).
+@group(0) @binding(6) var<storage, read_write> o2_rate: array<f32>;
+@group(0) @binding(7) var<storage, read> o2_base: array<f32>;
 
 fn n_ext() -> u32 {
     return 3u + cp.carriers;
@@ -114,8 +119,7 @@ fn rhs(y: ptr<function, array<f32, MAX_VARS>>, dy: ptr<function, array<f32, MAX_
         let ec50 = table[q + 8u] * (1.0 + (table[q + 10u] - 1.0) * (1.0 - knock));
         var eff = 0.0;
         if ci > 0.0 {
-            let x = pow(ci / ec50, table[q + 9u]);
-            eff = x / (1.0 + x);
+            eff = 1.0 / (1.0 + pow(ec50 / ci, table[q + 9u]));
         }
         let s = table[q + 11u];
         let kill = table[q + 7u] * (1.0 - s + s * fo * crowd) * eff;
@@ -193,8 +197,8 @@ fn store(idx: u32, y: ptr<function, array<f32, MAX_VARS>>) {
     }
 }
 
-// Kinetics over cp.h min: oxygen consumption (semi-implicit), then cp.substeps
-// classical Runge–Kutta steps of the rest, clamped at zero.
+// Kinetics over cp.h min: cp.substeps classical Runge–Kutta steps, clamped at
+// zero; then the oxygen consumption rate of the new live density.
 @compute @workgroup_size(64)
 fn cell_kinetics(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) local: u32) {
@@ -204,15 +208,6 @@ fn cell_kinetics(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) 
     }
     var y = load(idx);
     let trigger = mask[min(idx, arrayLength(&mask) - 1u)] & cp.trigger_on;
-    // Oxygen consumption by the live cells, semi-implicit over the whole interval.
-    let e = n_ext();
-    var live = 0.0;
-    for (var k = 0u; k < cp.phenotypes; k++) {
-        live += max(y[e + i_density(k)], 0.0);
-    }
-    let o2 = max(y[0], 0.0);
-    let ko = table[7] + o2;
-    y[0] = o2 * ko / (ko + cp.h * table[6] * live);
     let vars = n_vars();
     let h = cp.h / f32(cp.substeps);
     var k: array<f32, MAX_VARS>;
@@ -240,6 +235,12 @@ fn cell_kinetics(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) 
         }
     }
     store(idx, &y);
+    let e = n_ext();
+    var live = 0.0;
+    for (var k = 0u; k < cp.phenotypes; k++) {
+        live += y[e + i_density(k)];
+    }
+    o2_rate[idx] = o2_base[idx] + cp.o2_dt_rate * live;
 }
 
 // One radiotherapy fraction of cp.dose Gy (linear-quadratic, OER, gold enhancement).

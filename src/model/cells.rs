@@ -16,8 +16,10 @@
 //!   `n_k·V_k·c_k/(K_m + c_k)/(1 + X/K_i)`, deactivation `k_d·m_k` (into the sink);
 //! - switching `Q_jk = Q0 + Q_drug·c_j^h/(EC50_j^h + c_j^h) + Q_hyp·H(O)`,
 //!   `H(O) = 1/(1 + (O/O_hyp)⁴)`, carrying intracellular drug along;
-//! - oxygen use `V_O·L·O/(K_O + O)`, taken semi-implicitly once per
-//!   kinetics interval before the other terms (it is far faster than them);
+//! - oxygen use `V_O·L·O/(K_O + O)`: oxygen equilibrates in seconds, so it
+//!   is consumed every transport step by the species' Michaelis–Menten
+//!   consumption step, at the rate `dt·V_O·L` (plus any region's) that each
+//!   kinetics call sets from the new live density;
 //! - carriers: release outside `(k_r + (k_ra − k_r)·H(O) + trigger)·F`,
 //!   binding `k_on·L·F`, unbinding `k_off·B`, internalisation `k_int·B`,
 //!   release inside `k_endo·I` into the phenotypes' `m_k` in proportion to

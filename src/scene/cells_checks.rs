@@ -13,6 +13,8 @@ use crate::{Error, Result};
 pub fn check(s: &mut Scene) -> Result<()> {
     let names: Vec<String> = s.species.iter().map(|sp| sp.name.clone()).collect();
     let regions: Vec<String> = s.regions.iter().map(|r| r.name.clone()).collect();
+    let consumption: Vec<(String, std::collections::BTreeMap<String, super::Consumption>)> =
+        s.regions.iter().map(|r| (r.name.clone(), r.consumption.clone())).collect();
     let Some(c) = &mut s.cells else { return Ok(()) };
     let species = |key: &str, name: &str| -> Result<()> {
         if names.iter().any(|n| n == name) {
@@ -34,6 +36,17 @@ pub fn check(s: &mut Scene) -> Result<()> {
     }
     globals(c)?;
     phenotypes(c)?;
+    for (region, cons) in &consumption {
+        if let Some(k) = cons.get(&c.oxygen).map(|x| x.half_saturation) {
+            if k != c.o2_half_saturation {
+                return Err(Error::scene(
+                    format!("regions.{region}.consumption.{}.half_saturation", c.oxygen),
+                    format!("is {k} mmHg, but the cells consume oxygen with cells.o2_half_saturation = {}", c.o2_half_saturation),
+                    "give both the same half-saturation: the two consumptions share one Michaelis–Menten step",
+                ));
+            }
+        }
+    }
     if c.carriers.len() > MAX_CARRIERS {
         return Err(Error::scene(
             "cells.carrier",

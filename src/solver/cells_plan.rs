@@ -23,6 +23,8 @@ pub struct CellPlan {
     pub spread_r: f32,
     pub max_density: f32,
     pub threshold: f32,
+    /// `dt·V_O`: oxygen consumed per unit live density in one transport step.
+    pub o2_dt_rate: f32,
     /// Radiotherapy: (step before which the fraction is given, dose Gy).
     pub fractions: Vec<(u64, f32)>,
     /// OER max and half-way oxygen, mmHg.
@@ -59,6 +61,7 @@ impl CellPlan {
             spread_substeps,
             spread_r: if spread_substeps > 0 { (total_r / spread_substeps as f64) as f32 } else { 0.0 },
             max_density: c.max_density as f32,
+            o2_dt_rate: (dt * c.o2_consumption) as f32,
             threshold: c.spread_threshold as f32,
             fractions: c
                 .radiotherapy

@@ -208,7 +208,8 @@ impl Plan {
                     explicit_decay: (sp.decay * dt / sub) as f32,
                     has_sources: v.has_sources(&sp.name) || has_exchange,
                     has_exchange,
-                    has_consumption: v.has_consumption(&sp.name),
+                    has_consumption: v.has_consumption(&sp.name)
+                        || s.cells.as_ref().is_some_and(|c| c.oxygen == sp.name),
                     heterogeneous: t.is_heterogeneous(),
                     lod_held,
                     decay: sp.decay,

@@ -116,7 +116,17 @@ impl World {
                 }
             })
             .collect();
-        let cells = v.scene.cells.as_ref().map(|c| CellData::new(v, c, &grid, &tissue));
+        let mut species: Vec<SpeciesData> = species;
+        let cells = v.scene.cells.as_ref().map(|c| {
+            // Oxygen is consumed by the transport's consumption step, at a
+            // rate each kinetics call sets from the live cells.
+            let o2 = v.scene.species_index(&c.oxygen).expect("validated oxygen species");
+            let base = species[o2].consumption.take().unwrap_or_else(|| vec![0.0; grid.len()]);
+            let data = CellData::new(v, c, &grid, &tissue, base);
+            species[o2].consumption = Some(data.oxygen_rate((dt * c.o2_consumption) as f32));
+            species[o2].half_saturation = c.o2_half_saturation as f32;
+            data
+        });
         Ok(World { grid, species, tissue, vascular, cells })
     }
 }

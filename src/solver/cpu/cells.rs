@@ -57,19 +57,9 @@ pub fn kinetics(ext: &mut [f32], state: &mut [f32], mask: Option<&[u32]>, call: 
     });
 }
 
-/// One kinetics interval of one voxel: oxygen consumption by the live cells
-/// first, semi-implicit (`O ← O·(K + O)/(K + O + h·V·L)`, positive for any
-/// interval: oxygen equilibrates in seconds), then `substeps` classical
-/// Runge–Kutta steps of everything else, clamped at zero.
+/// One kinetics interval of one voxel: `substeps` classical Runge–Kutta
+/// steps, clamped at zero.
 pub fn integrate(y: &mut [f32; MAX_VARS], call: &KineticsCall, trigger: u32) {
-    let (l, t) = (call.layout, call.params);
-    let mut live = 0.0f32;
-    for k in 0..l.phenotypes {
-        live += y[l.ext() + l.density(k)].max(0.0);
-    }
-    let o2 = y[EXT_OXYGEN].max(0.0);
-    let ko = t[g::O2_HALF] + o2;
-    y[EXT_OXYGEN] = o2 * ko / (ko + call.h * t[g::O2_CONSUMPTION] * live);
     let vars = call.layout.vars();
     let h = call.h / call.substeps as f32;
     let (mut k, mut acc, mut ys) = ([0.0f32; MAX_VARS], [0.0f32; MAX_VARS], [0.0f32; MAX_VARS]);
@@ -103,8 +93,9 @@ fn below(x: f32, k: f32) -> f32 {
     1.0 / (1.0 + u2 * u2)
 }
 
-/// Time derivative of every value of one voxel but oxygen (see
-/// `model::cells`; oxygen consumption is a separate step of [`integrate`]).
+/// Time derivative of every value of one voxel (see `model::cells`; oxygen
+/// is consumed by the transport's consumption step, at the rate
+/// [`oxygen_rate`] sets).
 pub fn rhs(y: &[f32; MAX_VARS], dy: &mut [f32; MAX_VARS], call: &KineticsCall, trigger: u32) {
     let l = call.layout;
     let t = call.params;
@@ -131,12 +122,7 @@ pub fn rhs(y: &[f32; MAX_VARS], dy: &mut [f32; MAX_VARS], call: &KineticsCall, t
         let m = y[e + l.drug(k)].max(0.0);
         let ci = m / n.max(1e-12);
         let ec50 = t[q + p::EC50] * (1.0 + (t[q + p::BCL2] - 1.0) * (1.0 - knock));
-        let eff = if ci > 0.0 {
-            let x = (ci / ec50).powf(t[q + p::HILL]);
-            x / (1.0 + x)
-        } else {
-            0.0
-        };
+        let eff = if ci > 0.0 { 1.0 / (1.0 + (ec50 / ci).powf(t[q + p::HILL])) } else { 0.0 };
         let s = t[q + p::CYCLE];
         let kill = t[q + p::EMAX] * (1.0 - s + s * fo * crowd) * eff;
         let death = necrosis + kill;
@@ -188,6 +174,22 @@ pub fn rhs(y: &[f32; MAX_VARS], dy: &mut [f32; MAX_VARS], call: &KineticsCall, t
         }
     }
     dy[e + l.sirna()] -= t[g::SIRNA_DECAY] * sirna;
+}
+
+/// The oxygen species' consumption `dt·V` per voxel after a kinetics call:
+/// the regions' `base` plus `dt_rate·L`, `L` the live density.
+pub fn oxygen_rate(state: &[f32], base: &[f32], out: &mut [f32], layout: Layout, dt_rate: f32) {
+    let n = out.len();
+    out.par_chunks_mut(BLOCK).enumerate().for_each(|(b, out)| {
+        for (i, o) in out.iter_mut().enumerate() {
+            let v = b * BLOCK + i;
+            let mut live = 0.0f32;
+            for k in 0..layout.phenotypes {
+                live += state[layout.density(k) * n + v];
+            }
+            *o = base[v] + dt_rate * live;
+        }
+    });
 }
 
 /// One radiotherapy fraction of `dose` Gy: each phenotype keeps the

@@ -1,7 +1,7 @@
 //! The CPU backend's cell state: linked fields are copied into `ext`, the
 //! kernels of `cells.rs` run, and the fields are copied back (as on the GPU).
 
-use super::cells::{KineticsCall, irradiate, kinetics, spread};
+use super::cells::{KineticsCall, irradiate, kinetics, oxygen_rate, spread};
 use crate::solver::{CellPlan, Plan};
 use crate::world::World;
 
@@ -12,9 +12,16 @@ pub struct CellsCpu {
     scratch: Vec<f32>,
     ext: Vec<f32>,
     mask: Option<Vec<u32>>,
+    /// The regions' oxygen consumption `dt·V` per voxel.
+    o2_base: Vec<f32>,
 }
 
 impl CellsCpu {
+    /// Transport species linked as oxygen.
+    pub fn oxygen(&self) -> Option<usize> {
+        self.plan.ext_species[0]
+    }
+
     pub fn new(plan: &Plan, world: &World) -> Option<CellsCpu> {
         let (cp, data) = (plan.cells.as_ref()?, world.cells.as_ref()?);
         let n = plan.grid.len();
@@ -24,6 +31,7 @@ impl CellsCpu {
             scratch: if cp.spread_substeps > 0 { vec![0.0; data.initial.len()] } else { Vec::new() },
             ext: vec![0.0; cp.kinetics.layout.ext() * n],
             mask: data.mask.clone(),
+            o2_base: data.o2_base.clone(),
         })
     }
 
@@ -45,7 +53,9 @@ impl CellsCpu {
         }
     }
 
-    pub fn kinetics(&mut self, fields: &mut [Vec<f32>], trigger_on: u32) {
+    /// The kinetics, then the oxygen consumption rate (`o2_rate`, the
+    /// oxygen species' `dt·V` per voxel) from the new live density.
+    pub fn kinetics(&mut self, fields: &mut [Vec<f32>], trigger_on: u32, o2_rate: &mut [f32]) {
         self.gather(fields);
         let call = KineticsCall {
             layout: self.plan.kinetics.layout,
@@ -56,6 +66,7 @@ impl CellsCpu {
         };
         kinetics(&mut self.ext, &mut self.state, self.mask.as_deref(), &call);
         self.scatter(fields);
+        oxygen_rate(&self.state, &self.o2_base, o2_rate, self.plan.kinetics.layout, self.plan.o2_dt_rate);
     }
 
     pub fn irradiate(&mut self, fields: &mut [Vec<f32>], dose: f32) {

@@ -204,7 +204,10 @@ impl Backend for CpuBackend {
 
     fn cell_kinetics(&mut self, trigger_on: u32) {
         if let Some(c) = &mut self.cells {
-            c.kinetics(&mut self.fields, trigger_on);
+            let o2 = c.oxygen().and_then(|s| self.data[s].consumption.as_mut());
+            if let Some((rate, _)) = o2 {
+                c.kinetics(&mut self.fields, trigger_on, rate);
+            }
         }
     }
 

@@ -51,7 +51,9 @@ pub struct CellParams {
     pub nmax: f32,
     pub threshold: f32,
     pub r: f32,
-    pub _pad: u32,
+    /// `dt·V_O`: the oxygen consumption per unit live density over one
+    /// transport step.
+    pub o2_dt_rate: f32,
 }
 
 const _: () = assert!(std::mem::size_of::<CellParams>() == 64);
@@ -79,6 +81,8 @@ pub struct CellsGpu {
     table: wgpu::Buffer,
     #[expect(dead_code, reason = "owned for the bind groups that use it")]
     mask: wgpu::Buffer,
+    #[expect(dead_code, reason = "owned for the bind groups that use it")]
+    o2_base: wgpu::Buffer,
     kinetics: wgpu::ComputePipeline,
     irradiate: wgpu::ComputePipeline,
     spread: wgpu::ComputePipeline,
@@ -91,7 +95,14 @@ pub struct CellsGpu {
 
 impl CellsGpu {
     /// `None` when the scene has no cells.
-    pub fn new(dev: &wgpu::Device, plan: &Plan, world: &World) -> Option<CellsGpu> {
+    /// `oxygen_rate` is the oxygen species' per-voxel consumption buffer,
+    /// which the kinetics rewrite from the live density.
+    pub fn new(
+        dev: &wgpu::Device,
+        plan: &Plan,
+        world: &World,
+        oxygen_rate: Option<&wgpu::Buffer>,
+    ) -> Option<CellsGpu> {
         let (cp, data) = (plan.cells.as_ref()?, world.cells.as_ref()?);
         let l = cp.kinetics.layout;
         let n = plan.grid.len();
@@ -112,7 +123,7 @@ impl CellsGpu {
             nmax: cp.max_density,
             threshold: cp.threshold,
             r: cp.spread_r,
-            _pad: 0,
+            o2_dt_rate: cp.o2_dt_rate,
         };
         let init = |label: &str, contents: &[u8], usage: wgpu::BufferUsages| {
             dev.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents, usage })
@@ -163,8 +174,19 @@ impl CellsGpu {
                 entries: &entries,
             })
         };
-        let kinetics_groups =
-            [0, 1].map(|c| bind(&kinetics, &[(0, &uniform), (1, &ext), (2, &state[c]), (3, &table), (4, &mask)]));
+        let o2_base = init("oxygen base consumption", bytemuck::cast_slice(&data.o2_base), wgpu::BufferUsages::STORAGE);
+        let o2_rate = oxygen_rate?;
+        let kinetics_groups = [0, 1].map(|c| {
+            bind(&kinetics, &[
+                (0, &uniform),
+                (1, &ext),
+                (2, &state[c]),
+                (3, &table),
+                (4, &mask),
+                (6, o2_rate),
+                (7, &o2_base),
+            ])
+        });
         let irradiate_groups =
             [0, 1].map(|c| bind(&irradiate, &[(0, &uniform), (1, &ext), (2, &state[c]), (3, &table)]));
         let spread_groups = [0, 1].map(|c| bind(&spread, &[(0, &uniform), (2, &state[1 - c]), (5, &state[c])]));
@@ -177,6 +199,7 @@ impl CellsGpu {
             ext,
             table,
             mask,
+            o2_base,
             kinetics,
             irradiate,
             spread,

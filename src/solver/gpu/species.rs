@@ -29,6 +29,9 @@ pub struct SpeciesGpu {
     pub hold: Vec<wgpu::BindGroup>,
     /// Per-voxel diffusion (tissue-dependent explicit).
     pub tissue: bool,
+    /// Per-voxel `dt·V` of the consumption; the cell kinetics rewrite it
+    /// for oxygen.
+    pub consumption: Option<wgpu::Buffer>,
 }
 
 pub struct Builder<'a> {
@@ -100,6 +103,7 @@ impl Builder<'_> {
             advect: vec![],
             hold: vec![],
             tissue: data.diffusion.is_some(),
+            consumption: None,
         };
         if explicit {
             let rvox = data.diffusion.as_ref().map(|d| {
@@ -176,6 +180,7 @@ impl Builder<'_> {
             let p = self.uniform(0.0, data.half_saturation);
             let rate = self.storage("consumption", rate, wgpu::BufferUsages::empty());
             g.consume = g.fields.iter().map(|f| self.bind(&k.consume, &[(0, &p), (1, f), (8, &rate)])).collect();
+            g.consumption = Some(rate);
         }
         if let (Some(_), Some([ux, uy, uz])) = (sp.advection, &shared.velocity) {
             let p = self.uniform(sp.advection_scale, 0.0);
