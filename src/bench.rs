@@ -52,6 +52,21 @@ sphere = {{ center = [{c}, {c}, {c}], radius = {r} }}
 supply = {{ lod = {{ rate = 1.0, target = 1.0 }}, tracer = {{ rate = 1.0, target = 1.0 }} }}
 tissue = "tumour"
 consumption = {{ lod = {{ rate = 100.0, half_saturation = 2.5 }} }}
+[cells]
+oxygen = "lod"
+drug = "tracer"
+o2_half_saturation = 2.5
+[[cells.phenotype]]
+name = "sensitive"
+initial = 0.5
+switch = {{ resistant = 1.0e-4 }}
+[[cells.phenotype]]
+name = "resistant"
+initial = 0.1
+pump_vmax = 0.5
+[[cells.carrier]]
+species = "plain"
+class = "liposome"
 "#,
         c = e / 2.0,
         r = e / 4.0
@@ -60,7 +75,11 @@ consumption = {{ lod = {{ rate = 100.0, half_saturation = 2.5 }} }}
 }
 
 /// Operators and the bytes each moves per voxel (reads + writes of f32).
-const OPS: [(&str, f64); 10] = [
+/// The cell operators count the gather and scatter of their linked fields
+/// (three here) as well as the kernel's own traffic (4 linked values and 9
+/// state values read and written; kinetics also the trigger mask and the
+/// oxygen rate).
+const OPS: [(&str, f64); 13] = [
     ("lod_sweep_x", 16.0),
     ("lod_sweep_y", 16.0),
     ("lod_sweep_z", 16.0),
@@ -71,6 +90,9 @@ const OPS: [(&str, f64); 10] = [
     ("advect", 20.0),
     ("consume", 12.0),
     ("explicit_tissue", 12.0),
+    ("cell_kinetics", 164.0),
+    ("cell_spread", 72.0),
+    ("irradiate", 152.0),
 ];
 
 fn run_op(b: &mut dyn Backend, op: usize) {
@@ -82,6 +104,9 @@ fn run_op(b: &mut dyn Backend, op: usize) {
         7 => b.advect(1),
         8 => b.consume(0),
         9 => b.explicit_substep(1),
+        10 => b.cell_kinetics(0),
+        11 => b.cell_spread(),
+        12 => b.irradiate(0.01),
         _ => b.apply_hold(0),
     }
 }

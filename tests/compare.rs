@@ -90,7 +90,7 @@ fn report_writes_tables_notes_and_readable_plots() {
     assert_eq!(files, want);
     for p in plots {
         let img = image::open(out.join(format!("plots/{p}.png"))).unwrap_or_else(|e| panic!("{p}: {e}"));
-        assert_eq!((img.width(), img.height()), (900, 560), "{p}");
+        assert_eq!((img.width(), img.height()), (oncovox::output::plot::WIDTH, oncovox::output::plot::HEIGHT), "{p}");
     }
 
     let rows = read_compare(&out);

@@ -28,7 +28,7 @@ pub struct Chart {
 }
 
 /// Image size, px.
-pub const WIDTH: u32 = 900;
+pub const WIDTH: u32 = 1000;
 pub const HEIGHT: u32 = 560;
 /// Okabe–Ito colours (yellow left out: it barely shows on white).
 const PALETTE: [[u8; 3]; 7] =
@@ -47,7 +47,7 @@ const TICK: u32 = 5;
 const PAD: u32 = 8;
 const SWATCH: u32 = 28;
 /// Longest legend name drawn, characters.
-const NAME_MAX: usize = 20;
+const NAME_MAX: usize = 30;
 /// Dash and gap length of dashed lines, px.
 const DASH: f64 = 8.0;
 

@@ -243,31 +243,44 @@ pub fn irradiate_voxel(y: &mut [f32; MAX_VARS], l: Layout, t: &[f32], rt: [f32; 
 /// move down the excess `max(0, N/N_max − threshold)` to the six
 /// neighbours at `r·N_max` per unit difference, taking the donor's
 /// composition. Zero flux through the grid's faces. Conservative; stable
-/// for `6·r ≤ 1`.
-pub fn spread(src: &[f32], dst: &mut [f32], layout: Layout, shape: [usize; 3], nmax: f32, threshold: f32, r: f32) {
+/// for `6·r ≤ 1`. `excess` is scratch of one (excess, N) pair per voxel.
+#[allow(clippy::too_many_arguments, reason = "the kernel's uniform, spelled out")]
+pub fn spread(
+    src: &[f32],
+    dst: &mut [f32],
+    layout: Layout,
+    shape: [usize; 3],
+    nmax: f32,
+    threshold: f32,
+    r: f32,
+    excess: &mut [(f32, f32)],
+) {
     let n = shape[0] * shape[1] * shape[2];
     let moving = layout.state() - 1; // everything but the sink
-    let excess = |v: usize| -> (f32, f32) {
-        let mut total = 0.0f32;
-        for k in 0..layout.phenotypes {
-            total += src[layout.density(k) * n + v];
+    excess.par_chunks_mut(BLOCK).enumerate().for_each(|(b, out)| {
+        for (i, o) in out.iter_mut().enumerate() {
+            let v = b * BLOCK + i;
+            let mut total = 0.0f32;
+            for k in 0..layout.phenotypes {
+                total += src[layout.density(k) * n + v];
+            }
+            total += src[layout.dead() * n + v];
+            *o = ((total / nmax - threshold).max(0.0), total);
         }
-        total += src[layout.dead() * n + v];
-        ((total / nmax - threshold).max(0.0), total)
-    };
+    });
+    let excess = &*excess;
     let [nx, ny, nz] = shape;
     dst.par_chunks_mut(n).enumerate().for_each(|(var, out)| {
+        let field = &src[var * n..(var + 1) * n];
         if var >= moving {
-            out.copy_from_slice(&src[var * n..(var + 1) * n]);
+            out.copy_from_slice(field);
             return;
         }
-        let field = &src[var * n..(var + 1) * n];
         out.par_chunks_mut(nx).enumerate().for_each(|(row, out)| {
             let (j, k) = (row % ny, row / ny);
             for (i, o) in out.iter_mut().enumerate() {
                 let v = row * nx + i;
-                let (pv, nv) = excess(v);
-                let mut change = 0.0f32;
+                let (pv, nv) = excess[v];
                 let neighbours = [
                     (i > 0).then(|| v - 1),
                     (i + 1 < nx).then(|| v + 1),
@@ -276,8 +289,9 @@ pub fn spread(src: &[f32], dst: &mut [f32], layout: Layout, shape: [usize; 3], n
                     (k > 0).then(|| v - nx * ny),
                     (k + 1 < nz).then(|| v + nx * ny),
                 ];
+                let mut change = 0.0f32;
                 for u in neighbours.into_iter().flatten() {
-                    let (pu, nu) = excess(u);
+                    let (pu, nu) = excess[u];
                     let flux = r * nmax * (pv - pu);
                     if flux > 0.0 {
                         change -= flux * field[v] / nv;

@@ -14,6 +14,8 @@ pub struct CellsCpu {
     mask: Option<Vec<u32>>,
     /// The regions' oxygen consumption `dt·V` per voxel.
     o2_base: Vec<f32>,
+    /// Per voxel (excess, N) of the spread.
+    excess: Vec<(f32, f32)>,
 }
 
 impl CellsCpu {
@@ -32,6 +34,7 @@ impl CellsCpu {
             ext: vec![0.0; cp.kinetics.layout.ext() * n],
             mask: data.mask.clone(),
             o2_base: data.o2_base.clone(),
+            excess: if cp.spread_substeps > 0 { vec![(0.0, 0.0); n] } else { Vec::new() },
         })
     }
 
@@ -87,7 +90,12 @@ impl CellsCpu {
         if self.scratch.len() != self.state.len() {
             self.scratch = vec![0.0; self.state.len()];
         }
-        spread(&self.state, &mut self.scratch, p.kinetics.layout, shape, p.max_density, p.threshold, p.spread_r);
+        let n = shape.iter().product();
+        if self.excess.len() != n {
+            self.excess = vec![(0.0, 0.0); n];
+        }
+        let (nmax, thr, r) = (p.max_density, p.threshold, p.spread_r);
+        spread(&self.state, &mut self.scratch, p.kinetics.layout, shape, nmax, thr, r, &mut self.excess);
         std::mem::swap(&mut self.state, &mut self.scratch);
     }
 }
