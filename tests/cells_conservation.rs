@@ -136,7 +136,8 @@ fn cell_operators_conserve_drug_and_stay_non_negative() {
             b.write_field(s.unwrap(), &random_field(n, 100 + slot as u64, 0.0, hi)).unwrap();
         }
         let (start, cells0, _) = drug_total(b.as_mut(), &plan);
-        let ops: [(&str, &dyn Fn(&mut dyn oncovox::solver::Backend)); 4] = [
+        type Op<'a> = (&'a str, &'a dyn Fn(&mut dyn oncovox::solver::Backend));
+        let ops: [Op; 4] = [
             ("kinetics", &|b| b.cell_kinetics(0)),
             ("kinetics with trigger", &|b| b.cell_kinetics(1)),
             ("radiotherapy", &|b| b.irradiate(2.0)),

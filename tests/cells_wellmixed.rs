@@ -138,9 +138,9 @@ impl Ode<'_> {
         while t < t1 {
             h = h.min(t1 - t);
             let mut k: Vec<Vec<f64>> = vec![self.rhs(y)];
-            for s in 0..6 {
+            for (s, row) in A.iter().enumerate() {
                 let ys: Vec<f64> =
-                    (0..y.len()).map(|i| y[i] + h * (0..=s).map(|j| A[s][j] * k[j][i]).sum::<f64>()).collect();
+                    (0..y.len()).map(|i| y[i] + h * (0..=s).map(|j| row[j] * k[j][i]).sum::<f64>()).collect();
                 k.push(self.rhs(&ys));
             }
             let y5: Vec<f64> = (0..y.len()).map(|i| y[i] + h * (0..7).map(|j| B5[j] * k[j][i]).sum::<f64>()).collect();
@@ -246,8 +246,9 @@ switch = { a = 1.0e-3, b = 1.5e-3 }
             for row in 0..np {
                 if row != col {
                     let f = a[row][col] / a[col][col];
-                    for j in 0..np {
-                        a[row][j] -= f * a[col][j];
+                    let pivot = a[col].clone();
+                    for (x, p) in a[row].iter_mut().zip(&pivot) {
+                        *x -= f * p;
                     }
                     b[row] -= f * b[col];
                 }

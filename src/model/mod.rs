@@ -16,11 +16,11 @@
 //! [`crate::Error`] naming the scene key with [`ParamError::into_scene_error`].
 //! The other functions are total on a documented domain and never panic.
 
+pub mod cells;
 pub mod exchange;
 pub mod nanoparticles;
 pub mod particle;
 pub mod pk;
-pub mod cells;
 mod presets;
 
 /// A model parameter outside its domain: which parameter, what is wrong and

@@ -41,7 +41,10 @@ pub fn check(s: &mut Scene) -> Result<()> {
             if k != c.o2_half_saturation {
                 return Err(Error::scene(
                     format!("regions.{region}.consumption.{}.half_saturation", c.oxygen),
-                    format!("is {k} mmHg, but the cells consume oxygen with cells.o2_half_saturation = {}", c.o2_half_saturation),
+                    format!(
+                        "is {k} mmHg, but the cells consume oxygen with cells.o2_half_saturation = {}",
+                        c.o2_half_saturation
+                    ),
                     "give both the same half-saturation: the two consumptions share one Michaelis–Menten step",
                 ));
             }

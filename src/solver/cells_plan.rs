@@ -79,7 +79,7 @@ impl CellPlan {
 
     /// Does the kinetics update run after step `step` (0-based)?
     pub fn updates_after(&self, step: u64) -> bool {
-        (step + 1) % self.interval == 0
+        (step + 1).is_multiple_of(self.interval)
     }
 
     /// Carriers whose trigger window holds the first step of the update that

@@ -25,11 +25,11 @@ pub mod lod_tissue;
 mod plan;
 mod scheduler;
 
+pub use cells_plan::CellPlan;
 pub use plan::{
     AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, Method, Plan, SpeciesPlan, advection_substeps, choose_method,
     explicit_substeps,
 };
-pub use cells_plan::CellPlan;
 pub use scheduler::Scheduler;
 
 use crate::Result;

@@ -97,12 +97,7 @@ impl CellsGpu {
     /// `None` when the scene has no cells.
     /// `oxygen_rate` is the oxygen species' per-voxel consumption buffer,
     /// which the kinetics rewrite from the live density.
-    pub fn new(
-        dev: &wgpu::Device,
-        plan: &Plan,
-        world: &World,
-        oxygen_rate: Option<&wgpu::Buffer>,
-    ) -> Option<CellsGpu> {
+    pub fn new(dev: &wgpu::Device, plan: &Plan, world: &World, oxygen_rate: Option<&wgpu::Buffer>) -> Option<CellsGpu> {
         let (cp, data) = (plan.cells.as_ref()?, world.cells.as_ref()?);
         let l = cp.kinetics.layout;
         let n = plan.grid.len();
@@ -177,15 +172,10 @@ impl CellsGpu {
         let o2_base = init("oxygen base consumption", bytemuck::cast_slice(&data.o2_base), wgpu::BufferUsages::STORAGE);
         let o2_rate = oxygen_rate?;
         let kinetics_groups = [0, 1].map(|c| {
-            bind(&kinetics, &[
-                (0, &uniform),
-                (1, &ext),
-                (2, &state[c]),
-                (3, &table),
-                (4, &mask),
-                (6, o2_rate),
-                (7, &o2_base),
-            ])
+            bind(
+                &kinetics,
+                &[(0, &uniform), (1, &ext), (2, &state[c]), (3, &table), (4, &mask), (6, o2_rate), (7, &o2_base)],
+            )
         });
         let irradiate_groups =
             [0, 1].map(|c| bind(&irradiate, &[(0, &uniform), (1, &ext), (2, &state[c]), (3, &table)]));

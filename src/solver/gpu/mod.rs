@@ -61,7 +61,8 @@ impl GpuBackend {
         let n = plan.grid.len();
         let builder = Builder { dev, kernels: &kernels, plan };
         let shared = builder.shared(world.vascular.as_ref().and_then(|v| v.velocity.as_ref()));
-        let species: Vec<SpeciesGpu> = plan.species.iter().zip(&world.species).map(|(sp, d)| builder.species(sp, d, &shared)).collect();
+        let species: Vec<SpeciesGpu> =
+            plan.species.iter().zip(&world.species).map(|(sp, d)| builder.species(sp, d, &shared)).collect();
         let clock_group = dev.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("clock"),
             layout: &kernels.clock.get_bind_group_layout(0),
@@ -73,7 +74,8 @@ impl GpuBackend {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        let oxygen_rate = plan.cells.as_ref().and_then(|c| c.ext_species[0]).and_then(|s| species[s].consumption.as_ref());
+        let oxygen_rate =
+            plan.cells.as_ref().and_then(|c| c.ext_species[0]).and_then(|s| species[s].consumption.as_ref());
         let cells = CellsGpu::new(dev, plan, world, oxygen_rate);
         gpu.check()?;
         Ok(GpuBackend {
