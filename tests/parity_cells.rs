@@ -8,7 +8,7 @@
 //! fraction), which the shader computes through `exp2`/`log2` within a few
 //! ulp of the host's libm, the shader compiler may fuse multiply-adds, and
 //! GPU division need only be within 2.5 ulp. One kinetics call chains a
-//! semi-implicit oxygen step and Runge–Kutta sub-steps (two here) of four
+//! few Runge–Kutta sub-steps (two here) of four
 //! right-hand sides, each a few dozen operations per value, so a few
 //! hundred roundings: rel 1e-4 bounds that with margin. Values that cancel
 //! to near zero (a clamped density, a drug nearly taken up) keep only the
@@ -16,7 +16,7 @@
 //! those. The spread and the fraction are a handful of operations per value
 //! and would pass far tighter; they share the bound. Measured: every check
 //! here also passes at rel 1e-6, abs 1e-8 (20 steps: rel 1e-5, abs 1e-7) on
-//! llvmpipe and on an NVIDIA H100, so the bound is the margin for drivers
+//! llvmpipe, so the bound is the margin for drivers
 //! whose `pow`, `exp` and division sit at the Vulkan precision limits, not
 //! the error seen.
 
