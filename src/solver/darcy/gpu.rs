@@ -6,7 +6,7 @@
 
 use super::cycle::Engine;
 use super::levels::Hierarchy;
-use crate::solver::gpu::{Gpu, shaders};
+use crate::solver::gpu::{Gpu, bind_group, pipelines};
 use crate::{Error, Result};
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
@@ -104,44 +104,18 @@ impl<'g> GpuEngine<'g> {
                 max >> 20
             )));
         }
-        let module = dev.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("darcy.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(shaders::source("darcy.wgsl").into()),
-        });
-        let pipeline = |entry: &str| {
-            dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry),
-                layout: None,
-                module: &module,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
-        let pipelines = Pipelines {
-            smooth: pipeline("darcy_smooth"),
-            restrict: pipeline("darcy_restrict"),
-            prolong: pipeline("darcy_prolong"),
-            residual: pipeline("darcy_residual"),
-            sum: pipeline("darcy_sum"),
-            correct: pipeline("darcy_correct"),
-        };
+        let [smooth, restrict, prolong, residual, sum, correct] = pipelines(
+            dev,
+            "darcy.wgsl",
+            ["darcy_smooth", "darcy_restrict", "darcy_prolong", "darcy_residual", "darcy_sum", "darcy_correct"],
+        );
+        let pipelines = Pipelines { smooth, restrict, prolong, residual, sum, correct };
         let io = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
         let init = |label: &str, bytes: &[u8], usage: wgpu::BufferUsages| {
             dev.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: bytes, usage })
         };
         let zeros = |label: &str, n: usize| init(label, bytemuck::cast_slice(&vec![0.0f32; n]), io);
-        let bind = |p: &wgpu::ComputePipeline, entries: &[(u32, &wgpu::Buffer)]| {
-            let entries: Vec<wgpu::BindGroupEntry> = entries
-                .iter()
-                .map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() })
-                .collect();
-            dev.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: None,
-                layout: &p.get_bind_group_layout(0),
-                entries: &entries,
-            })
-        };
+        let bind = |p: &wgpu::ComputePipeline, entries: &[(u32, &wgpu::Buffer)]| bind_group(dev, p, entries);
         let nl = h.levels.len();
         let e: Vec<wgpu::Buffer> = h.levels.iter().map(|l| zeros("darcy e", l.len())).collect();
         let rhs: Vec<wgpu::Buffer> = h.levels.iter().map(|l| zeros("darcy rhs", l.len())).collect();

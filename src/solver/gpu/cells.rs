@@ -17,8 +17,7 @@
 //! values, every later one with the new. Trigger windows and fractions
 //! change rarely, so this costs a submission now and then, not per step.
 
-use super::kernels::workgroups;
-use super::shaders;
+use super::kernels::{bind_group, pipelines, workgroups};
 use crate::solver::{CellPlan, Plan};
 use crate::world::World;
 use bytemuck::{Pod, Zeroable};
@@ -142,33 +141,9 @@ impl CellsGpu {
             Some(m) => init("cell mask", bytemuck::cast_slice(m), wgpu::BufferUsages::STORAGE),
             None => init("cell mask", bytemuck::bytes_of(&0u32), wgpu::BufferUsages::STORAGE),
         };
-        let module = dev.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("cells.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(shaders::source("cells.wgsl").into()),
-        });
-        let pipeline = |entry: &str| {
-            dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry),
-                layout: None,
-                module: &module,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
-        let (kinetics, irradiate, spread) = (pipeline("cell_kinetics"), pipeline("irradiate"), pipeline("cell_spread"));
+        let [kinetics, irradiate, spread] = pipelines(dev, "cells.wgsl", ["cell_kinetics", "irradiate", "cell_spread"]);
         // Each pipeline's layout holds only the bindings its entry point uses.
-        let bind = |p: &wgpu::ComputePipeline, entries: &[(u32, &wgpu::Buffer)]| {
-            let entries: Vec<wgpu::BindGroupEntry> = entries
-                .iter()
-                .map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() })
-                .collect();
-            dev.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: None,
-                layout: &p.get_bind_group_layout(0),
-                entries: &entries,
-            })
-        };
+        let bind = |p: &wgpu::ComputePipeline, entries: &[(u32, &wgpu::Buffer)]| bind_group(dev, p, entries);
         let o2_base = init("oxygen base consumption", bytemuck::cast_slice(&data.o2_base), wgpu::BufferUsages::STORAGE);
         let o2_rate = oxygen_rate?;
         let kinetics_groups = [0, 1].map(|c| {

@@ -25,39 +25,68 @@ pub const VOXEL_GROUP: u32 = 256;
 
 impl Kernels {
     pub fn new(device: &wgpu::Device) -> Kernels {
-        let module = |file: &str| {
-            device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(file),
-                source: wgpu::ShaderSource::Wgsl(shaders::source(file).into()),
-            })
-        };
-        let pipeline = |m: &wgpu::ShaderModule, entry: &str| {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry),
-                layout: None,
-                module: m,
-                entry_point: Some(entry),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
-        let lod = module("lod.wgsl");
-        let explicit = module("explicit.wgsl");
-        let pointwise = module("pointwise.wgsl");
-        let advection = module("advection.wgsl");
+        let [lod_x, lod_y, lod_z, tissue_x, tissue_y, tissue_z] = pipelines(
+            device,
+            "lod.wgsl",
+            ["lod_sweep_x", "lod_sweep_y", "lod_sweep_z", "lod_tissue_x", "lod_tissue_y", "lod_tissue_z"],
+        );
+        let [explicit, explicit_tissue] =
+            pipelines(device, "explicit.wgsl", ["explicit_substep", "explicit_substep_tissue"]);
+        let [sources, exchange, consume, clock, hold] = pipelines(
+            device,
+            "pointwise.wgsl",
+            ["apply_sources", "vessel_exchange", "consume", "advance_clock", "apply_hold"],
+        );
+        let [advect] = pipelines(device, "advection.wgsl", ["advect"]);
         Kernels {
-            lod: ["lod_sweep_x", "lod_sweep_y", "lod_sweep_z"].map(|e| pipeline(&lod, e)),
-            lod_tissue: ["lod_tissue_x", "lod_tissue_y", "lod_tissue_z"].map(|e| pipeline(&lod, e)),
-            explicit: pipeline(&explicit, "explicit_substep"),
-            explicit_tissue: pipeline(&explicit, "explicit_substep_tissue"),
-            sources: pipeline(&pointwise, "apply_sources"),
-            exchange: pipeline(&pointwise, "vessel_exchange"),
-            consume: pipeline(&pointwise, "consume"),
-            clock: pipeline(&pointwise, "advance_clock"),
-            advect: pipeline(&advection, "advect"),
-            hold: pipeline(&pointwise, "apply_hold"),
+            lod: [lod_x, lod_y, lod_z],
+            lod_tissue: [tissue_x, tissue_y, tissue_z],
+            explicit,
+            explicit_tissue,
+            sources,
+            exchange,
+            consume,
+            clock,
+            advect,
+            hold,
         }
     }
+}
+
+/// One compute pipeline per entry point of kernel file `file`, each with
+/// the bind group layout its entry point uses.
+pub fn pipelines<const N: usize>(device: &wgpu::Device, file: &str, entries: [&str; N]) -> [wgpu::ComputePipeline; N] {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(file),
+        source: wgpu::ShaderSource::Wgsl(shaders::source(file).into()),
+    });
+    entries.map(|entry| {
+        device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some(entry),
+            layout: None,
+            module: &module,
+            entry_point: Some(entry),
+            compilation_options: Default::default(),
+            cache: None,
+        })
+    })
+}
+
+/// A bind group of whole buffers at the given bindings of group 0.
+pub fn bind_group(
+    device: &wgpu::Device,
+    pipeline: &wgpu::ComputePipeline,
+    entries: &[(u32, &wgpu::Buffer)],
+) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> = entries
+        .iter()
+        .map(|(b, buf)| wgpu::BindGroupEntry { binding: *b, resource: buf.as_entire_binding() })
+        .collect();
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: None,
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    })
 }
 
 /// Workgroups `(x, y)` covering `count` invocations in groups of `size`,

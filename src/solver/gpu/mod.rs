@@ -10,6 +10,7 @@ pub mod shaders;
 mod species;
 
 pub use context::{AdapterChoice, Gpu, adapters, best_adapter};
+pub(crate) use kernels::{bind_group, pipelines};
 pub use params::Params;
 
 use super::{Backend, Plan};
