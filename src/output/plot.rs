@@ -33,16 +33,12 @@ pub const HEIGHT: u32 = 560;
 /// Okabe–Ito colours (yellow left out: it barely shows on white).
 const PALETTE: [[u8; 3]; 7] =
     [[0, 114, 178], [213, 94, 0], [0, 158, 115], [230, 159, 0], [204, 121, 167], [86, 180, 233], [0, 0, 0]];
-const WHITE: [u8; 3] = [255, 255, 255];
-const BLACK: [u8; 3] = [0, 0, 0];
-const GREY: [u8; 3] = [90, 90, 90];
+use super::png::{BLACK, GAP, GREY, MARGIN, TEXT, WHITE};
+
 const GRID: [u8; 3] = [228, 228, 228];
-/// Font scale of the title and of all other text.
+/// Font scale of the title (other text: the slices' scale).
 const TITLE: u32 = 3;
-const TEXT: u32 = 2;
-/// Margin, gap, tick length, legend padding and swatch length, px.
-const MARGIN: u32 = 16;
-const GAP: u32 = 8;
+/// Tick length, legend padding and swatch length, px.
 const TICK: u32 = 5;
 const PAD: u32 = 8;
 const SWATCH: u32 = 28;

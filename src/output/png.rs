@@ -36,14 +36,15 @@ pub struct SliceImage<'a> {
     pub overlay: &'a [[f64; 4]],
 }
 
-const WHITE: [u8; 3] = [255, 255, 255];
-const BLACK: [u8; 3] = [0, 0, 0];
-const GREY: [u8; 3] = [90, 90, 90];
+/// Colours, text scale and spacing shared by every figure (slices, plots).
+pub(super) const WHITE: [u8; 3] = [255, 255, 255];
+pub(super) const BLACK: [u8; 3] = [0, 0, 0];
+pub(super) const GREY: [u8; 3] = [90, 90, 90];
 /// Font scale for all text.
-const TEXT: u32 = 2;
+pub(super) const TEXT: u32 = 2;
 /// Outer margin and the small gap between parts, px.
-const MARGIN: u32 = 16;
-const GAP: u32 = 8;
+pub(super) const MARGIN: u32 = 16;
+pub(super) const GAP: u32 = 8;
 /// Preferred bounds on the field's longer side, px.
 const FIELD_MIN: usize = 480;
 const FIELD_MAX: usize = 1024;
