@@ -176,6 +176,7 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
     println!("host memory for the CPU backend: about the same");
     transport_table(&v);
     println!("(D·dt/dx² and decay·dt are per step; an explicit species divides them among its sub-steps)");
+    cells_table(&v, &plan);
     for a in adapters() {
         match check_fits(&plan, &a.adapter.limits()) {
             Ok(()) => println!("fits {} ({:?})", a.info.name, a.info.device_type),
@@ -232,6 +233,48 @@ fn transport_table(v: &oncovox::scene::Validated) {
             }
             None => {}
         }
+    }
+}
+
+/// The cell operators' schedule: linked species, kinetics interval and
+/// Runge–Kutta sub-steps, spread sub-steps, radiotherapy fractions.
+fn cells_table(v: &oncovox::scene::Validated, plan: &Plan) {
+    let (Some(cp), Some(c)) = (&plan.cells, &v.scene.cells) else { return };
+    let l = cp.kinetics.layout;
+    println!("\ncells: {} phenotype(s), {} carrier(s), {} values per voxel", l.phenotypes, l.carriers, l.state());
+    let name = |s: Option<usize>| s.map_or("-".to_string(), |s| v.scene.species[s].name.clone());
+    println!(
+        "  linked species: oxygen {}, drug {}, inhibitor {}{}",
+        name(cp.ext_species[0]),
+        name(cp.ext_species[1]),
+        name(cp.ext_species[2]),
+        c.carriers.iter().map(|cr| format!(", carrier {}", cr.species)).collect::<String>()
+    );
+    println!(
+        "  kinetics every {} step(s) ({} min) in {} Runge–Kutta sub-step(s); fastest rate {:.3e} /min",
+        cp.interval,
+        cp.h,
+        cp.substeps,
+        cp.kinetics.fastest_rate()
+    );
+    println!("  spread: {} sub-step(s) per update, spread·dt_sub/dx² = {:.3e}", cp.spread_substeps, cp.spread_r);
+    for (i, cr) in c.carriers.iter().enumerate() {
+        let q = l.carrier(i);
+        let t = &cp.kinetics.params;
+        println!(
+            "  carrier {}: binding {:.2e}, unbinding {:.2e}, internalisation {:.2e}, release inside {:.2e}, outside {:.2e} (acidic {:.2e}) /min",
+            cr.species,
+            t[q + oncovox::model::cells::c::BINDING],
+            t[q + oncovox::model::cells::c::UNBINDING],
+            t[q + oncovox::model::cells::c::INTERNALISATION],
+            t[q + oncovox::model::cells::c::ENDOSOMAL],
+            t[q + oncovox::model::cells::c::RELEASE],
+            t[q + oncovox::model::cells::c::RELEASE_ACIDIC],
+        );
+    }
+    if !cp.fractions.is_empty() {
+        let f: Vec<String> = cp.fractions.iter().map(|(s, d)| format!("{d} Gy at step {s}")).collect();
+        println!("  radiotherapy: {}", f.join(", "));
     }
 }
 
