@@ -109,3 +109,15 @@ fn a_cell_scene_writes_cell_columns_slices_and_dumps() {
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(summary.contains("\"cells\"") && summary.contains("\"resistant_fraction\""));
 }
+
+#[test]
+fn check_prints_the_cell_schedule() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scene = write_scene(tmp.path(), "cells.toml", BASE);
+    let o = oncovox(&["check", scene.to_str().unwrap()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for want in ["cells: 2 phenotype(s), 1 carrier(s)", "kinetics every", "carrier liposome", "radiotherapy: 2 Gy"] {
+        assert!(out.contains(want), "`{want}` missing from:\n{out}");
+    }
+}
