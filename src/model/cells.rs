@@ -287,3 +287,32 @@ pub fn lq_survival(alpha: f64, beta: f64, dose: f64, oxygen: f64, oer_max: f64, 
     let d = dose * omf * def;
     (-alpha * d - beta * d * d).exp()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_indices_are_distinct_and_fill_the_state() {
+        for (np, nc) in [(1, 0), (2, 1), (MAX_PHENOTYPES, MAX_CARRIERS)] {
+            let l = Layout { phenotypes: np, carriers: nc };
+            let mut idx: Vec<usize> = (0..np).flat_map(|k| [l.density(k), l.drug(k)]).collect();
+            idx.extend((0..nc).flat_map(|c| [l.bound(c), l.internalised(c)]));
+            idx.extend([l.dead(), l.sirna(), l.sink()]);
+            idx.sort();
+            assert_eq!(idx, (0..l.state()).collect::<Vec<_>>());
+            assert!(l.vars() <= MAX_VARS);
+        }
+    }
+
+    #[test]
+    fn survival_has_the_oxygen_enhancement_limits() {
+        let (a, b, d) = (0.3, 0.03, 2.0);
+        let oxic = lq_survival(a, b, d, 1e9, 3.0, 3.0, 1.0);
+        let anoxic = lq_survival(a, b, d, 0.0, 3.0, 3.0, 1.0);
+        assert!((oxic - (-a * d - b * d * d).exp()).abs() < 1e-9);
+        let d3 = d / 3.0;
+        assert!((anoxic - (-a * d3 - b * d3 * d3).exp()).abs() < 1e-12);
+        assert!(lq_survival(a, b, d, 40.0, 3.0, 3.0, 1.5) < lq_survival(a, b, d, 40.0, 3.0, 3.0, 1.0));
+    }
+}

@@ -97,9 +97,35 @@ impl CellPlan {
     pub fn dose_at(&self, step: u64) -> f32 {
         self.fractions.iter().filter(|(s, _)| *s == step).map(|(_, d)| d).sum()
     }
+}
 
-    /// Values per voxel held for the cells: state plus linked copies.
-    pub fn values_per_voxel(&self) -> usize {
-        self.kinetics.layout.vars()
+#[cfg(test)]
+mod tests {
+    use crate::scene::{Scene, Validated};
+
+    fn plan(extra: &str) -> super::CellPlan {
+        let text = format!(
+            "[grid]\nshape = [2, 2, 2]\ndx = 10.0\n[time]\ndt = 0.5\nduration = 10.0\n\
+             [[species]]\nname = \"oxygen\"\ndiffusion = 1.0\n[[species]]\nname = \"p\"\ndiffusion = 1.0\n\
+             [[regions]]\nname = \"all\"\nbox = {{ min = [0, 0, 0], max = [20, 20, 20] }}\n\
+             [cells]\noxygen = \"oxygen\"\ninterval = 2.0\n{extra}\n[[cells.phenotype]]\nname = \"a\"\n\
+             [[cells.carrier]]\nspecies = \"p\"\ndrug_load = 0.0\n\
+             trigger = {{ region = \"all\", start = 2.0, end = 4.0, release = 1.0 }}\n"
+        );
+        let v = Validated::new(Scene::from_toml(&text).unwrap()).unwrap();
+        let c = v.scene.cells.clone().unwrap();
+        super::CellPlan::new(&v, &c)
+    }
+
+    #[test]
+    fn updates_triggers_and_fractions_fall_on_whole_steps() {
+        let p = plan("radiotherapy = { times = [1.0, 1.2], dose = 2.0 }");
+        assert_eq!((p.interval, p.h), (4, 2.0));
+        let updates: Vec<u64> = (0..12).filter(|&s| p.updates_after(s)).collect();
+        assert_eq!(updates, vec![3, 7, 11]);
+        // The window [2, 4) min is steps [4, 8): the update over steps 4–7 has it.
+        assert_eq!((p.trigger_bits(3), p.trigger_bits(7), p.trigger_bits(11)), (0, 1, 0));
+        // 1.0 and 1.2 min round to steps 2 and 2: one step, two fractions.
+        assert_eq!((p.dose_at(2), p.dose_at(3)), (4.0, 0.0));
     }
 }
