@@ -1,12 +1,13 @@
-//! `oncovox bench`: throughput of each operator in voxel updates per second
-//! and effective GB/s, against the measured copy bandwidth of the device
-//! (the floor for a memory-bound kernel).
+//! `oncovox bench`: throughput of each operator and of a whole step in
+//! voxel updates per second and effective GB/s, against the measured copy
+//! bandwidth of the device (the floor for a memory-bound kernel); `--json`
+//! for machines.
 
 use crate::Result;
 use crate::run::{BackendChoice, build, select_device};
 use crate::scene::{Scene, Validated};
 use crate::solver::gpu::{Gpu, best_adapter};
-use crate::solver::{Backend, Plan};
+use crate::solver::{Backend, Method, Plan, Scheduler};
 use std::time::Instant;
 
 /// A bench scene: `lod` uses LOD, `tracer` explicit with tissue-dependent
@@ -111,8 +112,59 @@ fn run_op(b: &mut dyn Backend, op: usize) {
     }
 }
 
-/// Measure every operator on each backend that `choice` allows.
-pub fn run_bench(size: usize, reps: u32, choice: BackendChoice) -> Result<()> {
+/// Bytes one whole step must move per voxel (reads + writes of f32): each
+/// operator the scheduler runs, at the per-voxel traffic of [`OPS`], with
+/// the cell operators spread over their interval.
+pub fn step_bytes(plan: &Plan) -> f64 {
+    let mut bytes = 0.0;
+    for sp in &plan.species {
+        let hold = if sp.has_hold { 12.0 } else { 0.0 };
+        if sp.has_exchange {
+            bytes += 20.0;
+        } else if sp.has_sources {
+            bytes += 16.0;
+        }
+        bytes += sp.advection.unwrap_or(0) as f64 * (20.0 + hold);
+        bytes += match sp.method {
+            Method::Lod => 3.0 * (if sp.heterogeneous { 28.0 } else { 16.0 } + hold),
+            Method::Explicit { substeps } => substeps as f64 * (if sp.heterogeneous { 12.0 } else { 8.0 } + hold),
+        };
+        if sp.has_consumption {
+            bytes += 12.0 + hold;
+        }
+    }
+    if let Some(c) = &plan.cells {
+        bytes += (OPS[10].1 + c.spread_substeps as f64 * OPS[11].1) / c.interval as f64;
+    }
+    bytes
+}
+
+/// One measured row.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Row {
+    operator: String,
+    ms_per_call: f64,
+    gvoxel_per_s: f64,
+    gb_per_s: f64,
+    /// Achieved GB/s over the measured copy bandwidth.
+    of_copy: f64,
+}
+
+/// Time `reps` calls of `f` (after one warm-up), waiting for the device.
+fn time(b: &mut dyn Backend, reps: u32, f: &dyn Fn(&mut dyn Backend)) -> Result<f64> {
+    f(b);
+    b.finish()?;
+    let start = Instant::now();
+    for _ in 0..reps {
+        f(b);
+    }
+    b.finish()?;
+    Ok(start.elapsed().as_secs_f64() / reps.max(1) as f64)
+}
+
+/// Measure every operator and a whole step on each backend that `choice`
+/// allows; print a table, or JSON with `json`.
+pub fn run_bench(size: usize, reps: u32, choice: BackendChoice, json: bool) -> Result<()> {
     let v = bench_scene(size.max(2))?;
     let plan = Plan::new(&v);
     let voxels = plan.grid.len() as f64;
@@ -123,7 +175,10 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice) -> Result<()> {
     if choice == BackendChoice::Gpu && targets.len() == 1 {
         return Err(crate::Error::Gpu("no GPU adapter for --backend gpu".into()));
     }
-    println!("grid {size}³ = {} voxels, {reps} repetitions per operator", voxels as u64);
+    if !json {
+        println!("grid {size}³ = {} voxels, {reps} repetitions per operator", voxels as u64);
+    }
+    let mut report = Vec::new();
     for t in targets {
         let floor = match t {
             BackendChoice::Cpu => cpu_copy_gbs(plan.grid.len()),
@@ -131,25 +186,61 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice) -> Result<()> {
         };
         let mut plan = plan.clone();
         let (_, mut b) = build(select_device(t, &plan)?.0, &v, &mut plan)?;
-        println!("\n{} — {}; measured copy bandwidth {floor:.1} GB/s", b.kind(), b.device_name());
-        println!("{:<18} {:>12} {:>14} {:>10} {:>9}", "operator", "ms/call", "Gvoxel/s", "GB/s", "of copy");
-        for (op, (name, bytes)) in OPS.iter().enumerate() {
-            run_op(b.as_mut(), op);
-            b.finish()?;
-            let start = Instant::now();
-            for _ in 0..reps {
-                run_op(b.as_mut(), op);
-            }
-            b.finish()?;
-            let s = start.elapsed().as_secs_f64() / reps.max(1) as f64;
+        let (kind, device) = (b.kind(), b.device_name());
+        let row = |name: &str, s: f64, bytes: f64| {
             let gbs = bytes * voxels / s / 1e9;
-            println!(
-                "{name:<18} {:>12.3} {:>14.3} {gbs:>10.1} {:>8.0}%",
-                s * 1e3,
-                voxels / s / 1e9,
-                100.0 * gbs / floor
-            );
+            Row {
+                operator: name.into(),
+                ms_per_call: s * 1e3,
+                gvoxel_per_s: voxels / s / 1e9,
+                gb_per_s: gbs,
+                of_copy: gbs / floor,
+            }
+        };
+        let mut rows = Vec::new();
+        for (op, (name, bytes)) in OPS.iter().enumerate() {
+            rows.push(row(name, time(b.as_mut(), reps, &|b| run_op(b, op))?, *bytes));
         }
+        let mut sched = Scheduler::new(plan.clone(), b);
+        sched.step();
+        sched.backend.finish()?;
+        let start = Instant::now();
+        for _ in 0..reps {
+            sched.step();
+        }
+        sched.backend.finish()?;
+        let s = start.elapsed().as_secs_f64() / reps.max(1) as f64;
+        rows.push(row("whole_step", s, step_bytes(&plan)));
+        if !json {
+            println!("\n{kind} — {device}; measured copy bandwidth {floor:.1} GB/s");
+            println!("{:<18} {:>12} {:>14} {:>10} {:>9}", "operator", "ms/call", "Gvoxel/s", "GB/s", "of copy");
+            for r in &rows {
+                println!(
+                    "{:<18} {:>12.3} {:>14.3} {:>10.1} {:>8.0}%",
+                    r.operator,
+                    r.ms_per_call,
+                    r.gvoxel_per_s,
+                    r.gb_per_s,
+                    100.0 * r.of_copy
+                );
+            }
+        }
+        report.push(serde_json::json!({
+            "backend": kind,
+            "device": device,
+            "copy_gb_per_s": floor,
+            "operators": rows,
+        }));
+    }
+    if json {
+        let out = serde_json::json!({
+            "grid": [size, size, size],
+            "voxels": voxels,
+            "repetitions": reps,
+            "step_bytes_per_voxel": step_bytes(&plan),
+            "backends": report,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     }
     Ok(())
 }

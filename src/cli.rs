@@ -60,7 +60,8 @@ enum Command {
     },
     /// List GPU adapters, their limits, and what `--backend auto` picks.
     Info,
-    /// Measure each operator's throughput (voxel updates/s, GB/s).
+    /// Measure each operator's and a whole step's throughput (voxel updates/s,
+    /// GB/s, share of the measured copy bandwidth).
     Bench {
         /// Cubic grid edge, voxels.
         #[arg(long, default_value_t = 192)]
@@ -71,6 +72,9 @@ enum Command {
         /// Which backends to measure.
         #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
         backend: BackendArg,
+        /// Print the measurements as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -120,7 +124,9 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             info_cmd();
             Ok(())
         }
-        Command::Bench { size, reps, backend } => oncovox::bench::run_bench(size as usize, reps, backend.into()),
+        Command::Bench { size, reps, backend, json } => {
+            oncovox::bench::run_bench(size as usize, reps, backend.into(), json)
+        }
     }
 }
 

@@ -1,0 +1,30 @@
+//! `oncovox bench --json`: every operator and a whole step, each with its
+//! achieved GB/s and its ratio to the measured copy bandwidth. Only the
+//! shape and sanity of the report are asserted; speed is never asserted.
+
+mod common;
+
+use common::cli::{oncovox, stderr};
+
+#[test]
+fn bench_json_reports_every_operator_and_a_whole_step() {
+    let o = oncovox(&["bench", "--size", "8", "--reps", "1", "--backend", "cpu", "--json"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("bench --json prints JSON");
+    assert_eq!(report["voxels"].as_f64(), Some(512.0));
+    assert!(report["step_bytes_per_voxel"].as_f64().unwrap() > 0.0);
+    let cpu = &report["backends"][0];
+    assert_eq!(cpu["backend"], "cpu");
+    assert!(cpu["copy_gb_per_s"].as_f64().unwrap() > 0.0);
+    let ops = cpu["operators"].as_array().unwrap();
+    let names: Vec<&str> = ops.iter().map(|r| r["operator"].as_str().unwrap()).collect();
+    for want in ["lod_sweep_x", "explicit_substep", "vessel_exchange", "advect", "cell_kinetics", "whole_step"] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+    }
+    for r in ops {
+        for key in ["ms_per_call", "gb_per_s", "of_copy"] {
+            let x = r[key].as_f64().unwrap();
+            assert!(x.is_finite() && x > 0.0, "{}: {key} = {x}", r["operator"]);
+        }
+    }
+}
