@@ -121,3 +121,27 @@ fn check_prints_the_cell_schedule() {
         assert!(out.contains(want), "`{want}` missing from:\n{out}");
     }
 }
+
+#[test]
+fn cell_runs_do_not_depend_on_the_thread_count() {
+    let text = format!("{BASE}\n[output]\nfields = [\"sensitive\", \"resistant\", \"doxorubicin\"]\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let scene = write_scene(tmp.path(), "cells.toml", &text);
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = tmp.path().join(format!("out{threads}"));
+        let o = oncovox(
+            &["run", scene.to_str().unwrap(), "-o", out.to_str().unwrap(), "--backend", "cpu"],
+            &[("RAYON_NUM_THREADS", threads)],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let read = |f: &str| std::fs::read(out.join(f)).unwrap();
+        outputs.push([
+            read("timeseries.csv"),
+            read("fields/sensitive_step00000010.npy"),
+            read("fields/resistant_step00000010.npy"),
+            read("fields/doxorubicin_step00000010.npy"),
+        ]);
+    }
+    assert!(outputs[0] == outputs[1], "outputs differ between 1 and 2 threads");
+}
