@@ -2,10 +2,9 @@
 //! step of a scene with cells, on the CPU backend and (when an adapter
 //! exists) the GPU backend; the device is waited for inside the timed region.
 
+mod common;
+
 use criterion::{Criterion, criterion_group, criterion_main};
-use oncovox::run::{BackendChoice, build, select_device};
-use oncovox::scene::{Scene, Validated};
-use oncovox::solver::{Plan, Scheduler};
 
 const SCENE: &str = r#"
 [grid]
@@ -50,17 +49,8 @@ class = "liposome"
 "#;
 
 fn bench_cells(c: &mut Criterion) {
-    let v = Validated::new(Scene::from_toml(SCENE).expect("bench scene parses")).expect("bench scene is valid");
-    let plan = Plan::new(&v);
-    for choice in [BackendChoice::Cpu, BackendChoice::Gpu] {
-        let Ok((device, _)) = select_device(choice, &plan) else {
-            eprintln!("no GPU adapter: GPU benches skipped");
-            continue;
-        };
-        let mut plan = plan.clone();
-        let Ok((_, backend)) = build(device, &v, &mut plan) else { continue };
-        let label = format!("{} 64³", backend.kind());
-        let mut s = Scheduler::new(plan.clone(), backend);
+    for (kind, mut s) in common::schedulers(SCENE) {
+        let label = format!("{kind} 64³");
         c.bench_function(&format!("{label}: cell kinetics"), |b| {
             b.iter(|| {
                 s.backend.cell_kinetics(0);

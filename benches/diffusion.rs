@@ -3,10 +3,9 @@
 //! inside the timed region. `oncovox bench` reports GB/s against the copy
 //! floor; this gives statistically careful step times.
 
+mod common;
+
 use criterion::{Criterion, criterion_group, criterion_main};
-use oncovox::run::{BackendChoice, build, select_device};
-use oncovox::scene::{Scene, Validated};
-use oncovox::solver::{Plan, Scheduler};
 
 const SCENE: &str = r#"
 [grid]
@@ -27,17 +26,8 @@ solver = "explicit"
 "#;
 
 fn bench_steps(c: &mut Criterion) {
-    let v = Validated::new(Scene::from_toml(SCENE).expect("bench scene parses")).expect("bench scene is valid");
-    let plan = Plan::new(&v);
-    for choice in [BackendChoice::Cpu, BackendChoice::Gpu] {
-        let Ok((device, _)) = select_device(choice, &plan) else {
-            eprintln!("no GPU adapter: GPU benches skipped");
-            continue;
-        };
-        let mut plan = plan.clone();
-        let Ok((_, backend)) = build(device, &v, &mut plan) else { continue };
-        let label = format!("{} 96³", backend.kind());
-        let mut s = Scheduler::new(plan.clone(), backend);
+    for (kind, mut s) in common::schedulers(SCENE) {
+        let label = format!("{kind} 96³");
         c.bench_function(&format!("{label}: LOD + explicit step"), |b| {
             b.iter(|| {
                 s.step();
