@@ -148,14 +148,19 @@ pub fn run(
     let bar = progress_bar(progress, plan.steps);
     let sample_every = (plan.output_every / 10).max(1);
     record(&mut sched, &mut rec, &dir, true, false)?;
+    // Time inside the step loops only (outputs excluded), the device waited for.
+    let mut stepping = std::time::Duration::ZERO;
     while sched.step_count() < plan.steps {
         let done = sched.step_count();
         let next_output = (done / plan.output_every + 1) * plan.output_every;
         let n = sample_every.min(next_output - done).min(plan.steps - done);
+        let t = Instant::now();
         for _ in 0..n {
             sched.step();
             bar.inc(1);
         }
+        sched.backend.finish()?;
+        stepping += t.elapsed();
         let last = sched.step_count() == plan.steps;
         let snapshot = last || sched.step_count().is_multiple_of(plan.output_every);
         record(&mut sched, &mut rec, &dir, snapshot, last)?;
@@ -166,6 +171,7 @@ pub fn run(
     rec.finish(&dir)?;
     dir.write("scene.resolved.toml", resolved_header(v).as_bytes())?;
     let mut summary = summary_json(v, &plan, kind, &device, wall);
+    summary["seconds_per_step"] = (stepping.as_secs_f64() / plan.steps.max(1) as f64).into();
     if let Some(vs) = vascular {
         summary["vascular"] = vs;
     }

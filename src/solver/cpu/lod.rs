@@ -2,11 +2,12 @@
 //! precomputed coefficients, in place. The arithmetic per element is
 //! exactly the shader's: forward `d' = (d + sub·d'_prev)·inv_den`, backward
 //! `x = d' − c'·x_next`. x lines are contiguous; y and z sweeps run the
-//! same recurrence on whole rows and planes at once, so the inner loop is
-//! over x (contiguous, vectorisable); the x sweep advances all lines of a
+//! same recurrence on whole rows (y) and on blocks of columns (z), so the
+//! inner loop is over x (contiguous, vectorisable); the x sweep advances all lines of a
 //! plane together. Each line is solved by one thread in a fixed order, so
 //! results do not depend on the thread count.
 
+use super::columns::{block_width, for_each_block};
 use crate::solver::LodCoeffs;
 use rayon::prelude::*;
 
@@ -38,44 +39,51 @@ pub fn lod_sweep_x(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs, scratch
 /// Solve along y: per z-plane (in parallel), rows of x at once.
 pub fn lod_sweep_y(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs) {
     let [nx, ny, _] = shape;
-    field.par_chunks_mut(nx * ny).for_each(|plane| sweep_blocks(plane, nx, ny, co, false));
+    field.par_chunks_mut(nx * ny).for_each(|plane| {
+        first(&mut plane[..nx], co);
+        for b in 1..ny {
+            let (before, after) = plane.split_at_mut(b * nx);
+            forward(&mut after[..nx], &before[(b - 1) * nx..], co, b);
+        }
+        for b in (0..ny.saturating_sub(1)).rev() {
+            let (before, after) = plane.split_at_mut((b + 1) * nx);
+            backward(&mut before[b * nx..], &after[..nx], co, b);
+        }
+    });
 }
 
-/// Solve along z: the recurrence runs plane by plane, each plane in parallel.
+/// Solve along z: blocks of columns in parallel, each running the whole
+/// recurrence over z (see `columns`).
 pub fn lod_sweep_z(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs) {
     let [nx, ny, nz] = shape;
-    sweep_blocks(field, nx * ny, nz, co, true);
+    let plane = nx * ny;
+    for_each_block(field, plane, block_width(plane, nz), |mut c| {
+        first(c.row(0), co);
+        for b in 1..nz {
+            let (prev, cur) = c.pair(b - 1, b);
+            forward(cur, prev, co, b);
+        }
+        for b in (0..nz.saturating_sub(1)).rev() {
+            let (next, cur) = c.pair(b + 1, b);
+            backward(cur, next, co, b);
+        }
+    });
 }
 
-/// The recurrence over `count` consecutive blocks of `len` values.
-fn sweep_blocks(data: &mut [f32], len: usize, count: usize, co: &LodCoeffs, parallel: bool) {
-    let (inv0, sub0) = (co.inv_den[0], co.sub[0]);
-    // The first block: prev = 0, as in the shader.
-    for v in &mut data[..len] {
-        *v = (*v + sub0 * 0.0) * inv0;
-    }
-    for b in 1..count {
-        let (before, after) = data.split_at_mut(b * len);
-        let prev = &before[(b - 1) * len..];
-        let cur = &mut after[..len];
-        let (inv, r) = (co.inv_den[b], co.sub[b]);
-        let f = |(c, &p): (&mut f32, &f32)| *c = (*c + r * p) * inv;
-        if parallel {
-            cur.par_chunks_mut(4096).zip(prev.par_chunks(4096)).for_each(|(c, p)| c.iter_mut().zip(p).for_each(f));
-        } else {
-            cur.iter_mut().zip(prev).for_each(f);
-        }
-    }
-    for b in (0..count.saturating_sub(1)).rev() {
-        let (before, after) = data.split_at_mut((b + 1) * len);
-        let cur = &mut before[b * len..];
-        let next = &after[..len];
-        let cp = co.cprime[b];
-        let f = |(c, &n): (&mut f32, &f32)| *c -= cp * n;
-        if parallel {
-            cur.par_chunks_mut(4096).zip(next.par_chunks(4096)).for_each(|(c, n)| c.iter_mut().zip(n).for_each(f));
-        } else {
-            cur.iter_mut().zip(next).for_each(f);
-        }
-    }
+/// The first row of a forward pass: `prev = 0`, as in the shader.
+fn first(cur: &mut [f32], co: &LodCoeffs) {
+    let (inv, sub) = (co.inv_den[0], co.sub[0]);
+    cur.iter_mut().for_each(|v| *v = (*v + sub * 0.0) * inv);
+}
+
+/// Row `b` of the forward pass: `d' = (d + sub·d'_prev)·inv_den`.
+fn forward(cur: &mut [f32], prev: &[f32], co: &LodCoeffs, b: usize) {
+    let (inv, r) = (co.inv_den[b], co.sub[b]);
+    cur.iter_mut().zip(prev).for_each(|(c, &p)| *c = (*c + r * p) * inv);
+}
+
+/// Row `b` of the backward pass: `x = d' − c'·x_next`.
+fn backward(cur: &mut [f32], next: &[f32], co: &LodCoeffs, b: usize) {
+    let cp = co.cprime[b];
+    cur.iter_mut().zip(next).for_each(|(c, &n)| *c -= cp * n);
 }

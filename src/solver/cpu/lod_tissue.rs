@@ -1,52 +1,95 @@
 //! CPU twins of the `lod_tissue_*` sweeps of `shaders/lod.wgsl`: the
 //! Thomas solve with per-voxel coefficients (see
 //! `solver::lod_tissue`), in place, with the shader's arithmetic per
-//! element. x lines one at a time per z-plane; y and z sweeps on whole rows
-//! and planes, the inner loop over x.
+//! element. The x sweep advances all lines of a z-plane together, one x
+//! position at a time; y sweeps run on whole rows, z sweeps on blocks of
+//! columns, so the inner loop is over x. Each line is solved by one thread
+//! in a fixed order: results do not depend on the thread count.
 
+use super::columns::{block_width, for_each_block};
 use rayon::prelude::*;
+
+/// Per-voxel coefficients of one sweep: `c'`, `1/den` and `sub`.
+struct Coeffs<'a> {
+    cp: &'a [f32],
+    inv: &'a [f32],
+    sub: &'a [f32],
+}
 
 /// One sweep along `axis` with coefficients `co = [c'(n), 1/den(n), sub(n)]`.
 pub fn lod_sweep_tissue(field: &mut [f32], shape: [usize; 3], axis: usize, co: &[f32]) {
     let [nx, ny, nz] = shape;
     let n = field.len();
-    let (cp, inv, sub) = (&co[..n], &co[n..2 * n], &co[2 * n..3 * n]);
+    let co = Coeffs { cp: &co[..n], inv: &co[n..2 * n], sub: &co[2 * n..3 * n] };
     let plane = nx * ny;
     match axis {
-        0 => field.par_chunks_mut(plane).enumerate().for_each(|(k, f)| {
-            for j in 0..ny {
-                let o = k * plane + j * nx;
-                let r = o..o + nx;
-                solve_blocks(&mut f[j * nx..(j + 1) * nx], &cp[r.clone()], &inv[r.clone()], &sub[r], 1, nx);
+        0 => field.par_chunks_mut(plane).enumerate().for_each(|(k, f)| sweep_x(f, nx, k * plane, &co)),
+        1 => field.par_chunks_mut(plane).enumerate().for_each(|(k, f)| {
+            let o = k * plane;
+            forward(&mut f[..nx], None, &co, o);
+            for b in 1..ny {
+                let (before, after) = f.split_at_mut(b * nx);
+                forward(&mut after[..nx], Some(&before[(b - 1) * nx..]), &co, o + b * nx);
+            }
+            for b in (0..ny.saturating_sub(1)).rev() {
+                let (before, after) = f.split_at_mut((b + 1) * nx);
+                backward(&mut before[b * nx..], &after[..nx], &co, o + b * nx);
             }
         }),
-        1 => field.par_chunks_mut(plane).enumerate().for_each(|(k, f)| {
-            let r = k * plane..(k + 1) * plane;
-            solve_blocks(f, &cp[r.clone()], &inv[r.clone()], &sub[r], nx, ny);
+        _ => for_each_block(field, plane, block_width(plane, nz), |mut c| {
+            let o = c.start();
+            forward(c.row(0), None, &co, o);
+            for b in 1..nz {
+                let (prev, cur) = c.pair(b - 1, b);
+                forward(cur, Some(prev), &co, o + b * plane);
+            }
+            for b in (0..nz.saturating_sub(1)).rev() {
+                let (next, cur) = c.pair(b + 1, b);
+                backward(cur, next, &co, o + b * plane);
+            }
         }),
-        _ => solve_blocks(field, cp, inv, sub, plane, nz),
     }
 }
 
-/// The recurrence over `count` consecutive blocks of `len` values, each
-/// value with its own coefficients.
-fn solve_blocks(data: &mut [f32], cp: &[f32], inv: &[f32], sub: &[f32], len: usize, count: usize) {
-    for e in 0..len {
-        data[e] = (data[e] + sub[e] * 0.0) * inv[e];
-    }
-    for b in 1..count {
-        let (before, after) = data.split_at_mut(b * len);
-        let prev = &before[(b - 1) * len..];
-        let o = b * len;
-        for e in 0..len {
-            after[e] = (after[e] + sub[o + e] * prev[e]) * inv[o + e];
+/// The x lines of one z-plane (flat offset `o`), advanced together.
+fn sweep_x(f: &mut [f32], nx: usize, o: usize, co: &Coeffs) {
+    let lines = f.len() / nx;
+    for i in 0..nx {
+        for j in 0..lines {
+            let (e, g) = (j * nx + i, o + j * nx + i);
+            let prev = if i > 0 { f[e - 1] } else { 0.0 };
+            f[e] = (f[e] + co.sub[g] * prev) * co.inv[g];
         }
     }
-    for b in (0..count.saturating_sub(1)).rev() {
-        let (before, after) = data.split_at_mut((b + 1) * len);
-        let o = b * len;
-        for e in 0..len {
-            before[o + e] -= cp[o + e] * after[e];
+    for i in (0..nx.saturating_sub(1)).rev() {
+        for j in 0..lines {
+            let (e, g) = (j * nx + i, o + j * nx + i);
+            f[e] -= co.cp[g] * f[e + 1];
         }
+    }
+}
+
+/// One row of the forward pass at flat offset `o`; `prev = 0` on the first.
+fn forward(cur: &mut [f32], prev: Option<&[f32]>, co: &Coeffs, o: usize) {
+    let (sub, inv) = (&co.sub[o..o + cur.len()], &co.inv[o..o + cur.len()]);
+    match prev {
+        Some(p) => {
+            for (((c, &p), &s), &d) in cur.iter_mut().zip(p).zip(sub).zip(inv) {
+                *c = (*c + s * p) * d;
+            }
+        }
+        None => {
+            for ((c, &s), &d) in cur.iter_mut().zip(sub).zip(inv) {
+                *c = (*c + s * 0.0) * d;
+            }
+        }
+    }
+}
+
+/// One row of the backward pass at flat offset `o`.
+fn backward(cur: &mut [f32], next: &[f32], co: &Coeffs, o: usize) {
+    let cps = &co.cp[o..o + cur.len()];
+    for ((c, &n), &cp) in cur.iter_mut().zip(next).zip(cps) {
+        *c -= cp * n;
     }
 }

@@ -4,6 +4,7 @@
 mod advection;
 pub mod cells;
 mod cells_backend;
+mod columns;
 mod explicit;
 mod lod;
 mod lod_tissue;
@@ -13,7 +14,7 @@ pub use advection::advect;
 pub use explicit::{explicit_substep, explicit_substep_tissue};
 pub use lod::{lod_sweep_x, lod_sweep_y, lod_sweep_z};
 pub use lod_tissue::lod_sweep_tissue;
-pub use pointwise::{apply_hold, apply_sources, consume, vessel_exchange};
+pub use pointwise::{Held, apply_sources, consume, vessel_exchange};
 
 use super::advection::FaceFlow;
 use super::{Backend, Plan};
@@ -24,7 +25,7 @@ use crate::{Error, Result};
 struct SpeciesCpu {
     src_add: Option<Vec<f32>>,
     src_scale: Option<Vec<f32>>,
-    hold: Option<Vec<f32>>,
+    hold: Option<Held>,
     /// `dt·inflow` and the per-step plasma curve.
     exchange: Option<(Vec<f32>, Vec<f32>)>,
     consumption: Option<(Vec<f32>, f32)>,
@@ -67,7 +68,7 @@ impl CpuBackend {
                 .map(|(s, sp)| SpeciesCpu {
                     src_add: s.src_add.clone(),
                     src_scale: s.src_scale.clone(),
-                    hold: s.hold.clone(),
+                    hold: s.hold.as_ref().map(|h| Held::new(h, world.grid.shape[0] * world.grid.shape[1])),
                     exchange: s
                         .exchange
                         .as_ref()
@@ -182,7 +183,7 @@ impl Backend for CpuBackend {
 
     fn apply_hold(&mut self, s: usize) {
         if let Some(h) = &self.data[s].hold {
-            apply_hold(&mut self.fields[s], h);
+            h.apply(&mut self.fields[s]);
         }
     }
 
