@@ -9,6 +9,10 @@
 @group(0) @binding(3) var<storage, read> ux: array<f32>;
 @group(0) @binding(4) var<storage, read> uy: array<f32>;
 @group(0) @binding(5) var<storage, read> uz: array<f32>;
+// On a grid split into slabs: the planes of `c` just below and above this
+// slab, copied from the neighbouring slabs. Face arrays are the slab's own.
+@group(0) @binding(6) var<storage, read> lo: array<f32>;
+@group(0) @binding(7) var<storage, read> hi: array<f32>;
 
 fn face_flux(w_lo: f32, w_hi: f32, below: f32, v: f32, above: f32) -> f32 {
     let phi_lo = max(w_lo, 0.0) * below + min(w_lo, 0.0) * v;
@@ -49,8 +53,13 @@ fn advect(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
     let fz = idx;
     below = 0.0;
     above = 0.0;
-    if k > 0u { below = c[idx - nx * ny]; }
-    if k + 1u < nz { above = c[idx + nx * ny]; }
+    let kg = p.z0 + k;
+    if kg > 0u {
+        if k > 0u { below = c[idx - nx * ny]; } else { below = lo[idx]; }
+    }
+    if kg + 1u < p.nz_all {
+        if k + 1u < nz { above = c[idx + nx * ny]; } else { above = hi[idx - k * nx * ny]; }
+    }
     acc += face_flux(uz[fz] * p.r, uz[fz + nx * ny] * p.r, below, v, above);
     out[idx] = acc;
 }

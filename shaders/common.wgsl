@@ -1,19 +1,22 @@
 // Shared by every kernel; prepended to each kernel file when it is loaded.
 // Keep `Params` in sync with src/solver/gpu/params.rs.
 
+// A field larger than one storage binding is split into slabs of whole
+// z-planes, each in its own buffers; a kernel acts on one slab.
 struct Params {
-    // Grid shape, voxels; x varies fastest.
+    // Shape of this slab, voxels; x varies fastest.
     nx: u32,
     ny: u32,
     nz: u32,
-    // Voxel count nx·ny·nz.
+    // Voxel count of this slab, nx·ny·nz.
     n: u32,
     // LOD: r = D·dt/dx². Explicit: r = D·dt_sub/dx².
     r: f32,
     // Explicit: λ·dt_sub.
     kd: f32,
-    _pad0: u32,
-    _pad1: u32,
+    // The slab's first z-plane in the grid, and the grid's depth.
+    z0: u32,
+    nz_all: u32,
 }
 
 // Flat invocation index of a 2D dispatch (x up to 65535 workgroups wide).

@@ -105,3 +105,106 @@ fn lod_tissue_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
         solve_line_tissue(l.x, l.y, l.z);
     }
 }
+
+// A z sweep on a grid split into slabs (see `Params`): a forward pass over
+// the slabs in order, then a backward pass in reverse order, one dispatch
+// per slab. `carry` hands each column's value across the cut: the last
+// d' of a slab to the next slab's forward pass, then the first x of a slab
+// to the previous slab's backward pass. The arithmetic is `solve_line`'s.
+@group(0) @binding(4) var<storage, read_write> carry: array<f32>;
+
+// Uniform coefficients: index by the plane in the grid, `len` = grid depth.
+fn z_forward(col: u32) {
+    let plane = p.nx * p.ny;
+    let len = p.nz_all;
+    var prev = 0.0;
+    if p.z0 > 0u {
+        prev = carry[col];
+    }
+    for (var k = 0u; k < p.nz; k++) {
+        let idx = col + k * plane;
+        let v = (field[idx] + coeffs[2u * len + p.z0 + k] * prev) * coeffs[len + p.z0 + k];
+        field[idx] = v;
+        prev = v;
+    }
+    carry[col] = prev;
+}
+
+fn z_backward(col: u32) {
+    let plane = p.nx * p.ny;
+    if p.z0 + p.nz < p.nz_all {
+        let idx = col + (p.nz - 1u) * plane;
+        field[idx] = field[idx] - coeffs[p.z0 + p.nz - 1u] * carry[col];
+    }
+    for (var k = p.nz - 1u; k > 0u; k--) {
+        let idx = col + (k - 1u) * plane;
+        field[idx] = field[idx] - coeffs[p.z0 + k - 1u] * field[idx + plane];
+    }
+    carry[col] = field[col];
+}
+
+// Per-voxel coefficients of this slab (`p.n` values each).
+fn z_forward_tissue(col: u32) {
+    let plane = p.nx * p.ny;
+    let n = p.n;
+    var prev = 0.0;
+    if p.z0 > 0u {
+        prev = carry[col];
+    }
+    for (var k = 0u; k < p.nz; k++) {
+        let idx = col + k * plane;
+        let v = (field[idx] + vcoeffs[2u * n + idx] * prev) * vcoeffs[n + idx];
+        field[idx] = v;
+        prev = v;
+    }
+    carry[col] = prev;
+}
+
+fn z_backward_tissue(col: u32) {
+    let plane = p.nx * p.ny;
+    if p.z0 + p.nz < p.nz_all {
+        let idx = col + (p.nz - 1u) * plane;
+        field[idx] = field[idx] - vcoeffs[idx] * carry[col];
+    }
+    for (var k = p.nz - 1u; k > 0u; k--) {
+        let idx = col + (k - 1u) * plane;
+        field[idx] = field[idx] - vcoeffs[idx] * field[idx + plane];
+    }
+    carry[col] = field[col];
+}
+
+@compute @workgroup_size(64)
+fn lod_z_forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) local: u32) {
+    let col = flat_index(wg, nwg, local, 64u);
+    if col < p.nx * p.ny {
+        z_forward(col);
+    }
+}
+
+@compute @workgroup_size(64)
+fn lod_z_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) local: u32) {
+    let col = flat_index(wg, nwg, local, 64u);
+    if col < p.nx * p.ny {
+        z_backward(col);
+    }
+}
+
+@compute @workgroup_size(64)
+fn lod_tissue_z_forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) local: u32) {
+    let col = flat_index(wg, nwg, local, 64u);
+    if col < p.nx * p.ny {
+        z_forward_tissue(col);
+    }
+}
+
+@compute @workgroup_size(64)
+fn lod_tissue_z_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+          @builtin(local_invocation_index) local: u32) {
+    let col = flat_index(wg, nwg, local, 64u);
+    if col < p.nx * p.ny {
+        z_backward_tissue(col);
+    }
+}

@@ -185,7 +185,14 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
     cells_table(&v, &plan);
     for a in adapters() {
         match check_fits(&plan, &a.adapter.limits()) {
-            Ok(()) => println!("fits {} ({:?})", a.info.name, a.info.device_type),
+            Ok(slabs) if slabs.len() > 1 => println!(
+                "fits {} ({:?}), fields split into {} slabs of at most {} z-planes (one storage binding each)",
+                a.info.name,
+                a.info.device_type,
+                slabs.len(),
+                slabs.iter().map(|z| z.len()).max().unwrap_or(0)
+            ),
+            Ok(_) => println!("fits {} ({:?})", a.info.name, a.info.device_type),
             Err(oncovox::Error::TooLarge(why)) => {
                 println!("does not fit {} ({:?}): {why}", a.info.name, a.info.device_type)
             }

@@ -207,28 +207,29 @@ fn png_pixels(path: &Path) -> Vec<u8> {
     img.to_rgb8().into_raw()
 }
 
-/// A field larger than the adapter's storage binding limit is refused with
-/// the key named, before the world is built or any buffer allocated.
+/// A field larger than the adapter's largest buffer is refused with the key
+/// named, before the world is built or any buffer allocated. (Fields larger
+/// than one storage binding are split: `tests/split_large.rs`.)
 #[test]
-fn gpu_run_refuses_a_grid_beyond_the_binding_limit() {
+fn gpu_run_refuses_a_grid_beyond_the_buffer_limit() {
     if oncovox::solver::gpu::best_adapter(false).is_none() {
         assert_ne!(
             std::env::var("ONCOVOX_REQUIRE_GPU").as_deref(),
             Ok("1"),
             "no GPU adapter, and ONCOVOX_REQUIRE_GPU=1 requires one"
         );
-        eprintln!("\n*** SKIPPED gpu_run_refuses_a_grid_beyond_the_binding_limit: no GPU adapter ***\n");
+        eprintln!("\n*** SKIPPED gpu_run_refuses_a_grid_beyond_the_buffer_limit: no GPU adapter ***\n");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    // 1024³ f32 = 4 GiB per field: above any storage binding wgpu offers (< 4 GiB).
+    // 1024³ f32 = 4 GiB per field: above any buffer the software driver offers (2 GiB).
     let o = oncovox(
         &["run", "-o", out.to_str().unwrap(), "--backend", "gpu", "--set", "grid.shape=[1024, 1024, 1024]"],
         &[],
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("grid.shape") && stderr(&o).contains("storage binding"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("grid.shape") && stderr(&o).contains("per buffer"), "{}", stderr(&o));
     assert!(!out.exists());
 }
 

@@ -252,11 +252,48 @@ impl Plan {
 
     /// The largest single buffer, bytes: a field, or the per-voxel LOD
     /// coefficients of a species with tissue-dependent diffusion (3 values
-    /// per voxel).
+    /// per voxel), or the cell state.
     pub fn largest_buffer(&self) -> u64 {
-        let tissue_lod = self.species.iter().any(|s| s.heterogeneous && s.method == Method::Lod);
-        let per_voxel = self.cells.as_ref().map_or(0, |c| c.kinetics.layout.state().max(c.kinetics.layout.ext()));
-        4 * (if tissue_lod { 3 } else { 1 }).max(per_voxel) as u64 * self.grid.len() as u64
+        4 * self.split_values().max(self.cell_values()) as u64 * self.grid.len() as u64
+    }
+
+    /// Values per voxel of the largest buffer that the GPU backend splits
+    /// into slabs of z-planes: 3 with per-voxel LOD coefficients, else 1.
+    fn split_values(&self) -> usize {
+        if self.species.iter().any(|s| s.heterogeneous && s.method == Method::Lod) { 3 } else { 1 }
+    }
+
+    /// Values per voxel of the largest cell buffer (not split; 0 without cells).
+    fn cell_values(&self) -> usize {
+        self.cells.as_ref().map_or(0, |c| c.kinetics.layout.state().max(c.kinetics.layout.ext()))
+    }
+
+    /// The z-planes of each slab when every per-voxel buffer must fit
+    /// `max_binding` bytes: as few slabs as possible, their depths differing
+    /// by at most one plane. A plane is counted at its largest per-voxel
+    /// buffer, and a slab keeps room for one more plane (the face
+    /// velocities along z have one plane more than the slab). `None` when
+    /// not even one plane fits.
+    pub fn slabs(&self, max_binding: u64) -> Option<Vec<std::ops::Range<usize>>> {
+        let [nx, ny, nz] = self.grid.shape;
+        let plane_bytes = 4 * (nx * ny * self.split_values()).max((nx + 1) * (ny + 1)) as u64;
+        let planes = max_binding / plane_bytes;
+        let depth = if planes > nz as u64 { nz } else { planes.saturating_sub(1) as usize };
+        if depth == 0 {
+            return None;
+        }
+        let count = nz.div_ceil(depth);
+        let (base, extra) = (nz / count, nz % count);
+        let mut start = 0;
+        Some(
+            (0..count)
+                .map(|i| {
+                    let d = base + usize::from(i < extra);
+                    start += d;
+                    start - d..start
+                })
+                .collect(),
+        )
     }
 }
 
@@ -270,6 +307,27 @@ mod tests {
             let n = explicit_substeps(d, l, dt, dx) as f64;
             assert!(dt / n * (6.0 * d / (dx * dx) + l) <= 1.0 + 1e-12);
             assert!(n == 1.0 || dt / (n - 1.0) * (6.0 * d / (dx * dx) + l) > 1.0);
+        }
+    }
+
+    #[test]
+    fn slabs_cover_the_grid_within_the_binding() {
+        let scene = crate::scene::Scene::from_toml(
+            "[grid]\nshape = [10, 8, 23]\ndx = 10.0\n[time]\ndt = 0.1\nduration = 1.0\n\
+             [[species]]\nname = \"o\"\ndiffusion = 1.0e3\ninitial = 1.0\n",
+        )
+        .unwrap();
+        let plan = Plan::new(&crate::scene::Validated::new(scene).unwrap());
+        let plane = 4 * 11 * 9;
+        assert_eq!(plan.slabs(u64::MAX).map(|s| s.len()), Some(1));
+        assert_eq!(plan.slabs(24 * plane).map(|s| s[0].clone()), Some(0..23));
+        assert_eq!(plan.slabs(2 * plane - 1), None);
+        for depth in 1..=22u64 {
+            let slabs = plan.slabs((depth + 1) * plane).unwrap();
+            assert_eq!(slabs.len(), 23usize.div_ceil(depth as usize));
+            assert!(slabs.iter().all(|r| r.len() as u64 <= depth && r.len() + 1 >= slabs[0].len()));
+            assert!(slabs.windows(2).all(|w| w[0].end == w[1].start));
+            assert_eq!((slabs[0].start, slabs.last().unwrap().end), (0, 23));
         }
     }
 

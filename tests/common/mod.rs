@@ -36,6 +36,15 @@ pub fn gpu(plan: &Plan, world: &World, test: &str) -> Option<Box<dyn Backend>> {
     Some(Box::new(GpuBackend::new(gpu, plan, world).unwrap_or_else(|e| panic!("{test}: {e}"))))
 }
 
+/// A GPU backend, gated as [`gpu`], whose storage bindings hold at most
+/// `max_binding` bytes, so that its fields are split into slabs of z-planes.
+pub fn gpu_split(plan: &Plan, world: &World, test: &str, max_binding: u64) -> Option<Box<dyn Backend>> {
+    let gpu = device(test)?;
+    Some(Box::new(
+        GpuBackend::with_binding_limit(gpu, plan, world, max_binding).unwrap_or_else(|e| panic!("{test}: {e}")),
+    ))
+}
+
 /// A device on any adapter (software included), gated as [`gpu`].
 pub fn device(test: &str) -> Option<Gpu> {
     match best_adapter(false) {

@@ -185,15 +185,20 @@ impl CellsGpu {
     }
 
     /// Copy each linked field into its slot of `ext` (`to_ext`), or back.
-    pub fn copy_linked(&self, encoder: &mut wgpu::CommandEncoder, fields: &[&wgpu::Buffer], to_ext: bool) {
+    pub fn copy_linked<'a>(
+        &self,
+        encoder: &mut wgpu::CommandEncoder,
+        fields: impl Fn(usize) -> &'a wgpu::Buffer,
+        to_ext: bool,
+    ) {
         let bytes = 4 * self.voxels() as u64;
         for (slot, s) in self.plan.ext_species.iter().enumerate() {
             let Some(s) = *s else { continue };
             let at = slot as u64 * bytes;
             if to_ext {
-                encoder.copy_buffer_to_buffer(fields[s], 0, &self.ext, at, bytes);
+                encoder.copy_buffer_to_buffer(fields(s), 0, &self.ext, at, bytes);
             } else {
-                encoder.copy_buffer_to_buffer(&self.ext, at, fields[s], 0, bytes);
+                encoder.copy_buffer_to_buffer(&self.ext, at, fields(s), 0, bytes);
             }
         }
     }

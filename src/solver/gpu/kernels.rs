@@ -8,6 +8,9 @@ pub struct Kernels {
     pub lod: [wgpu::ComputePipeline; 3],
     /// Sweeps with per-voxel coefficients (tissue-dependent diffusion).
     pub lod_tissue: [wgpu::ComputePipeline; 3],
+    /// Forward and backward z sweeps of a grid split into slabs.
+    pub lod_z: [wgpu::ComputePipeline; 2],
+    pub lod_tissue_z: [wgpu::ComputePipeline; 2],
     pub explicit: wgpu::ComputePipeline,
     pub explicit_tissue: wgpu::ComputePipeline,
     pub sources: wgpu::ComputePipeline,
@@ -25,10 +28,21 @@ pub const VOXEL_GROUP: u32 = 256;
 
 impl Kernels {
     pub fn new(device: &wgpu::Device) -> Kernels {
-        let [lod_x, lod_y, lod_z, tissue_x, tissue_y, tissue_z] = pipelines(
+        let [lod_x, lod_y, lod_z, tissue_x, tissue_y, tissue_z, z_fwd, z_back, tissue_z_fwd, tissue_z_back] = pipelines(
             device,
             "lod.wgsl",
-            ["lod_sweep_x", "lod_sweep_y", "lod_sweep_z", "lod_tissue_x", "lod_tissue_y", "lod_tissue_z"],
+            [
+                "lod_sweep_x",
+                "lod_sweep_y",
+                "lod_sweep_z",
+                "lod_tissue_x",
+                "lod_tissue_y",
+                "lod_tissue_z",
+                "lod_z_forward",
+                "lod_z_backward",
+                "lod_tissue_z_forward",
+                "lod_tissue_z_backward",
+            ],
         );
         let [explicit, explicit_tissue] =
             pipelines(device, "explicit.wgsl", ["explicit_substep", "explicit_substep_tissue"]);
@@ -41,6 +55,8 @@ impl Kernels {
         Kernels {
             lod: [lod_x, lod_y, lod_z],
             lod_tissue: [tissue_x, tissue_y, tissue_z],
+            lod_z: [z_fwd, z_back],
+            lod_tissue_z: [tissue_z_fwd, tissue_z_back],
             explicit,
             explicit_tissue,
             sources,

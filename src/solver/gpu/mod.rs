@@ -32,35 +32,70 @@ pub struct GpuBackend {
     shared: Shared,
     clock_group: wgpu::BindGroup,
     readback: wgpu::Buffer,
+    /// The z-planes of each slab the fields are split into (one slab when
+    /// every per-voxel buffer fits a storage binding).
+    slabs: Vec<std::ops::Range<usize>>,
     encoder: Option<wgpu::CommandEncoder>,
     pending: u32,
     /// Cell state and its kernels, when the scene has cells.
     cells: Option<CellsGpu>,
 }
 
-/// Refuse, before any allocation, a plan whose buffers exceed the device.
-pub fn check_fits(plan: &Plan, limits: &wgpu::Limits) -> Result<()> {
-    let need = plan.largest_buffer();
-    let max = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
-    if need > max {
+/// Refuse, before any allocation, a plan the device cannot hold; otherwise
+/// give the slabs of z-planes its per-voxel buffers are split into so that
+/// each fits one storage binding.
+pub fn check_fits(plan: &Plan, limits: &wgpu::Limits) -> Result<Vec<std::ops::Range<usize>>> {
+    check_fits_within(plan, limits, limits.max_storage_buffer_binding_size)
+}
+
+/// [`check_fits`] with storage bindings of at most `max_binding` bytes.
+fn check_fits_within(plan: &Plan, limits: &wgpu::Limits, max_binding: u64) -> Result<Vec<std::ops::Range<usize>>> {
+    let max = max_binding.min(limits.max_storage_buffer_binding_size).min(limits.max_buffer_size);
+    let mib = |b: u64| b as f64 / (1 << 20) as f64;
+    let field = 4 * plan.grid.len() as u64;
+    if field > limits.max_buffer_size {
         return Err(Error::TooLarge(format!(
-            "the largest buffer of grid.shape {:?} (a field, per-voxel LOD coefficients or the cell state) needs {} MiB, above this device's {} MiB per storage binding; \
+            "a field of grid.shape {:?} needs {:.0} MiB to be read back, above this device's {:.0} MiB per buffer; \
              use fewer voxels or --backend cpu",
             plan.grid.shape,
-            need >> 20,
-            max >> 20
+            mib(field),
+            mib(limits.max_buffer_size)
         )));
     }
-    Ok(())
+    let slabs = plan.slabs(max).ok_or_else(|| {
+        Error::TooLarge(format!(
+            "one z-plane of grid.shape {:?} does not fit this device's {:.0} MiB per storage binding; \
+             use fewer voxels in x and y or --backend cpu",
+            plan.grid.shape,
+            mib(max)
+        ))
+    })?;
+    if plan.cells.is_some() && (slabs.len() > 1 || plan.largest_buffer() > max) {
+        return Err(Error::TooLarge(format!(
+            "the cell state of grid.shape {:?} needs {:.0} MiB in one storage binding, above this device's {:.0} MiB \
+             (cells are not split across bindings); use fewer voxels or --backend cpu",
+            plan.grid.shape,
+            mib(plan.largest_buffer()),
+            mib(max)
+        )));
+    }
+    Ok(slabs)
 }
 
 impl GpuBackend {
     pub fn new(gpu: Gpu, plan: &Plan, world: &World) -> Result<GpuBackend> {
-        check_fits(plan, &gpu.limits)?;
+        let max = gpu.limits.max_storage_buffer_binding_size;
+        GpuBackend::with_binding_limit(gpu, plan, world, max)
+    }
+
+    /// A backend whose storage bindings hold at most `max_binding` bytes
+    /// (below the device's own limit, to exercise the split into slabs).
+    pub fn with_binding_limit(gpu: Gpu, plan: &Plan, world: &World, max_binding: u64) -> Result<GpuBackend> {
+        let slabs = check_fits_within(plan, &gpu.limits, max_binding)?;
         let kernels = Kernels::new(&gpu.device);
         let dev = &gpu.device;
         let n = plan.grid.len();
-        let builder = Builder { dev, kernels: &kernels, plan };
+        let builder = Builder { dev, kernels: &kernels, plan, slabs: &slabs };
         let shared = builder.shared(world.vascular.as_ref().and_then(|v| v.velocity.as_ref()));
         let species: Vec<SpeciesGpu> =
             plan.species.iter().zip(&world.species).map(|(sp, d)| builder.species(sp, d, &shared)).collect();
@@ -75,8 +110,9 @@ impl GpuBackend {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
+        // Cells only run on an unsplit grid (see `check_fits`): one slab.
         let oxygen_rate =
-            plan.cells.as_ref().and_then(|c| c.ext_species[0]).and_then(|s| species[s].consumption.as_ref());
+            plan.cells.as_ref().and_then(|c| c.ext_species[0]).and_then(|s| species[s].slabs[0].consumption.as_ref());
         let cells = CellsGpu::new(dev, plan, world, oxygen_rate);
         gpu.check()?;
         Ok(GpuBackend {
@@ -87,25 +123,84 @@ impl GpuBackend {
             shared,
             clock_group,
             readback,
+            slabs,
             encoder: None,
             pending: 0,
             cells,
         })
     }
 
-    fn dispatch(&mut self, which: Kernel, s: usize, count: u64, size: u32) {
+    /// Bytes of one z-plane of a field.
+    fn plane_bytes(&self) -> u64 {
+        4 * (self.plan.grid.shape[0] * self.plan.grid.shape[1]) as u64
+    }
+
+    /// Before a stencil pass on a split grid: copy into each slab's halo
+    /// the current planes of its neighbours just below and above it.
+    fn fill_halos(&mut self, s: usize) {
+        if self.slabs.len() < 2 {
+            return;
+        }
+        let plane = self.plane_bytes();
+        let encoder = self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
         let g = &self.species[s];
+        for (i, slab) in g.slabs.iter().enumerate() {
+            let Some([lo, hi]) = &slab.halo else { continue };
+            if i > 0 {
+                let below = &g.slabs[i - 1].fields[g.cur];
+                encoder.copy_buffer_to_buffer(below, (self.slabs[i - 1].len() as u64 - 1) * plane, lo, 0, plane);
+            }
+            if let Some(above) = g.slabs.get(i + 1) {
+                encoder.copy_buffer_to_buffer(&above.fields[g.cur], 0, hi, 0, plane);
+            }
+        }
+    }
+
+    /// Record one kernel on every slab of species `s` (once for the clock).
+    fn dispatch(&mut self, which: Kernel, s: usize) {
+        if matches!(which, Kernel::Explicit | Kernel::Advect) {
+            self.fill_halos(s);
+        }
+        let [nx, ny, _] = self.plan.grid.shape;
+        let count = |z: &std::ops::Range<usize>| match which {
+            Kernel::Lod(0) => (ny * z.len()) as u64,
+            Kernel::Lod(1) => (nx * z.len()) as u64,
+            Kernel::Lod(_) | Kernel::LodZ(_) => (nx * ny) as u64,
+            Kernel::Clock => 1,
+            _ => (nx * ny * z.len()) as u64,
+        };
+        let size = match which {
+            Kernel::Lod(_) | Kernel::LodZ(_) => LINE_GROUP,
+            Kernel::Clock => 1,
+            _ => VOXEL_GROUP,
+        };
+        let slabs = match which {
+            Kernel::Clock => 1,
+            _ => self.slabs.len(),
+        };
+        for i in 0..slabs {
+            // The backward pass of a split z sweep runs from the top slab down.
+            let i = if matches!(which, Kernel::LodZ(1)) { slabs - 1 - i } else { i };
+            self.record(which, s, i, count(&self.slabs[i]), size);
+        }
+    }
+
+    fn record(&mut self, which: Kernel, s: usize, slab: usize, count: u64, size: u32) {
+        let sp = &self.species[s];
+        let (g, c) = (&sp.slabs[slab], sp.cur);
         let k = &self.kernels;
         let (pipeline, group) = match which {
-            Kernel::Lod(axis) if g.tissue => (&k.lod_tissue[axis], g.lod.get(g.cur).and_then(|l| l.get(axis))),
-            Kernel::Lod(axis) => (&k.lod[axis], g.lod.get(g.cur).and_then(|l| l.get(axis))),
-            Kernel::Explicit if g.tissue => (&k.explicit_tissue, g.explicit.get(g.cur)),
-            Kernel::Explicit => (&k.explicit, g.explicit.get(g.cur)),
-            Kernel::Sources => (&k.sources, g.sources.get(g.cur)),
-            Kernel::Exchange => (&k.exchange, g.exchange.get(g.cur)),
-            Kernel::Consume => (&k.consume, g.consume.get(g.cur)),
-            Kernel::Advect => (&k.advect, g.advect.get(g.cur)),
-            Kernel::Hold => (&k.hold, g.hold.get(g.cur)),
+            Kernel::Lod(axis) if sp.tissue => (&k.lod_tissue[axis], g.lod.get(c).and_then(|l| l.get(axis))),
+            Kernel::Lod(axis) => (&k.lod[axis], g.lod.get(c).and_then(|l| l.get(axis))),
+            Kernel::LodZ(pass) if sp.tissue => (&k.lod_tissue_z[pass], g.lod_z.get(c).map(|l| &l[pass])),
+            Kernel::LodZ(pass) => (&k.lod_z[pass], g.lod_z.get(c).map(|l| &l[pass])),
+            Kernel::Explicit if sp.tissue => (&k.explicit_tissue, g.explicit.get(c)),
+            Kernel::Explicit => (&k.explicit, g.explicit.get(c)),
+            Kernel::Sources => (&k.sources, g.sources.get(c)),
+            Kernel::Exchange => (&k.exchange, g.exchange.get(c)),
+            Kernel::Consume => (&k.consume, g.consume.get(c)),
+            Kernel::Advect => (&k.advect, g.advect.get(c)),
+            Kernel::Hold => (&k.hold, g.hold.get(c)),
             Kernel::Clock => (&k.clock, Some(&self.clock_group)),
         };
         let Some(group) = group else { return };
@@ -139,14 +234,15 @@ impl GpuBackend {
             cells.params = params;
         }
         let encoder = self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
-        let fields: Vec<&wgpu::Buffer> = self.species.iter().map(|g| &g.fields[g.cur]).collect();
+        // Cells run on an unsplit grid only (see `check_fits`): one slab per species.
+        let fields = |s: usize| &self.species[s].slabs[0].fields[self.species[s].cur];
         let linked = op != CellOp::Spread;
         if linked {
-            cells.copy_linked(encoder, &fields, true);
+            cells.copy_linked(encoder, fields, true);
         }
         cells.record(encoder, op, self.gpu.limits.max_compute_workgroups_per_dimension);
         if linked {
-            cells.copy_linked(encoder, &fields, false);
+            cells.copy_linked(encoder, fields, false);
         }
         self.cells = Some(cells);
         self.pending += 1;
@@ -166,6 +262,8 @@ impl GpuBackend {
 #[derive(Clone, Copy)]
 enum Kernel {
     Lod(usize),
+    /// Forward (0) or backward (1) z sweep of a split grid.
+    LodZ(usize),
     Explicit,
     Sources,
     Exchange,
@@ -185,52 +283,58 @@ impl Backend for GpuBackend {
     }
 
     fn apply_sources(&mut self, s: usize) {
-        self.dispatch(Kernel::Sources, s, self.plan.grid.len() as u64, VOXEL_GROUP);
+        self.dispatch(Kernel::Sources, s);
     }
 
     fn lod_sweep(&mut self, s: usize, axis: usize) {
-        let [nx, ny, nz] = self.plan.grid.shape;
-        let lines = [ny * nz, nx * nz, nx * ny][axis] as u64;
-        self.dispatch(Kernel::Lod(axis), s, lines, LINE_GROUP);
+        if axis == 2 && self.slabs.len() > 1 {
+            self.dispatch(Kernel::LodZ(0), s);
+            self.dispatch(Kernel::LodZ(1), s);
+        } else {
+            self.dispatch(Kernel::Lod(axis), s);
+        }
     }
 
     fn vessel_exchange(&mut self, s: usize) {
-        self.dispatch(Kernel::Exchange, s, self.plan.grid.len() as u64, VOXEL_GROUP);
+        self.dispatch(Kernel::Exchange, s);
     }
 
     fn advect(&mut self, s: usize) {
-        self.dispatch(Kernel::Advect, s, self.plan.grid.len() as u64, VOXEL_GROUP);
+        self.dispatch(Kernel::Advect, s);
         let g = &mut self.species[s];
-        if !g.advect.is_empty() {
+        if !g.slabs[0].advect.is_empty() {
             g.cur = 1 - g.cur;
         }
     }
 
     fn consume(&mut self, s: usize) {
-        self.dispatch(Kernel::Consume, s, self.plan.grid.len() as u64, VOXEL_GROUP);
+        self.dispatch(Kernel::Consume, s);
     }
 
     fn end_step(&mut self) {
-        self.dispatch(Kernel::Clock, 0, 1, 1);
+        self.dispatch(Kernel::Clock, 0);
     }
 
     fn explicit_substep(&mut self, s: usize) {
-        self.dispatch(Kernel::Explicit, s, self.plan.grid.len() as u64, VOXEL_GROUP);
+        self.dispatch(Kernel::Explicit, s);
         let g = &mut self.species[s];
-        if !g.explicit.is_empty() {
+        if !g.slabs[0].explicit.is_empty() {
             g.cur = 1 - g.cur;
         }
     }
 
     fn apply_hold(&mut self, s: usize) {
-        self.dispatch(Kernel::Hold, s, self.plan.grid.len() as u64, VOXEL_GROUP);
+        self.dispatch(Kernel::Hold, s);
     }
 
     fn read_field(&mut self, s: usize) -> Result<Vec<f32>> {
         let g = &self.species[s];
-        let bytes = 4 * self.plan.grid.len() as u64;
+        let (bytes, plane) = (4 * self.plan.grid.len() as u64, self.plane_bytes());
         let encoder = self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
-        encoder.copy_buffer_to_buffer(&g.fields[g.cur], 0, &self.readback, 0, bytes);
+        for (slab, z) in g.slabs.iter().zip(&self.slabs) {
+            let at = z.start as u64 * plane;
+            encoder.copy_buffer_to_buffer(&slab.fields[g.cur], 0, &self.readback, at, z.len() as u64 * plane);
+        }
         self.submit();
         self.gpu.map_read(&self.readback, bytes)
     }
@@ -245,7 +349,11 @@ impl Backend for GpuBackend {
         }
         self.submit();
         let g = &self.species[s];
-        self.gpu.queue.write_buffer(&g.fields[g.cur], 0, bytemuck::cast_slice(data));
+        let plane = self.plane_bytes() as usize / 4;
+        for (slab, z) in g.slabs.iter().zip(&self.slabs) {
+            let part = &data[z.start * plane..z.end * plane];
+            self.gpu.queue.write_buffer(&slab.fields[g.cur], 0, bytemuck::cast_slice(part));
+        }
         Ok(())
     }
 

@@ -1,46 +1,77 @@
-//! Device buffers and bind groups of one species, made once.
+//! Device buffers and bind groups of one species, made once. A grid whose
+//! per-voxel buffers exceed one storage binding is split into slabs of
+//! whole z-planes (`Plan::slabs`); every slab has its own buffers and bind
+//! groups, and each kernel is dispatched once per slab.
 
 use super::kernels::Kernels;
 use super::params::Params;
+use crate::solver::advection::FaceFlow;
 use crate::solver::{Method, Plan, SpeciesPlan};
 use crate::world::SpeciesData;
+use std::ops::Range;
 use wgpu::util::DeviceExt;
 
-/// Buffers shared by every species: the step clock and the face velocities.
+/// Buffers shared by every species: the step clock, the face velocities
+/// (per slab), the carry of split z sweeps, and a stand-in for halo planes
+/// that an unsplit grid never reads.
 pub struct Shared {
     pub clock: wgpu::Buffer,
-    pub velocity: Option<[wgpu::Buffer; 3]>,
+    pub velocity: Option<Vec<[wgpu::Buffer; 3]>>,
+    pub carry: wgpu::Buffer,
+    pub unused: wgpu::Buffer,
 }
 
-/// Device buffers and bind groups of one species. Groups indexed by `cur`
-/// act on `fields[cur]` (and write the other field where they ping-pong).
-pub struct SpeciesGpu {
+/// Device buffers and bind groups of one slab of one species. Groups
+/// indexed by `cur` act on `fields[cur]` (and write the other field where
+/// they ping-pong).
+pub struct SlabGpu {
     /// One field, or two for ping-pong (explicit diffusion, advection).
     pub fields: Vec<wgpu::Buffer>,
-    /// Index of the field holding the current values.
-    pub cur: usize,
-    /// `[cur][axis]`.
+    /// `[cur][axis]`; along z only when the grid is not split.
     pub lod: Vec<Vec<wgpu::BindGroup>>,
+    /// `[cur]`: the forward and backward z sweeps of a split grid.
+    pub lod_z: Vec<[wgpu::BindGroup; 2]>,
     pub explicit: Vec<wgpu::BindGroup>,
     pub sources: Vec<wgpu::BindGroup>,
     pub exchange: Vec<wgpu::BindGroup>,
     pub consume: Vec<wgpu::BindGroup>,
     pub advect: Vec<wgpu::BindGroup>,
     pub hold: Vec<wgpu::BindGroup>,
-    /// Per-voxel diffusion (tissue-dependent explicit).
-    pub tissue: bool,
+    /// The planes just below and above the slab, copied from its
+    /// neighbours before a stencil pass (split grids only).
+    pub halo: Option<[wgpu::Buffer; 2]>,
     /// Per-voxel `dt·V` of the consumption; the cell kinetics rewrite it
     /// for oxygen.
     pub consumption: Option<wgpu::Buffer>,
+}
+
+/// The slabs of one species and which of their fields holds the current values.
+pub struct SpeciesGpu {
+    pub slabs: Vec<SlabGpu>,
+    /// Index of the field holding the current values.
+    pub cur: usize,
+    /// Per-voxel diffusion (tissue-dependent).
+    pub tissue: bool,
 }
 
 pub struct Builder<'a> {
     pub dev: &'a wgpu::Device,
     pub kernels: &'a Kernels,
     pub plan: &'a Plan,
+    /// The z-planes of each slab.
+    pub slabs: &'a [Range<usize>],
 }
 
 impl Builder<'_> {
+    fn plane(&self) -> usize {
+        self.plan.grid.shape[0] * self.plan.grid.shape[1]
+    }
+
+    /// The values of slab `z` of a per-voxel array.
+    fn part<'d>(&self, data: &'d [f32], z: &Range<usize>) -> &'d [f32] {
+        &data[z.start * self.plane()..z.end * self.plane()]
+    }
+
     fn storage(&self, label: &str, data: &[f32], extra: wgpu::BufferUsages) -> wgpu::Buffer {
         self.dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some(label),
@@ -49,9 +80,10 @@ impl Builder<'_> {
         })
     }
 
-    fn uniform(&self, r: f32, kd: f32) -> wgpu::Buffer {
-        let [nx, ny, nz] = self.plan.grid.shape.map(|v| v as u32);
-        let p = Params { nx, ny, nz, n: self.plan.grid.len() as u32, r, kd, _pad0: 0, _pad1: 0 };
+    fn uniform(&self, z: &Range<usize>, r: f32, kd: f32) -> wgpu::Buffer {
+        let [nx, ny, nz_all] = self.plan.grid.shape.map(|v| v as u32);
+        let nz = z.len() as u32;
+        let p = Params { nx, ny, nz, n: nx * ny * nz, r, kd, z0: z.start as u32, nz_all };
         self.dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("params"),
             contents: bytemuck::bytes_of(&p),
@@ -63,101 +95,184 @@ impl Builder<'_> {
         super::kernels::bind_group(self.dev, pipeline, entries)
     }
 
-    /// The shared buffers.
-    pub fn shared(&self, velocity: Option<&crate::solver::advection::FaceFlow>) -> Shared {
+    fn split(&self) -> bool {
+        self.slabs.len() > 1
+    }
+
+    /// The shared buffers; face velocities cut into the slabs (the z faces
+    /// of a slab include the plane of faces on its top).
+    pub fn shared(&self, velocity: Option<&FaceFlow>) -> Shared {
         let clock = self.dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("clock"),
             contents: bytemuck::bytes_of(&0u32),
             usage: wgpu::BufferUsages::STORAGE,
         });
-        let velocity =
-            velocity.map(|f| [0, 1, 2].map(|a| self.storage("face velocity", &f.u[a], wgpu::BufferUsages::empty())));
-        Shared { clock, velocity }
+        let [nx, ny, _] = self.plan.grid.shape;
+        let velocity = velocity.map(|f| {
+            let per_plane = [(nx + 1) * ny, nx * (ny + 1), nx * ny];
+            self.slabs
+                .iter()
+                .map(|z| {
+                    [0, 1, 2].map(|a| {
+                        let end = if a == 2 { z.end + 1 } else { z.end };
+                        let part = &f.u[a][z.start * per_plane[a]..end * per_plane[a]];
+                        self.storage("face velocity", part, wgpu::BufferUsages::empty())
+                    })
+                })
+                .collect()
+        });
+        let carry_len = if self.split() { self.plane() } else { 1 };
+        let carry = self.storage("z sweep carry", &vec![0.0; carry_len], wgpu::BufferUsages::empty());
+        let unused = self.storage("no halo", &[0.0], wgpu::BufferUsages::empty());
+        Shared { clock, velocity, carry, unused }
     }
 
     pub fn species(&self, sp: &SpeciesPlan, data: &SpeciesData, shared: &Shared) -> SpeciesGpu {
+        let rvox = data
+            .diffusion
+            .as_ref()
+            .filter(|_| matches!(sp.method, Method::Explicit { .. }))
+            .map(|d| crate::solver::cpu::rvox(d, self.plan, sp));
+        let lod_tissue = data
+            .diffusion
+            .as_ref()
+            .filter(|_| sp.method == Method::Lod)
+            .map(|d| crate::solver::cpu::lod_tissue(d, self.plan, sp));
+        let slabs = (0..self.slabs.len())
+            .map(|i| self.slab(i, sp, data, shared, rvox.as_deref(), lod_tissue.as_ref()))
+            .collect();
+        SpeciesGpu { slabs, cur: 0, tissue: data.diffusion.is_some() }
+    }
+
+    fn slab(
+        &self,
+        i: usize,
+        sp: &SpeciesPlan,
+        data: &SpeciesData,
+        shared: &Shared,
+        rvox: Option<&[f32]>,
+        lod_tissue: Option<&[Vec<f32>; 3]>,
+    ) -> SlabGpu {
+        let z = &self.slabs[i];
         let k = self.kernels;
         let io = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
         let explicit = matches!(sp.method, Method::Explicit { .. });
         let two = explicit || sp.advection.is_some();
+        let initial = self.part(&data.initial, z);
         let fields: Vec<wgpu::Buffer> =
-            (0..if two { 2 } else { 1 }).map(|_| self.storage(&sp.name, &data.initial, io)).collect();
-        let nf = fields.len();
-        let p_exp = self.uniform(sp.explicit_r, sp.explicit_decay);
-        let mut g = SpeciesGpu {
-            fields,
-            cur: 0,
+            (0..if two { 2 } else { 1 }).map(|_| self.storage(&sp.name, initial, io)).collect();
+        let halo = self.split().then(|| {
+            let zeros = vec![0.0; self.plane()];
+            [0, 1].map(|_| self.storage("halo plane", &zeros, wgpu::BufferUsages::COPY_DST))
+        });
+        let [lo, hi] = match &halo {
+            Some([lo, hi]) => [lo, hi],
+            None => [&shared.unused, &shared.unused],
+        };
+        let p_exp = self.uniform(z, sp.explicit_r, sp.explicit_decay);
+        let mut g = SlabGpu {
             lod: vec![],
+            lod_z: vec![],
             explicit: vec![],
             sources: vec![],
             exchange: vec![],
             consume: vec![],
             advect: vec![],
             hold: vec![],
-            tissue: data.diffusion.is_some(),
+            halo: None,
             consumption: None,
+            fields,
         };
+        let fields = &g.fields;
         if explicit {
-            let rvox = data.diffusion.as_ref().map(|d| {
-                self.storage("rvox", &crate::solver::cpu::rvox(d, self.plan, sp), wgpu::BufferUsages::empty())
+            // Per-voxel r of the slab and of the planes just below and above it.
+            let tissue = rvox.map(|r| {
+                let plane = self.plane();
+                let neighbour = |k: Option<usize>| match k {
+                    Some(k) if self.split() => &r[k * plane..(k + 1) * plane],
+                    _ => &[0.0][..],
+                };
+                let below = neighbour(z.start.checked_sub(1));
+                let above = neighbour(Some(z.end).filter(|&e| e < self.plan.grid.shape[2]));
+                [self.part(r, z), below, above].map(|d| self.storage("rvox", d, wgpu::BufferUsages::empty()))
             });
             g.explicit = (0..2)
-                .map(|c| match &rvox {
-                    Some(r) => {
-                        self.bind(&k.explicit_tissue, &[(0, &p_exp), (1, &g.fields[c]), (2, &g.fields[1 - c]), (3, r)])
+                .map(|c| match &tissue {
+                    Some([rv, rlo, rhi]) => self.bind(
+                        &k.explicit_tissue,
+                        &[
+                            (0, &p_exp),
+                            (1, &fields[c]),
+                            (2, &fields[1 - c]),
+                            (3, rv),
+                            (4, lo),
+                            (5, hi),
+                            (6, rlo),
+                            (7, rhi),
+                        ],
+                    ),
+                    None => {
+                        self.bind(&k.explicit, &[(0, &p_exp), (1, &fields[c]), (2, &fields[1 - c]), (4, lo), (5, hi)])
                     }
-                    None => self.bind(&k.explicit, &[(0, &p_exp), (1, &g.fields[c]), (2, &g.fields[1 - c])]),
                 })
                 .collect();
         } else {
-            let p_lod = self.uniform(sp.lod[0].r, 0.0);
-            g.lod = match &data.diffusion {
-                // Tissue-dependent diffusion: per-voxel Thomas coefficients.
-                Some(d) => {
-                    let co = crate::solver::cpu::lod_tissue(d, self.plan, sp);
-                    let coeffs: Vec<wgpu::Buffer> = co
-                        .iter()
-                        .map(|c| self.storage("lod tissue coefficients", c, wgpu::BufferUsages::empty()))
-                        .collect();
-                    let pipes = &k.lod_tissue;
-                    (0..nf)
-                        .map(|c| {
-                            (0..3)
-                                .map(|a| self.bind(&pipes[a], &[(0, &p_lod), (1, &g.fields[c]), (3, &coeffs[a])]))
-                                .collect()
-                        })
-                        .collect()
+            let p_lod = self.uniform(z, sp.lod[0].r, 0.0);
+            let nf = fields.len();
+            // (coefficient binding, buffer per axis, pipelines): per-voxel
+            // coefficients where diffusion depends on the tissue.
+            let (slot, coeffs, pipes, split_pipes) = match lod_tissue {
+                Some(co) => {
+                    let n = z.len() * self.plane();
+                    let per_axis = co.each_ref().map(|c| {
+                        let whole = c.len() / 3;
+                        let r = z.start * self.plane()..z.start * self.plane() + n;
+                        let packed: Vec<f32> =
+                            (0..3).flat_map(|part| c[part * whole + r.start..part * whole + r.end].to_vec()).collect();
+                        self.storage("lod tissue coefficients", &packed, wgpu::BufferUsages::empty())
+                    });
+                    (3, per_axis, &k.lod_tissue, &k.lod_tissue_z)
                 }
-                None => {
-                    let coeffs: Vec<wgpu::Buffer> = sp
-                        .lod
-                        .iter()
-                        .map(|co| self.storage("lod coefficients", &co.packed(), wgpu::BufferUsages::empty()))
-                        .collect();
-                    (0..nf)
-                        .map(|c| {
-                            (0..3)
-                                .map(|a| self.bind(&k.lod[a], &[(0, &p_lod), (1, &g.fields[c]), (2, &coeffs[a])]))
-                                .collect()
-                        })
-                        .collect()
-                }
+                None => (
+                    2,
+                    sp.lod
+                        .each_ref()
+                        .map(|co| self.storage("lod coefficients", &co.packed(), wgpu::BufferUsages::empty())),
+                    &k.lod,
+                    &k.lod_z,
+                ),
             };
+            let axes = if self.split() { 2 } else { 3 };
+            g.lod = (0..nf)
+                .map(|c| {
+                    (0..axes)
+                        .map(|a| self.bind(&pipes[a], &[(0, &p_lod), (1, &fields[c]), (slot, &coeffs[a])]))
+                        .collect()
+                })
+                .collect();
+            if self.split() {
+                g.lod_z = (0..nf)
+                    .map(|c| {
+                        split_pipes.each_ref().map(|pipe| {
+                            self.bind(pipe, &[(0, &p_lod), (1, &fields[c]), (slot, &coeffs[2]), (4, &shared.carry)])
+                        })
+                    })
+                    .collect();
+            }
         }
         if let (Some(a), Some(s)) = (&data.src_add, &data.src_scale) {
             let (a, s) = (
-                self.storage("src_add", a, wgpu::BufferUsages::empty()),
-                self.storage("src_scale", s, wgpu::BufferUsages::empty()),
+                self.storage("src_add", self.part(a, z), wgpu::BufferUsages::empty()),
+                self.storage("src_scale", self.part(s, z), wgpu::BufferUsages::empty()),
             );
             g.sources =
-                g.fields.iter().map(|f| self.bind(&k.sources, &[(0, &p_exp), (1, f), (2, &a), (3, &s)])).collect();
+                fields.iter().map(|f| self.bind(&k.sources, &[(0, &p_exp), (1, f), (2, &a), (3, &s)])).collect();
             if let Some(ex) = &data.exchange {
                 let dt = self.plan.dt as f32;
-                let inflow: Vec<f32> = ex.inflow.iter().map(|&v| v * dt).collect();
+                let inflow: Vec<f32> = self.part(&ex.inflow, z).iter().map(|&v| v * dt).collect();
                 let inflow = self.storage("inflow", &inflow, wgpu::BufferUsages::empty());
                 let plasma = self.storage("plasma", &ex.plasma, wgpu::BufferUsages::empty());
-                g.exchange = g
-                    .fields
+                g.exchange = fields
                     .iter()
                     .map(|f| {
                         self.bind(
@@ -169,26 +284,28 @@ impl Builder<'_> {
             }
         }
         if let Some(rate) = &data.consumption {
-            let p = self.uniform(0.0, data.half_saturation);
-            let rate = self.storage("consumption", rate, wgpu::BufferUsages::empty());
-            g.consume = g.fields.iter().map(|f| self.bind(&k.consume, &[(0, &p), (1, f), (8, &rate)])).collect();
+            let p = self.uniform(z, 0.0, data.half_saturation);
+            let rate = self.storage("consumption", self.part(rate, z), wgpu::BufferUsages::empty());
+            g.consume = fields.iter().map(|f| self.bind(&k.consume, &[(0, &p), (1, f), (8, &rate)])).collect();
             g.consumption = Some(rate);
         }
-        if let (Some(_), Some([ux, uy, uz])) = (sp.advection, &shared.velocity) {
-            let p = self.uniform(sp.advection_scale, 0.0);
+        if let (Some(_), Some(vel)) = (sp.advection, &shared.velocity) {
+            let [ux, uy, uz] = &vel[i];
+            let p = self.uniform(z, sp.advection_scale, 0.0);
             g.advect = (0..2)
                 .map(|c| {
                     self.bind(
                         &k.advect,
-                        &[(0, &p), (1, &g.fields[c]), (2, &g.fields[1 - c]), (3, ux), (4, uy), (5, uz)],
+                        &[(0, &p), (1, &fields[c]), (2, &fields[1 - c]), (3, ux), (4, uy), (5, uz), (6, lo), (7, hi)],
                     )
                 })
                 .collect();
         }
         if let Some(h) = &data.hold {
-            let h = self.storage("hold", h, wgpu::BufferUsages::empty());
-            g.hold = g.fields.iter().map(|f| self.bind(&k.hold, &[(0, &p_exp), (1, f), (4, &h)])).collect();
+            let h = self.storage("hold", self.part(h, z), wgpu::BufferUsages::empty());
+            g.hold = fields.iter().map(|f| self.bind(&k.hold, &[(0, &p_exp), (1, f), (4, &h)])).collect();
         }
+        g.halo = halo;
         g
     }
 }
