@@ -6,6 +6,7 @@
 //! (`Layout::ext` arrays of `n`), `state` the cell state (`Layout::state`
 //! arrays of `n`).
 
+use super::columns::for_each_block_pair;
 use crate::model::cells::{EXT_CARRIER0, EXT_DRUG, EXT_INHIBITOR, EXT_OXYGEN, Layout, MAX_VARS, c, g, p};
 use rayon::prelude::*;
 
@@ -25,33 +26,34 @@ pub struct KineticsCall<'a> {
     pub trigger_on: u32,
 }
 
-/// Every array of `ext` then `state`, cut into blocks of voxels: one entry
-/// per block, each a list of per-variable slices.
-fn blocks<'a>(ext: &'a mut [f32], state: &'a mut [f32], n: usize) -> Vec<Vec<&'a mut [f32]>> {
-    let nb = n.div_ceil(BLOCK);
-    let mut out: Vec<Vec<&mut [f32]>> = (0..nb).map(|_| Vec::new()).collect();
-    for var in ext.chunks_mut(n).chain(state.chunks_mut(n)) {
-        for (b, chunk) in var.chunks_mut(BLOCK).enumerate() {
-            out[b].push(chunk);
-        }
-    }
-    out
-}
-
 /// Cell kinetics over `call.h` min in every voxel.
 pub fn kinetics(ext: &mut [f32], state: &mut [f32], mask: Option<&[u32]>, call: &KineticsCall) {
-    let n = ext.len() / call.layout.ext();
-    let vars = call.layout.vars();
-    blocks(ext, state, n).into_par_iter().enumerate().for_each(|(b, mut block)| {
+    per_voxel(ext, state, call.layout, |y, voxel| {
+        let bits = mask.map_or(0, |m| m[voxel]) & call.trigger_on;
+        integrate(y, call, bits);
+    });
+}
+
+/// Run `f` on every voxel's values (`ext` then `state`, gathered into one
+/// array) and store them back; blocks of voxels in parallel.
+fn per_voxel(ext: &mut [f32], state: &mut [f32], layout: Layout, f: impl Fn(&mut [f32; MAX_VARS], usize) + Sync) {
+    let (ne, vars) = (layout.ext(), layout.vars());
+    let n = ext.len() / ne;
+    for_each_block_pair(ext, state, n, BLOCK, |mut e, mut s| {
+        let (len, start) = (e.len(), e.start());
+        let mut rows: [&mut [f32]; MAX_VARS] = std::array::from_fn(|_| &mut [][..]);
+        for (slot, row) in rows.iter_mut().zip(e.rows().chain(s.rows())) {
+            *slot = row;
+        }
+        let rows = &mut rows[..vars];
         let mut y = [0.0f32; MAX_VARS];
-        for i in 0..block[0].len() {
-            for v in 0..vars {
-                y[v] = block[v][i];
+        for i in 0..len {
+            for (y, row) in y.iter_mut().zip(rows.iter()) {
+                *y = row[i];
             }
-            let bits = mask.map_or(0, |m| m[b * BLOCK + i]) & call.trigger_on;
-            integrate(&mut y, call, bits);
-            for v in 0..vars {
-                block[v][i] = y[v];
+            f(&mut y, start + i);
+            for (&y, row) in y.iter().zip(rows.iter_mut()) {
+                row[i] = y;
             }
         }
     });
@@ -196,22 +198,7 @@ pub fn oxygen_rate(state: &[f32], base: &[f32], out: &mut [f32], layout: Layout,
 /// linear-quadratic surviving fraction at the local oxygen and gold load;
 /// the killed cells join the dead and their drug returns to the tissue.
 pub fn irradiate(ext: &mut [f32], state: &mut [f32], layout: Layout, params: &[f32], rt: [f32; 3]) {
-    let n = ext.len() / layout.ext();
-    let vars = layout.vars();
-    let e = layout.ext();
-    blocks(ext, state, n).into_par_iter().for_each(|mut block| {
-        let mut y = [0.0f32; MAX_VARS];
-        for i in 0..block[0].len() {
-            for v in 0..vars {
-                y[v] = block[v][i];
-            }
-            irradiate_voxel(&mut y, layout, params, rt);
-            for v in e..vars {
-                block[v][i] = y[v];
-            }
-            block[EXT_DRUG][i] = y[EXT_DRUG];
-        }
-    });
+    per_voxel(ext, state, layout, |y, _| irradiate_voxel(y, layout, params, rt));
 }
 
 /// One voxel of [`irradiate`]; `rt` = (dose Gy, OER max, OER half oxygen mmHg).

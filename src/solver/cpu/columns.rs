@@ -29,6 +29,11 @@ pub struct Columns<'a> {
 }
 
 impl Columns<'_> {
+    /// Values of this block per plane.
+    pub fn len(&self) -> usize {
+        self.range.len()
+    }
+
     /// First in-plane index of this block.
     pub fn start(&self) -> usize {
         self.range.start
@@ -46,6 +51,16 @@ impl Columns<'_> {
         // `Columns` covers `range` (see `for_each_block`), and `&mut self`
         // keeps this block from lending the row twice.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(self.offset(b)), self.range.len()) }
+    }
+
+    /// This block's rows of every plane, in order.
+    pub fn rows(&mut self) -> impl Iterator<Item = &mut [f32]> {
+        let (ptr, len) = (self.ptr, self.range.len());
+        let offsets = (0..self.count).map(|b| self.offset(b));
+        // SAFETY: each row lies inside the field, rows of different planes do
+        // not overlap, no other `Columns` covers `range`, and the iterator
+        // borrows `self` mutably for as long as any row is alive.
+        offsets.map(move |o| unsafe { std::slice::from_raw_parts_mut(ptr.add(o), len) })
     }
 
     /// This block's rows of planes `a` (read) and `b` (written), `a ≠ b`.
@@ -81,12 +96,32 @@ impl Base {
 /// Run `f` on every block of `width` columns of `data` (planes of `plane`
 /// values), in parallel.
 pub fn for_each_block(data: &mut [f32], plane: usize, width: usize, f: impl Fn(Columns) + Sync) {
-    assert!(plane > 0 && width > 0 && data.len().is_multiple_of(plane));
-    let count = data.len() / plane;
-    let base = Base(data.as_mut_ptr());
-    (0..plane.div_ceil(width)).into_par_iter().for_each(|b| {
-        let range = b * width..((b + 1) * width).min(plane);
-        f(Columns { ptr: base.get(), plane, count, range, _field: PhantomData });
+    let mut none: [f32; 0] = [];
+    for_each_block_pair(data, &mut none, plane, width, |a, _| f(a));
+}
+
+/// [`for_each_block`] over two arrays with the same plane size (the
+/// second may be empty): each task gets the same columns of both.
+pub fn for_each_block_pair(
+    a: &mut [f32],
+    b: &mut [f32],
+    plane: usize,
+    width: usize,
+    f: impl Fn(Columns, Columns) + Sync,
+) {
+    assert!(plane > 0 && width > 0 && a.len().is_multiple_of(plane) && b.len().is_multiple_of(plane));
+    let (count_a, count_b) = (a.len() / plane, b.len() / plane);
+    let (base_a, base_b) = (Base(a.as_mut_ptr()), Base(b.as_mut_ptr()));
+    (0..plane.div_ceil(width)).into_par_iter().for_each(|i| {
+        let range = i * width..((i + 1) * width).min(plane);
+        let cols = |base: Base, count: usize| Columns {
+            ptr: base.get(),
+            plane,
+            count,
+            range: range.clone(),
+            _field: PhantomData,
+        };
+        f(cols(base_a, count_a), cols(base_b, count_b));
     });
 }
 
