@@ -5,8 +5,9 @@
 // Implicit source step c ← (c + add)·scale.
 @group(0) @binding(2) var<storage, read> src_add: array<f32>;
 @group(0) @binding(3) var<storage, read> src_scale: array<f32>;
-// Held value, or negative where the voxel is free.
-@group(0) @binding(4) var<storage, read> hold: array<f32>;
+// The held voxels (index within the slab) and their values.
+@group(0) @binding(4) var<storage, read> hold_index: array<u32>;
+@group(0) @binding(9) var<storage, read> hold_value: array<f32>;
 
 @compute @workgroup_size(256)
 fn apply_sources(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -21,14 +22,11 @@ fn apply_sources(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) 
 @compute @workgroup_size(256)
 fn apply_hold(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) local: u32) {
-    let idx = flat_index(wg, nwg, local, 256u);
-    if idx >= p.n {
+    let i = flat_index(wg, nwg, local, 256u);
+    if i >= arrayLength(&hold_index) {
         return;
     }
-    let h = hold[idx];
-    if h >= 0.0 {
-        field[idx] = h;
-    }
+    field[hold_index[i]] = hold_value[i];
 }
 
 // Vessel exchange with the implicit source step: c ← (c + add + c_p·inflow)·scale,

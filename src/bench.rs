@@ -75,7 +75,8 @@ class = "liposome"
     Validated::new(Scene::from_toml(&text)?)
 }
 
-/// Operators and the bytes each moves per voxel (reads + writes of f32).
+/// Operators and the bytes each moves per voxel (reads + writes of f32);
+/// a hold moves its 12 bytes per held voxel only.
 /// The cell operators count the gather and scatter of their linked fields
 /// (three here) as well as the kernel's own traffic (4 linked values and 9
 /// state values read and written; kinetics also the trigger mask and the
@@ -117,8 +118,9 @@ fn run_op(b: &mut dyn Backend, op: usize) {
 /// the cell operators spread over their interval.
 pub fn step_bytes(plan: &Plan) -> f64 {
     let mut bytes = 0.0;
+    let n = plan.grid.len() as f64;
     for sp in &plan.species {
-        let hold = if sp.has_hold { 12.0 } else { 0.0 };
+        let hold = 12.0 * sp.held as f64 / n;
         if sp.has_exchange {
             bytes += 20.0;
         } else if sp.has_sources {
@@ -179,6 +181,7 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice, json: bool) -> R
         println!("grid {size}³ = {} voxels, {reps} repetitions per operator", voxels as u64);
     }
     let mut report = Vec::new();
+    let mut bytes_per_step = step_bytes(&plan);
     for t in targets {
         let floor = match t {
             BackendChoice::Cpu => cpu_copy_gbs(plan.grid.len()),
@@ -198,8 +201,9 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice, json: bool) -> R
             }
         };
         let mut rows = Vec::new();
-        for (op, (name, bytes)) in OPS.iter().enumerate() {
-            rows.push(row(name, time(b.as_mut(), reps, &|b| run_op(b, op))?, *bytes));
+        for (op, &(name, bytes)) in OPS.iter().enumerate() {
+            let bytes = if name == "apply_hold" { bytes * plan.species[0].held as f64 / voxels } else { bytes };
+            rows.push(row(name, time(b.as_mut(), reps, &|b| run_op(b, op))?, bytes));
         }
         let mut sched = Scheduler::new(plan.clone(), b);
         sched.step();
@@ -210,7 +214,8 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice, json: bool) -> R
         }
         sched.backend.finish()?;
         let s = start.elapsed().as_secs_f64() / reps.max(1) as f64;
-        rows.push(row("whole_step", s, step_bytes(&plan)));
+        bytes_per_step = step_bytes(&plan);
+        rows.push(row("whole_step", s, bytes_per_step));
         if !json {
             println!("\n{kind} — {device}; measured copy bandwidth {floor:.1} GB/s");
             println!("{:<18} {:>12} {:>14} {:>10} {:>9}", "operator", "ms/call", "Gvoxel/s", "GB/s", "of copy");
@@ -237,7 +242,7 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice, json: bool) -> R
             "grid": [size, size, size],
             "voxels": voxels,
             "repetitions": reps,
-            "step_bytes_per_voxel": step_bytes(&plan),
+            "step_bytes_per_voxel": bytes_per_step,
             "backends": report,
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());

@@ -132,6 +132,8 @@ pub struct SpeciesPlan {
     pub retardation: f64,
     /// The species has held (Dirichlet) voxels somewhere.
     pub has_hold: bool,
+    /// How many voxels are held (known once the world is built: `attach`).
+    pub held: usize,
 }
 
 impl SpeciesPlan {
@@ -218,6 +220,7 @@ impl Plan {
                     advection_scale: 0.0,
                     retardation: t.retardation,
                     has_hold: v.has_hold(&sp.name),
+                    held: 0,
                 }
             })
             .collect();
@@ -238,9 +241,12 @@ impl Plan {
         self.species.iter().map(|s| s.device_bytes(n)).sum::<u64>() + 4 * n as u64 + velocity + cells
     }
 
-    /// Add what depends on the world: advection sub-steps from the
-    /// interstitial velocity.
+    /// Add what depends on the world: held voxel counts, and advection
+    /// sub-steps from the interstitial velocity.
     pub fn attach(&mut self, world: &World) {
+        for (sp, data) in self.species.iter_mut().zip(&world.species) {
+            sp.held = data.hold.as_ref().map_or(0, |h| h.iter().filter(|&&v| v >= 0.0).count());
+        }
         let Some(vel) = world.vascular.as_ref().and_then(|v| v.velocity.as_ref()) else { return };
         let max_out = vel.max_outflow();
         for sp in &mut self.species {

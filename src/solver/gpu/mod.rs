@@ -181,7 +181,13 @@ impl GpuBackend {
         for i in 0..slabs {
             // The backward pass of a split z sweep runs from the top slab down.
             let i = if matches!(which, Kernel::LodZ(1)) { slabs - 1 - i } else { i };
-            self.record(which, s, i, count(&self.slabs[i]), size);
+            let count = match which {
+                Kernel::Hold => self.species[s].slabs[i].held as u64,
+                _ => count(&self.slabs[i]),
+            };
+            if count > 0 {
+                self.record(which, s, i, count, size);
+            }
         }
     }
 

@@ -37,6 +37,8 @@ pub struct SlabGpu {
     pub consume: Vec<wgpu::BindGroup>,
     pub advect: Vec<wgpu::BindGroup>,
     pub hold: Vec<wgpu::BindGroup>,
+    /// Held voxels in this slab (the hold kernel runs one invocation each).
+    pub held: usize,
     /// The planes just below and above the slab, copied from its
     /// neighbours before a stencil pass (split grids only).
     pub halo: Option<[wgpu::Buffer; 2]>,
@@ -179,6 +181,7 @@ impl Builder<'_> {
             consume: vec![],
             advect: vec![],
             hold: vec![],
+            held: 0,
             halo: None,
             consumption: None,
             fields,
@@ -302,8 +305,19 @@ impl Builder<'_> {
                 .collect();
         }
         if let Some(h) = &data.hold {
-            let h = self.storage("hold", self.part(h, z), wgpu::BufferUsages::empty());
-            g.hold = fields.iter().map(|f| self.bind(&k.hold, &[(0, &p_exp), (1, f), (4, &h)])).collect();
+            // Only the held voxels: their index within the slab and value.
+            let (index, value): (Vec<u32>, Vec<f32>) =
+                self.part(h, z).iter().enumerate().filter(|(_, v)| **v >= 0.0).map(|(i, &v)| (i as u32, v)).unzip();
+            if !index.is_empty() {
+                g.held = index.len();
+                let index = self.dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("held voxels"),
+                    contents: bytemuck::cast_slice(&index),
+                    usage: wgpu::BufferUsages::STORAGE,
+                });
+                let value = self.storage("held values", &value, wgpu::BufferUsages::empty());
+                g.hold = fields.iter().map(|f| self.bind(&k.hold, &[(1, f), (4, &index), (9, &value)])).collect();
+            }
         }
         g.halo = halo;
         g
