@@ -20,10 +20,10 @@ fn face_flux(w_lo: f32, w_hi: f32, below: f32, v: f32, above: f32) -> f32 {
     return phi_lo - phi_hi;
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(VOXEL_GROUP)
 fn advect(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
-    let idx = flat_index(wg, nwg, local, 256u);
+    let idx = flat_index(wg, nwg, local, VOXEL_GROUP);
     if idx >= p.n {
         return;
     }

@@ -19,6 +19,12 @@ struct Params {
     nz_all: u32,
 }
 
+// Invocations per workgroup of the per-line (LOD) and per-voxel kernels,
+// chosen per adapter from its limits when the pipelines are made
+// (src/solver/gpu/kernels.rs); these are the defaults.
+override LINE_GROUP: u32 = 64u;
+override VOXEL_GROUP: u32 = 256u;
+
 // Flat invocation index of a 2D dispatch (x up to 65535 workgroups wide).
 fn flat_index(wg: vec3<u32>, nwg: vec3<u32>, local: u32, size: u32) -> u32 {
     return (wg.y * nwg.x + wg.x) * size + local;

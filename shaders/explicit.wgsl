@@ -30,10 +30,10 @@ fn above(idx: u32, k: u32) -> f32 {
     return hi[idx - k * p.nx * p.ny];
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(VOXEL_GROUP)
 fn explicit_substep(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                     @builtin(local_invocation_index) local: u32) {
-    let idx = flat_index(wg, nwg, local, 256u);
+    let idx = flat_index(wg, nwg, local, VOXEL_GROUP);
     if idx >= p.n {
         return;
     }
@@ -79,10 +79,10 @@ fn r_above(idx: u32, k: u32) -> f32 {
     return rhi[idx - k * p.nx * p.ny];
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(VOXEL_GROUP)
 fn explicit_substep_tissue(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                            @builtin(local_invocation_index) local: u32) {
-    let idx = flat_index(wg, nwg, local, 256u);
+    let idx = flat_index(wg, nwg, local, VOXEL_GROUP);
     if idx >= p.n {
         return;
     }

@@ -33,28 +33,28 @@ fn line_of(axis: u32, line: u32) -> vec4<u32> {
     return vec4<u32>(line, p.nx * p.ny, p.nz, u32(line < p.nx * p.ny));
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LINE_GROUP)
 fn lod_sweep_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
-    let l = line_of(0u, flat_index(wg, nwg, local, 64u));
+    let l = line_of(0u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
         solve_line(l.x, l.y, l.z);
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LINE_GROUP)
 fn lod_sweep_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
-    let l = line_of(1u, flat_index(wg, nwg, local, 64u));
+    let l = line_of(1u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
         solve_line(l.x, l.y, l.z);
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LINE_GROUP)
 fn lod_sweep_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
-    let l = line_of(2u, flat_index(wg, nwg, local, 64u));
+    let l = line_of(2u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
         solve_line(l.x, l.y, l.z);
     }
@@ -79,28 +79,28 @@ fn solve_line_tissue(start: u32, stride: u32, len: u32) {
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LINE_GROUP)
 fn lod_tissue_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
-    let l = line_of(0u, flat_index(wg, nwg, local, 64u));
+    let l = line_of(0u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
         solve_line_tissue(l.x, l.y, l.z);
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LINE_GROUP)
 fn lod_tissue_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
-    let l = line_of(1u, flat_index(wg, nwg, local, 64u));
+    let l = line_of(1u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
         solve_line_tissue(l.x, l.y, l.z);
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LINE_GROUP)
 fn lod_tissue_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
-    let l = line_of(2u, flat_index(wg, nwg, local, 64u));
+    let l = line_of(2u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
         solve_line_tissue(l.x, l.y, l.z);
     }
@@ -173,37 +173,37 @@ fn z_backward_tissue(col: u32) {
     carry[col] = field[col];
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LINE_GROUP)
 fn lod_z_forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
-    let col = flat_index(wg, nwg, local, 64u);
+    let col = flat_index(wg, nwg, local, LINE_GROUP);
     if col < p.nx * p.ny {
         z_forward(col);
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LINE_GROUP)
 fn lod_z_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
-    let col = flat_index(wg, nwg, local, 64u);
+    let col = flat_index(wg, nwg, local, LINE_GROUP);
     if col < p.nx * p.ny {
         z_backward(col);
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LINE_GROUP)
 fn lod_tissue_z_forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
-    let col = flat_index(wg, nwg, local, 64u);
+    let col = flat_index(wg, nwg, local, LINE_GROUP);
     if col < p.nx * p.ny {
         z_forward_tissue(col);
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(LINE_GROUP)
 fn lod_tissue_z_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) local: u32) {
-    let col = flat_index(wg, nwg, local, 64u);
+    let col = flat_index(wg, nwg, local, LINE_GROUP);
     if col < p.nx * p.ny {
         z_backward_tissue(col);
     }

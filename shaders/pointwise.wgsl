@@ -9,20 +9,20 @@
 @group(0) @binding(4) var<storage, read> hold_index: array<u32>;
 @group(0) @binding(9) var<storage, read> hold_value: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(VOXEL_GROUP)
 fn apply_sources(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) local: u32) {
-    let idx = flat_index(wg, nwg, local, 256u);
+    let idx = flat_index(wg, nwg, local, VOXEL_GROUP);
     if idx >= p.n {
         return;
     }
     field[idx] = (field[idx] + src_add[idx]) * src_scale[idx];
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(VOXEL_GROUP)
 fn apply_hold(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
               @builtin(local_invocation_index) local: u32) {
-    let i = flat_index(wg, nwg, local, 256u);
+    let i = flat_index(wg, nwg, local, VOXEL_GROUP);
     if i >= arrayLength(&hold_index) {
         return;
     }
@@ -38,10 +38,10 @@ fn apply_hold(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg
 // Michaelis–Menten consumption dt·V per voxel; p.kd = K.
 @group(0) @binding(8) var<storage, read> consumption: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(VOXEL_GROUP)
 fn vessel_exchange(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                    @builtin(local_invocation_index) local: u32) {
-    let idx = flat_index(wg, nwg, local, 256u);
+    let idx = flat_index(wg, nwg, local, VOXEL_GROUP);
     if idx >= p.n {
         return;
     }
@@ -50,10 +50,10 @@ fn vessel_exchange(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups
 }
 
 // Semi-implicit Michaelis–Menten step c ← c·(K + c)/(K + c + dt·V): never negative.
-@compute @workgroup_size(256)
+@compute @workgroup_size(VOXEL_GROUP)
 fn consume(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) local: u32) {
-    let idx = flat_index(wg, nwg, local, 256u);
+    let idx = flat_index(wg, nwg, local, VOXEL_GROUP);
     if idx >= p.n {
         return;
     }

@@ -19,39 +19,51 @@ pub struct Kernels {
     pub clock: wgpu::ComputePipeline,
     pub advect: wgpu::ComputePipeline,
     pub hold: wgpu::ComputePipeline,
+    /// Invocations per workgroup of the per-line and per-voxel kernels.
+    pub line_group: u32,
+    pub voxel_group: u32,
 }
 
-/// Invocations per workgroup of the per-line (LOD) kernels.
-pub const LINE_GROUP: u32 = 64;
-/// Invocations per workgroup of the per-voxel kernels.
-pub const VOXEL_GROUP: u32 = 256;
+/// Invocations per workgroup of the per-line (LOD) and per-voxel kernels
+/// on an adapter: 64 and 256 (a multiple of every common SIMD width, and
+/// enough warps per group to hide memory latency), or less where the
+/// adapter allows fewer invocations per workgroup.
+pub fn group_sizes(limits: &wgpu::Limits) -> (u32, u32) {
+    let most = limits.max_compute_invocations_per_workgroup.min(limits.max_compute_workgroup_size_x).max(1);
+    (64.min(most), 256.min(most))
+}
 
 impl Kernels {
-    pub fn new(device: &wgpu::Device) -> Kernels {
-        let [lod_x, lod_y, lod_z, tissue_x, tissue_y, tissue_z, z_fwd, z_back, tissue_z_fwd, tissue_z_back] = pipelines(
-            device,
-            "lod.wgsl",
-            [
-                "lod_sweep_x",
-                "lod_sweep_y",
-                "lod_sweep_z",
-                "lod_tissue_x",
-                "lod_tissue_y",
-                "lod_tissue_z",
-                "lod_z_forward",
-                "lod_z_backward",
-                "lod_tissue_z_forward",
-                "lod_tissue_z_backward",
-            ],
-        );
+    pub fn new(device: &wgpu::Device, limits: &wgpu::Limits) -> Kernels {
+        let (line_group, voxel_group) = group_sizes(limits);
+        let sizes = [("LINE_GROUP", line_group as f64), ("VOXEL_GROUP", voxel_group as f64)];
+        let [lod_x, lod_y, lod_z, tissue_x, tissue_y, tissue_z, z_fwd, z_back, tissue_z_fwd, tissue_z_back] =
+            pipelines_with(
+                device,
+                "lod.wgsl",
+                [
+                    "lod_sweep_x",
+                    "lod_sweep_y",
+                    "lod_sweep_z",
+                    "lod_tissue_x",
+                    "lod_tissue_y",
+                    "lod_tissue_z",
+                    "lod_z_forward",
+                    "lod_z_backward",
+                    "lod_tissue_z_forward",
+                    "lod_tissue_z_backward",
+                ],
+                &sizes,
+            );
         let [explicit, explicit_tissue] =
-            pipelines(device, "explicit.wgsl", ["explicit_substep", "explicit_substep_tissue"]);
-        let [sources, exchange, consume, clock, hold] = pipelines(
+            pipelines_with(device, "explicit.wgsl", ["explicit_substep", "explicit_substep_tissue"], &sizes);
+        let [sources, exchange, consume, clock, hold] = pipelines_with(
             device,
             "pointwise.wgsl",
             ["apply_sources", "vessel_exchange", "consume", "advance_clock", "apply_hold"],
+            &sizes,
         );
-        let [advect] = pipelines(device, "advection.wgsl", ["advect"]);
+        let [advect] = pipelines_with(device, "advection.wgsl", ["advect"], &sizes);
         Kernels {
             lod: [lod_x, lod_y, lod_z],
             lod_tissue: [tissue_x, tissue_y, tissue_z],
@@ -65,6 +77,8 @@ impl Kernels {
             clock,
             advect,
             hold,
+            line_group,
+            voxel_group,
         }
     }
 }
@@ -72,6 +86,16 @@ impl Kernels {
 /// One compute pipeline per entry point of kernel file `file`, each with
 /// the bind group layout its entry point uses.
 pub fn pipelines<const N: usize>(device: &wgpu::Device, file: &str, entries: [&str; N]) -> [wgpu::ComputePipeline; N] {
+    pipelines_with(device, file, entries, &[])
+}
+
+/// [`pipelines`] with values for the file's pipeline-overridable constants.
+fn pipelines_with<const N: usize>(
+    device: &wgpu::Device,
+    file: &str,
+    entries: [&str; N],
+    constants: &[(&str, f64)],
+) -> [wgpu::ComputePipeline; N] {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(file),
         source: wgpu::ShaderSource::Wgsl(shaders::source(file).into()),
@@ -82,7 +106,7 @@ pub fn pipelines<const N: usize>(device: &wgpu::Device, file: &str, entries: [&s
             layout: None,
             module: &module,
             entry_point: Some(entry),
-            compilation_options: Default::default(),
+            compilation_options: wgpu::PipelineCompilationOptions { constants, ..Default::default() },
             cache: None,
         })
     })
@@ -117,7 +141,17 @@ pub fn workgroups(count: u64, size: u32, max_dim: u32) -> (u32, u32) {
 
 #[cfg(test)]
 mod tests {
-    use super::workgroups;
+    use super::{group_sizes, workgroups};
+
+    #[test]
+    fn group_sizes_respect_the_adapter() {
+        let mut limits = wgpu::Limits::default();
+        assert_eq!(group_sizes(&limits), (64, 256));
+        limits.max_compute_invocations_per_workgroup = 128;
+        assert_eq!(group_sizes(&limits), (64, 128));
+        limits.max_compute_workgroup_size_x = 32;
+        assert_eq!(group_sizes(&limits), (32, 32));
+    }
 
     #[test]
     fn workgroups_cover_the_count_within_the_limit() {

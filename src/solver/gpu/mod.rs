@@ -17,7 +17,7 @@ use super::{Backend, Plan};
 use crate::world::World;
 use crate::{Error, Result};
 use cells::{CellOp, CellParams, CellsGpu};
-use kernels::{Kernels, LINE_GROUP, VOXEL_GROUP, workgroups};
+use kernels::{Kernels, workgroups};
 use species::{Builder, Shared, SpeciesGpu};
 
 /// Dispatches recorded before the encoder is submitted.
@@ -92,7 +92,7 @@ impl GpuBackend {
     /// (below the device's own limit, to exercise the split into slabs).
     pub fn with_binding_limit(gpu: Gpu, plan: &Plan, world: &World, max_binding: u64) -> Result<GpuBackend> {
         let slabs = check_fits_within(plan, &gpu.limits, max_binding)?;
-        let kernels = Kernels::new(&gpu.device);
+        let kernels = Kernels::new(&gpu.device, &gpu.limits);
         let dev = &gpu.device;
         let n = plan.grid.len();
         let builder = Builder { dev, kernels: &kernels, plan, slabs: &slabs };
@@ -170,9 +170,9 @@ impl GpuBackend {
             _ => (nx * ny * z.len()) as u64,
         };
         let size = match which {
-            Kernel::Lod(_) | Kernel::LodZ(_) => LINE_GROUP,
+            Kernel::Lod(_) | Kernel::LodZ(_) => self.kernels.line_group,
             Kernel::Clock => 1,
-            _ => VOXEL_GROUP,
+            _ => self.kernels.voxel_group,
         };
         let slabs = match which {
             Kernel::Clock => 1,
