@@ -25,6 +25,12 @@ struct CellParams {
     r: f32,
     // dt·V_O: oxygen consumption per unit live density over one transport step.
     o2_dt_rate: f32,
+    // A grid split into slabs of z-planes: n, nz are this slab's; z0 is its
+    // first plane in the grid and nz_all the grid's depth.
+    z0: u32,
+    nz_all: u32,
+    _pad0: u32,
+    _pad1: u32,
 }
 
 const MAX_VARS: u32 = 40u;
@@ -274,13 +280,33 @@ fn irradiate(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg:
     store(idx, &y);
 }
 
-// Excess density max(0, N/N_max − threshold) and N of a voxel of state_in.
-fn excess(v: u32) -> vec2<f32> {
-    var total = 0.0;
-    for (var k = 0u; k < cp.phenotypes; k++) {
-        total += state_in[i_density(k) * cp.n + v];
+// On a grid split into slabs: the moving values (every state value but the
+// sink) of the planes just below and above this slab, one plane per value,
+// copied from the neighbouring slabs before each spread sub-step.
+@group(0) @binding(8) var<storage, read> halo_lo: array<f32>;
+@group(0) @binding(9) var<storage, read> halo_hi: array<f32>;
+
+// Value `var_` of neighbour `f` (index `nb`) of voxel `v` in plane `k` of
+// the slab: from state_in, or from a halo across a cut.
+fn neighbour(var_: u32, f: u32, v: u32, nb: u32, k: u32) -> f32 {
+    let plane = cp.nx * cp.ny;
+    if f == 4u && k == 0u {
+        return halo_lo[var_ * plane + v];
     }
-    total += state_in[i_dead() * cp.n + v];
+    if f == 5u && k + 1u == cp.nz {
+        return halo_hi[var_ * plane + v - k * plane];
+    }
+    return state_in[var_ * cp.n + nb];
+}
+
+// Excess density max(0, N/N_max − threshold) and N of neighbour `f` of
+// voxel `v` (f = 6: the voxel itself).
+fn excess(f: u32, v: u32, nb: u32, k: u32) -> vec2<f32> {
+    var total = 0.0;
+    for (var p = 0u; p < cp.phenotypes; p++) {
+        total += neighbour(i_density(p), f, v, nb, k);
+    }
+    total += neighbour(i_dead(), f, v, nb, k);
     return vec2<f32>(max(total / cp.nmax - cp.threshold, 0.0), total);
 }
 
@@ -295,7 +321,8 @@ fn cell_spread(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
     let i = v % cp.nx;
     let j = (v / cp.nx) % cp.ny;
     let k = v / (cp.nx * cp.ny);
-    let own = excess(v);
+    let kg = cp.z0 + k;
+    let own = excess(6u, v, v, k);
     var nb: array<u32, 6>;
     var has: array<bool, 6>;
     nb[0] = v - 1u;
@@ -307,15 +334,15 @@ fn cell_spread(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
     nb[3] = v + cp.nx;
     has[3] = j + 1u < cp.ny;
     nb[4] = v - cp.nx * cp.ny;
-    has[4] = k > 0u;
+    has[4] = kg > 0u;
     nb[5] = v + cp.nx * cp.ny;
-    has[5] = k + 1u < cp.nz;
+    has[5] = kg + 1u < cp.nz_all;
     var flux: array<f32, 6>;
     var donor: array<vec2<f32>, 6>;
     for (var f = 0u; f < 6u; f++) {
         flux[f] = 0.0;
         if has[f] {
-            let other = excess(nb[f]);
+            let other = excess(f, v, nb[f], k);
             flux[f] = cp.r * cp.nmax * (own.x - other.x);
             donor[f] = other;
         }
@@ -328,7 +355,7 @@ fn cell_spread(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
             if flux[f] > 0.0 {
                 change -= flux[f] * state_in[base + v] / own.y;
             } else if flux[f] < 0.0 {
-                change -= flux[f] * state_in[base + nb[f]] / donor[f].y;
+                change -= flux[f] * neighbour(var_, f, v, nb[f], k) / donor[f].y;
             }
         }
         state[base + v] = state_in[base + v] + change;

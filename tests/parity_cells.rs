@@ -1,7 +1,9 @@
 //! GPU against CPU for the cell operators — kinetics (with and without
 //! triggered release), radiotherapy fractions, the spread of cells — each
 //! alone from the same pseudo-random state, and whole steps of a scene that
-//! uses them all. Runs on any adapter (the software Vulkan driver in CI).
+//! uses them all; each on the whole grid and on the grid split into four
+//! slabs of z-planes (as when the cell state exceeds one storage binding).
+//! Runs on any adapter (the software Vulkan driver in CI).
 //!
 //! Tolerance: both sides run the same f32 operations in the same order, but
 //! the kernels use `pow` (the Hill terms) and `exp` (the surviving
@@ -202,13 +204,30 @@ fn finite_non_negative(what: &str, v: &[f32]) {
 /// `op` to each, and compare the cell state and every linked field; the GPU
 /// results must be finite and non-negative. Returns the CPU's state before
 /// and after, for the caller's own checks.
+/// The GPU backends compared with the CPU: the whole grid in one slab, and
+/// the grid split into four slabs of two z-planes (a small binding limit),
+/// which the spread crosses through halo planes.
+fn gpus(plan: &oncovox::solver::Plan, world: &oncovox::world::World, test: &str) -> Vec<(String, Box<dyn Backend>)> {
+    let mut out = Vec::new();
+    if let Some(g) = gpu(plan, world, test) {
+        out.push(("gpu".to_string(), g));
+    }
+    if let Some(g) = gpu_split(plan, world, test, binding_for_slabs(plan, 4)) {
+        out.push(("gpu in 4 slabs".to_string(), g));
+    }
+    out
+}
+
 fn check(test: &str, seed: u64, op: impl Fn(&mut dyn Backend)) -> Option<(Vec<f32>, Vec<f32>)> {
     let (plan, world) = setup(&scene(CELLS));
-    let mut g = gpu(&plan, &world, test)?;
+    let mut gpus = gpus(&plan, &world, test);
+    if gpus.is_empty() {
+        return None;
+    }
     let mut c = cpu(&plan, &world);
     let state = random_state(&plan, seed);
     let n = plan.grid.len();
-    for b in [c.as_mut(), g.as_mut()] {
+    for b in std::iter::once(c.as_mut()).chain(gpus.iter_mut().map(|(_, g)| g.as_mut())) {
         b.write_cells(&state).unwrap();
         for (slot, &s) in LINKED.iter().enumerate() {
             let (lo, hi) = FIELD_RANGE[slot];
@@ -216,13 +235,17 @@ fn check(test: &str, seed: u64, op: impl Fn(&mut dyn Backend)) -> Option<(Vec<f3
         }
         op(b);
     }
-    let (a, b) = (g.read_cells().unwrap(), c.read_cells().unwrap());
-    finite_non_negative(&format!("{test}, seed {seed}, cells"), &a);
-    assert_close(&format!("{test}, seed {seed}, cells"), &a, &b, REL, ABS);
-    for &s in &LINKED {
-        let (x, y) = (g.read_field(s).unwrap(), c.read_field(s).unwrap());
-        finite_non_negative(&format!("{test}, seed {seed}, field {s}"), &x);
-        assert_close(&format!("{test}, seed {seed}, field {s}"), &x, &y, REL, ABS);
+    let b = c.read_cells().unwrap();
+    for (name, g) in &mut gpus {
+        let what = format!("{test} ({name}), seed {seed}");
+        let a = g.read_cells().unwrap();
+        finite_non_negative(&format!("{what}, cells"), &a);
+        assert_close(&format!("{what}, cells"), &a, &b, REL, ABS);
+        for &s in &LINKED {
+            let (x, y) = (g.read_field(s).unwrap(), c.read_field(s).unwrap());
+            finite_non_negative(&format!("{what}, field {s}"), &x);
+            assert_close(&format!("{what}, field {s}"), &x, &y, REL, ABS);
+        }
     }
     assert_ne!(b, state, "{test}: the operator changed nothing, so the comparison proves nothing");
     Some((state, b))
@@ -310,20 +333,26 @@ fn every_operator_in_sequence_matches_cpu() {
 fn whole_steps_with_cells_match_cpu() {
     let v = scene(CELLS);
     let (plan, world) = setup(&v);
-    let Some(g) = gpu(&plan, &world, "whole steps with cells") else { return };
-    let mut sg = Scheduler::new(plan.clone(), g);
+    let gpus = gpus(&plan, &world, "whole steps with cells");
+    if gpus.is_empty() {
+        return;
+    }
     let mut sc = Scheduler::new(plan.clone(), cpu(&plan, &world));
-    sg.advance(20);
     sc.advance(20);
-    // 20 steps (10 kinetics updates, 30 spread sub-steps, a fraction)
-    // compound the per-call differences: 10× the per-call bound.
-    let (a, b) = (sg.read_cells().unwrap(), sc.read_cells().unwrap());
-    finite_non_negative("20 steps, cells", &a);
-    assert_close("20 steps, cells", &a, &b, 10.0 * REL, 10.0 * ABS);
-    for s in 0..plan.species.len() {
-        let (x, y) = (sg.read_field(s).unwrap(), sc.read_field(s).unwrap());
-        finite_non_negative(&format!("20 steps, species {s}"), &x);
-        assert_close(&format!("20 steps, species {s}"), &x, &y, 10.0 * REL, 10.0 * ABS);
+    let b = sc.read_cells().unwrap();
+    for (name, g) in gpus {
+        let mut sg = Scheduler::new(plan.clone(), g);
+        sg.advance(20);
+        // 20 steps (10 kinetics updates, 30 spread sub-steps, a fraction)
+        // compound the per-call differences: 10× the per-call bound.
+        let a = sg.read_cells().unwrap();
+        finite_non_negative(&format!("20 steps ({name}), cells"), &a);
+        assert_close(&format!("20 steps ({name}), cells"), &a, &b, 10.0 * REL, 10.0 * ABS);
+        for s in 0..plan.species.len() {
+            let (x, y) = (sg.read_field(s).unwrap(), sc.read_field(s).unwrap());
+            finite_non_negative(&format!("20 steps ({name}), species {s}"), &x);
+            assert_close(&format!("20 steps ({name}), species {s}"), &x, &y, 10.0 * REL, 10.0 * ABS);
+        }
     }
     // The spread moved cells into voxels that started without any.
     let l = plan.cells.as_ref().unwrap().kinetics.layout;

@@ -260,16 +260,18 @@ impl Plan {
     /// coefficients of a species with tissue-dependent diffusion (3 values
     /// per voxel), or the cell state.
     pub fn largest_buffer(&self) -> u64 {
-        4 * self.split_values().max(self.cell_values()) as u64 * self.grid.len() as u64
+        4 * self.split_values() as u64 * self.grid.len() as u64
     }
 
     /// Values per voxel of the largest buffer that the GPU backend splits
-    /// into slabs of z-planes: 3 with per-voxel LOD coefficients, else 1.
+    /// into slabs of z-planes: the cell state or linked fields, 3 with
+    /// per-voxel LOD coefficients, else 1.
     fn split_values(&self) -> usize {
-        if self.species.iter().any(|s| s.heterogeneous && s.method == Method::Lod) { 3 } else { 1 }
+        let lod = if self.species.iter().any(|s| s.heterogeneous && s.method == Method::Lod) { 3 } else { 1 };
+        lod.max(self.cell_values())
     }
 
-    /// Values per voxel of the largest cell buffer (not split; 0 without cells).
+    /// Values per voxel of the largest cell buffer (0 without cells).
     fn cell_values(&self) -> usize {
         self.cells.as_ref().map_or(0, |c| c.kinetics.layout.state().max(c.kinetics.layout.ext()))
     }

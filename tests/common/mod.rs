@@ -45,6 +45,13 @@ pub fn gpu_split(plan: &Plan, world: &World, test: &str, max_binding: u64) -> Op
     ))
 }
 
+/// A storage-binding limit that cuts the plan's grid into exactly `count`
+/// slabs of z-planes.
+pub fn binding_for_slabs(plan: &Plan, count: usize) -> u64 {
+    let found = (1..1u64 << 24).map(|b| 64 * b).find(|&b| plan.slabs(b).is_some_and(|s| s.len() == count));
+    found.unwrap_or_else(|| panic!("no binding limit gives {count} slabs"))
+}
+
 /// A device on any adapter (software included), gated as [`gpu`].
 pub fn device(test: &str) -> Option<Gpu> {
     match best_adapter(false) {

@@ -70,15 +70,6 @@ fn check_fits_within(plan: &Plan, limits: &wgpu::Limits, max_binding: u64) -> Re
             mib(max)
         ))
     })?;
-    if plan.cells.is_some() && (slabs.len() > 1 || plan.largest_buffer() > max) {
-        return Err(Error::TooLarge(format!(
-            "the cell state of grid.shape {:?} needs {:.0} MiB in one storage binding, above this device's {:.0} MiB \
-             (cells are not split across bindings); use fewer voxels or --backend cpu",
-            plan.grid.shape,
-            mib(plan.largest_buffer()),
-            mib(max)
-        )));
-    }
     Ok(slabs)
 }
 
@@ -110,10 +101,9 @@ impl GpuBackend {
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
-        // Cells only run on an unsplit grid (see `check_fits`): one slab.
-        let oxygen_rate =
-            plan.cells.as_ref().and_then(|c| c.ext_species[0]).and_then(|s| species[s].slabs[0].consumption.as_ref());
-        let cells = CellsGpu::new(dev, plan, world, oxygen_rate);
+        let oxygen = plan.cells.as_ref().and_then(|c| c.ext_species[0]);
+        let oxygen_rate = |i: usize| oxygen.and_then(|s| species[s].slabs[i].consumption.as_ref());
+        let cells = CellsGpu::new(dev, plan, world, &slabs, oxygen_rate);
         gpu.check()?;
         Ok(GpuBackend {
             gpu,
@@ -236,12 +226,10 @@ impl GpuBackend {
         set(&mut params);
         if params != cells.params {
             self.submit();
-            self.gpu.queue.write_buffer(&cells.uniform, 0, bytemuck::bytes_of(&params));
-            cells.params = params;
+            cells.write_params(&self.gpu.queue, params);
         }
         let encoder = self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
-        // Cells run on an unsplit grid only (see `check_fits`): one slab per species.
-        let fields = |s: usize| &self.species[s].slabs[0].fields[self.species[s].cur];
+        let fields = |s: usize, i: usize| &self.species[s].slabs[i].fields[self.species[s].cur];
         let linked = op != CellOp::Spread;
         if linked {
             cells.copy_linked(encoder, fields, true);
@@ -375,20 +363,23 @@ impl Backend for GpuBackend {
         self.cell_op(CellOp::Irradiate, |p| p.dose = dose);
     }
 
-    /// Read in field-sized chunks through the field readback buffer, so the
-    /// cells need no staging buffer of their own (the state is read only
-    /// for outputs).
+    /// Read one state array at a time through the field readback buffer,
+    /// slab by slab, so the cells need no staging buffer of their own (the
+    /// state is read only for outputs).
     fn read_cells(&mut self) -> Result<Vec<f32>> {
         let Some(cells) = &self.cells else { return Ok(Vec::new()) };
-        // A handle to the current state: `submit` below needs `&mut self`.
-        let (state, chunks, len) =
-            (cells.state[cells.cur].clone(), cells.plan.kinetics.layout.state(), cells.state_len());
-        let bytes = 4 * self.plan.grid.len() as u64;
+        // Handles to the current state: `submit` below needs `&mut self`.
+        let slabs: Vec<(wgpu::Buffer, u64, u64)> =
+            cells.slabs.iter().map(|s| (s.state[cells.cur].clone(), s.z.start as u64, s.z.len() as u64)).collect();
+        let (arrays, len) = (cells.plan.kinetics.layout.state(), cells.state_len());
+        let (bytes, plane) = (4 * self.plan.grid.len() as u64, self.plane_bytes());
         let mut out = Vec::with_capacity(len);
-        for chunk in 0..chunks as u64 {
+        for var in 0..arrays as u64 {
             let encoder =
                 self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
-            encoder.copy_buffer_to_buffer(&state, chunk * bytes, &self.readback, 0, bytes);
+            for (state, z0, depth) in &slabs {
+                encoder.copy_buffer_to_buffer(state, var * depth * plane, &self.readback, z0 * plane, depth * plane);
+            }
             self.submit();
             out.extend(self.gpu.map_read(&self.readback, bytes)?);
         }
@@ -401,8 +392,17 @@ impl Backend for GpuBackend {
             return Err(Error::Numerical(format!("cell state of {} values does not match the scene", data.len())));
         }
         self.submit();
+        let (n, plane) = (self.plan.grid.len(), self.plane_bytes() as usize / 4);
         if let Some(c) = &self.cells {
-            self.gpu.queue.write_buffer(&c.state[c.cur], 0, bytemuck::cast_slice(data));
+            for s in &c.slabs {
+                let (from, to) = (s.z.start * plane, s.z.end * plane);
+                let arrays = data.len() / n;
+                for var in 0..arrays {
+                    let at = 4 * (var * (to - from)) as u64;
+                    let part = &data[var * n + from..var * n + to];
+                    self.gpu.queue.write_buffer(&s.state[c.cur], at, bytemuck::cast_slice(part));
+                }
+            }
         }
         Ok(())
     }
