@@ -150,18 +150,29 @@ struct Row {
     gb_per_s: f64,
     /// Achieved GB/s over the measured copy bandwidth.
     of_copy: f64,
+    /// Device time of the kernels per call, from GPU timestamp queries
+    /// where the adapter offers them (recording, submission and waiting
+    /// excluded), and its share of the copy bandwidth.
+    kernel_ms: Option<f64>,
+    kernel_of_copy: Option<f64>,
 }
 
-/// Time `reps` calls of `f` (after one warm-up), waiting for the device.
-fn time(b: &mut dyn Backend, reps: u32, f: &dyn Fn(&mut dyn Backend)) -> Result<f64> {
+/// Time `reps` calls of `f` (after one warm-up), waiting for the device:
+/// wall seconds per call, and the kernels' device seconds per call where
+/// they are timed.
+fn time(b: &mut dyn Backend, reps: u32, f: &mut dyn FnMut(&mut dyn Backend)) -> Result<(f64, Option<f64>)> {
     f(b);
     b.finish()?;
+    b.kernel_seconds()?;
     let start = Instant::now();
     for _ in 0..reps {
         f(b);
     }
     b.finish()?;
-    Ok(start.elapsed().as_secs_f64() / reps.max(1) as f64)
+    let wall = start.elapsed().as_secs_f64();
+    let kernels = b.kernel_seconds()?;
+    let per = reps.max(1) as f64;
+    Ok((wall / per, kernels.map(|k| k / per)))
 }
 
 /// Measure every operator and a whole step on each backend that `choice`
@@ -190,7 +201,7 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice, json: bool) -> R
         let mut plan = plan.clone();
         let (_, mut b) = build(select_device(t, &plan)?.0, &v, &mut plan)?;
         let (kind, device) = (b.kind(), b.device_name());
-        let row = |name: &str, s: f64, bytes: f64| {
+        let row = |name: &str, (s, kernel): (f64, Option<f64>), bytes: f64| {
             let gbs = bytes * voxels / s / 1e9;
             Row {
                 operator: name.into(),
@@ -198,36 +209,54 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice, json: bool) -> R
                 gvoxel_per_s: voxels / s / 1e9,
                 gb_per_s: gbs,
                 of_copy: gbs / floor,
+                kernel_ms: kernel.map(|k| k * 1e3),
+                kernel_of_copy: kernel.map(|k| bytes * voxels / k / 1e9 / floor),
             }
         };
+        let timed = b.time_kernels();
         let mut rows = Vec::new();
         for (op, &(name, bytes)) in OPS.iter().enumerate() {
             let bytes = if name == "apply_hold" { bytes * plan.species[0].held as f64 / voxels } else { bytes };
-            rows.push(row(name, time(b.as_mut(), reps, &|b| run_op(b, op))?, bytes));
+            rows.push(row(name, time(b.as_mut(), reps, &mut |b| run_op(b, op))?, bytes));
         }
         let mut sched = Scheduler::new(plan.clone(), b);
         sched.step();
         sched.backend.finish()?;
+        sched.backend.kernel_seconds()?;
         let start = Instant::now();
         for _ in 0..reps {
             sched.step();
         }
         sched.backend.finish()?;
-        let s = start.elapsed().as_secs_f64() / reps.max(1) as f64;
+        let per = reps.max(1) as f64;
+        let wall = start.elapsed().as_secs_f64() / per;
+        let kernels = sched.backend.kernel_seconds()?.map(|k| k / per);
         bytes_per_step = step_bytes(&plan);
-        rows.push(row("whole_step", s, bytes_per_step));
+        rows.push(row("whole_step", (wall, kernels), bytes_per_step));
         if !json {
             println!("\n{kind} — {device}; measured copy bandwidth {floor:.1} GB/s");
-            println!("{:<18} {:>12} {:>14} {:>10} {:>9}", "operator", "ms/call", "Gvoxel/s", "GB/s", "of copy");
+            let kernel_head = if timed { format!(" {:>11} {:>9}", "kernel ms", "of copy") } else { String::new() };
+            println!(
+                "{:<18} {:>12} {:>14} {:>10} {:>9}{kernel_head}",
+                "operator", "ms/call", "Gvoxel/s", "GB/s", "of copy"
+            );
             for r in &rows {
+                let kernel = match (r.kernel_ms, r.kernel_of_copy) {
+                    (Some(ms), Some(f)) => format!(" {ms:>11.3} {:>8.0}%", 100.0 * f),
+                    _ if timed => format!(" {:>11} {:>9}", "—", "—"),
+                    _ => String::new(),
+                };
                 println!(
-                    "{:<18} {:>12.3} {:>14.3} {:>10.1} {:>8.0}%",
+                    "{:<18} {:>12.3} {:>14.3} {:>10.1} {:>8.0}%{kernel}",
                     r.operator,
                     r.ms_per_call,
                     r.gvoxel_per_s,
                     r.gb_per_s,
                     100.0 * r.of_copy
                 );
+            }
+            if timed {
+                println!("(kernel ms: device time of the kernels alone, from GPU timestamp queries)");
             }
         }
         report.push(serde_json::json!({

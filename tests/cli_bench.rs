@@ -28,3 +28,31 @@ fn bench_json_reports_every_operator_and_a_whole_step() {
         }
     }
 }
+
+/// On a GPU adapter the report has the same rows, and where the adapter
+/// offers timestamp queries (the software driver does) each row also has
+/// the kernels' own device time and its share of the copy bandwidth.
+#[test]
+fn gpu_bench_reports_kernel_times_where_timestamps_exist() {
+    if common::device("gpu bench").is_none() {
+        return;
+    }
+    let o = oncovox(&["bench", "--size", "8", "--reps", "2", "--backend", "gpu", "--json"], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("bench --json prints JSON");
+    let gpu = report["backends"].as_array().unwrap().iter().find(|b| b["backend"] == "gpu").expect("a gpu backend");
+    let ops = gpu["operators"].as_array().unwrap();
+    assert!(ops.iter().any(|r| r["operator"] == "whole_step"));
+    let timed: Vec<bool> = ops.iter().map(|r| !r["kernel_ms"].is_null()).collect();
+    assert!(timed.iter().all(|&t| t) || timed.iter().all(|&t| !t), "some rows timed, some not: {timed:?}");
+    if timed[0] {
+        for r in ops {
+            for key in ["kernel_ms", "kernel_of_copy"] {
+                let x = r[key].as_f64().unwrap();
+                assert!(x.is_finite() && x > 0.0, "{}: {key} = {x}", r["operator"]);
+            }
+        }
+    } else {
+        eprintln!("gpu bench: this adapter offers no timestamp queries; kernel times not reported");
+    }
+}

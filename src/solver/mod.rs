@@ -76,4 +76,14 @@ pub trait Backend {
     fn write_field(&mut self, species: usize, data: &[f32]) -> Result<()>;
     /// Wait until all queued work is done.
     fn finish(&mut self) -> Result<()>;
+    /// Time every kernel on the device from now on, where the device can
+    /// (GPU timestamp queries); false where it cannot.
+    fn time_kernels(&mut self) -> bool {
+        false
+    }
+    /// Device time of the kernels run since timing started or this was last
+    /// called, seconds (waits for them); `None` where kernels are not timed.
+    fn kernel_seconds(&mut self) -> Result<Option<f64>> {
+        Ok(None)
+    }
 }

@@ -287,9 +287,16 @@ impl CellsGpu {
         }
     }
 
-    /// Record `op` on every slab's current state; the spread then makes its
+    /// Record `op` on every slab's current state (timestamps into `timer`,
+    /// which has room for one pass per slab); the spread then makes its
     /// output current.
-    pub fn record(&mut self, encoder: &mut wgpu::CommandEncoder, op: CellOp, max_dim: u32) {
+    pub fn record(
+        &mut self,
+        encoder: &mut wgpu::CommandEncoder,
+        op: CellOp,
+        max_dim: u32,
+        mut timer: Option<&mut super::timing::Timer>,
+    ) {
         if op == CellOp::Spread {
             self.fill_halos(encoder);
         }
@@ -300,8 +307,8 @@ impl CellsGpu {
                 CellOp::Spread => (&self.spread, &slab.spread_groups[self.cur]),
             };
             let (x, y) = workgroups((slab.z.len() * self.plane) as u64, CELL_GROUP, max_dim);
-            let mut pass =
-                encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+            let timestamp_writes = timer.as_deref_mut().map(|t| t.writes());
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes });
             pass.set_pipeline(pipeline);
             pass.set_bind_group(0, group, &[]);
             pass.dispatch_workgroups(x, y, 1);

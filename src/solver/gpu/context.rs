@@ -65,6 +65,8 @@ impl Gpu {
         let limits = choice.adapter.limits();
         let desc = wgpu::DeviceDescriptor {
             label: Some("oncovox"),
+            // Timestamp queries where offered, for per-kernel times in benches.
+            required_features: choice.adapter.features() & wgpu::Features::TIMESTAMP_QUERY,
             required_limits: limits.clone(),
             memory_hints: wgpu::MemoryHints::Performance,
             ..Default::default()
@@ -84,6 +86,11 @@ impl Gpu {
     /// Map the first `bytes` of a `MAP_READ` buffer of f32 values, wait for
     /// the device, and copy them to the host (submit the copy into it first).
     pub fn map_read(&self, buffer: &wgpu::Buffer, bytes: u64) -> Result<Vec<f32>> {
+        Ok(bytemuck::pod_collect_to_vec::<u8, f32>(&self.map_bytes(buffer, bytes)?))
+    }
+
+    /// [`Gpu::map_read`] as raw bytes.
+    pub fn map_bytes(&self, buffer: &wgpu::Buffer, bytes: u64) -> Result<Vec<u8>> {
         let (tx, rx) = std::sync::mpsc::channel();
         buffer.map_async(wgpu::MapMode::Read, ..bytes, move |r| {
             let _ = tx.send(r);
@@ -96,7 +103,7 @@ impl Gpu {
             .map_err(|e| Error::Gpu(format!("mapping the readback buffer: {e}")))?;
         let out = {
             let view = buffer.get_mapped_range(..bytes).map_err(|e| Error::Gpu(format!("reading back: {e}")))?;
-            bytemuck::cast_slice::<u8, f32>(&view).to_vec()
+            view.to_vec()
         };
         buffer.unmap();
         self.check()?;

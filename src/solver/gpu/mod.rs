@@ -8,6 +8,7 @@ mod kernels;
 mod params;
 pub mod shaders;
 mod species;
+mod timing;
 
 pub use context::{AdapterChoice, Gpu, adapters, best_adapter};
 pub(crate) use kernels::{bind_group, pipelines};
@@ -19,6 +20,7 @@ use crate::{Error, Result};
 use cells::{CellOp, CellParams, CellsGpu};
 use kernels::{Kernels, workgroups};
 use species::{Builder, Shared, SpeciesGpu};
+use timing::Timer;
 
 /// Dispatches recorded before the encoder is submitted.
 const BATCH: u32 = 256;
@@ -39,6 +41,8 @@ pub struct GpuBackend {
     pending: u32,
     /// Cell state and its kernels, when the scene has cells.
     cells: Option<CellsGpu>,
+    /// Kernel timestamps, while kernels are timed (`Backend::time_kernels`).
+    timer: Option<Timer>,
 }
 
 /// Refuse, before any allocation, a plan the device cannot hold; otherwise
@@ -117,6 +121,7 @@ impl GpuBackend {
             encoder: None,
             pending: 0,
             cells,
+            timer: None,
         })
     }
 
@@ -143,6 +148,27 @@ impl GpuBackend {
             if let Some(above) = g.slabs.get(i + 1) {
                 encoder.copy_buffer_to_buffer(&above.fields[g.cur], 0, hi, 0, plane);
             }
+        }
+    }
+
+    /// Make room for `passes` timed passes: resolve and read the timestamps
+    /// written so far when the query set would overflow.
+    fn timer_room(&mut self, passes: u32) {
+        if self.timer.as_ref().is_some_and(|t| !t.has_room(passes)) && self.drain_timer().is_err() {
+            // A failed read leaves the device error for `finish` to report.
+            self.timer = None;
+        }
+    }
+
+    /// Resolve the timestamps written so far, wait for them and add them up.
+    fn drain_timer(&mut self) -> Result<()> {
+        let Some(t) = &self.timer else { return Ok(()) };
+        let encoder = self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
+        t.resolve(encoder);
+        self.submit();
+        match &mut self.timer {
+            Some(t) => t.collect(&self.gpu),
+            None => Ok(()),
         }
     }
 
@@ -182,6 +208,7 @@ impl GpuBackend {
     }
 
     fn record(&mut self, which: Kernel, s: usize, slab: usize, count: u64, size: u32) {
+        self.timer_room(1);
         let sp = &self.species[s];
         let (g, c) = (&sp.slabs[slab], sp.cur);
         let k = &self.kernels;
@@ -203,8 +230,8 @@ impl GpuBackend {
         let (x, y) = workgroups(count, size, self.gpu.limits.max_compute_workgroups_per_dimension);
         let encoder = self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
         {
-            let mut pass =
-                encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+            let timestamp_writes = self.timer.as_mut().map(|t| t.writes());
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes });
             pass.set_pipeline(pipeline);
             pass.set_bind_group(0, group, &[]);
             pass.dispatch_workgroups(x, y, 1);
@@ -222,6 +249,7 @@ impl GpuBackend {
     /// (see `cells.rs`).
     fn cell_op(&mut self, op: CellOp, set: impl FnOnce(&mut CellParams)) {
         let Some(mut cells) = self.cells.take() else { return };
+        self.timer_room(cells.slabs.len() as u32);
         let mut params = cells.params;
         set(&mut params);
         if params != cells.params {
@@ -234,7 +262,7 @@ impl GpuBackend {
         if linked {
             cells.copy_linked(encoder, fields, true);
         }
-        cells.record(encoder, op, self.gpu.limits.max_compute_workgroups_per_dimension);
+        cells.record(encoder, op, self.gpu.limits.max_compute_workgroups_per_dimension, self.timer.as_mut());
         if linked {
             cells.copy_linked(encoder, fields, false);
         }
@@ -405,6 +433,18 @@ impl Backend for GpuBackend {
             }
         }
         Ok(())
+    }
+
+    fn time_kernels(&mut self) -> bool {
+        if self.timer.is_none() {
+            self.timer = Timer::new(&self.gpu);
+        }
+        self.timer.is_some()
+    }
+
+    fn kernel_seconds(&mut self) -> Result<Option<f64>> {
+        self.drain_timer()?;
+        Ok(self.timer.as_mut().and_then(|t| t.take()))
     }
 
     fn finish(&mut self) -> Result<()> {
