@@ -179,7 +179,17 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
         plan.device_bytes() as f64 / (1 << 20) as f64,
         plan.largest_buffer() as f64 / (1 << 20) as f64
     );
-    println!("host memory for the CPU backend: about the same");
+    match oncovox::run::host_memory_available() {
+        Some(free) if free < plan.device_bytes() => println!(
+            "host memory for the CPU backend: about the same, more than the {:.1} MiB free here (the CPU backend would refuse it)",
+            free as f64 / (1 << 20) as f64
+        ),
+        Some(free) => println!(
+            "host memory for the CPU backend: about the same ({:.1} MiB free here)",
+            free as f64 / (1 << 20) as f64
+        ),
+        None => println!("host memory for the CPU backend: about the same"),
+    }
     transport_table(&v);
     println!("(D·dt/dx² and decay·dt are per step; an explicit species divides them among its sub-steps)");
     cells_table(&v, &plan);

@@ -47,8 +47,8 @@ pub enum Device {
 /// Pick the device for `choice` and check that the plan fits it. The second
 /// value says why `auto` did not take a GPU, when it did not.
 pub fn select_device(choice: BackendChoice, plan: &Plan) -> Result<(Device, Option<String>)> {
-    match choice {
-        BackendChoice::Cpu => Ok((Device::Cpu, None)),
+    let picked = match choice {
+        BackendChoice::Cpu => (Device::Cpu, None),
         BackendChoice::Gpu => {
             let a = best_adapter(false).ok_or_else(|| {
                 Error::Gpu(
@@ -57,16 +57,48 @@ pub fn select_device(choice: BackendChoice, plan: &Plan) -> Result<(Device, Opti
                 )
             })?;
             check_fits(plan, &a.adapter.limits())?;
-            Ok((Device::Gpu(Box::new(a)), None))
+            (Device::Gpu(Box::new(a)), None)
         }
         BackendChoice::Auto => match best_adapter(true) {
-            None => Ok((Device::Cpu, Some("no hardware GPU adapter".into()))),
+            None => (Device::Cpu, Some("no hardware GPU adapter".into())),
             Some(a) if check_fits(plan, &a.adapter.limits()).is_err() => {
-                Ok((Device::Cpu, Some(format!("the grid does not fit {}", a.info.name))))
+                (Device::Cpu, Some(format!("the grid does not fit {}", a.info.name)))
             }
-            Some(a) => Ok((Device::Gpu(Box::new(a)), None)),
+            Some(a) => (Device::Gpu(Box::new(a)), None),
         },
+    };
+    // The CPU backend and software adapters keep every buffer in host memory.
+    if matches!(&picked.0, Device::Cpu) || matches!(&picked.0, Device::Gpu(a) if a.is_software()) {
+        check_host_memory(plan, host_memory_available())?;
     }
+    Ok(picked)
+}
+
+/// Memory the system can give a new process now (Linux `MemAvailable`),
+/// bytes; `None` where that is not known.
+pub fn host_memory_available() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Refuse, before anything is allocated, a plan whose buffers (the memory
+/// estimate of `oncovox check`) exceed the `free` host memory.
+fn check_host_memory(plan: &Plan, free: Option<u64>) -> Result<()> {
+    let (Some(free), need) = (free, plan.device_bytes()) else { return Ok(()) };
+    if need <= free {
+        return Ok(());
+    }
+    let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+    Err(Error::TooLarge(format!(
+        "grid.shape {:?} with {} species needs about {:.1} GiB of memory, more than the {:.1} GiB free on this machine; \
+         use fewer voxels or species",
+        plan.grid.shape,
+        plan.species.len(),
+        gib(need),
+        gib(free)
+    )))
 }
 
 /// Build the world and the backend on a selected device: the GPU (when

@@ -23,3 +23,21 @@ fn check_accepts_512_cubed_with_four_species_and_prints_the_memory() {
     let mib: f64 = line.split_whitespace().nth(3).unwrap().parse().unwrap();
     assert!((mib - 3072.0).abs() < 1.0, "{line}");
 }
+
+/// A scene far beyond the host's memory (40 species on 1290³ voxels: about
+/// 320 GiB) is refused before anything is allocated, on the CPU backend,
+/// with the key named and nothing written.
+#[test]
+fn run_refuses_a_scene_beyond_host_memory() {
+    let species: String =
+        (0..40).map(|i| format!("[[species]]\nname = \"s{i}\"\ndiffusion = 3000.0\nsolver = \"lod\"\n")).collect();
+    let text = format!("[grid]\nshape = [1290, 1290, 1290]\ndx = 10.0\n[time]\ndt = 0.01\nduration = 0.1\n{species}");
+    let tmp = tempfile::tempdir().unwrap();
+    let scene = write_scene(tmp.path(), "huge.toml", &text);
+    let out = tmp.path().join("out");
+    let o = oncovox(&["run", scene.to_str().unwrap(), "--backend", "cpu", "-o", out.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("grid.shape") && err.contains("GiB of memory"), "{err}");
+    assert!(!out.exists(), "an output folder was left behind");
+}
