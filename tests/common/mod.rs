@@ -7,7 +7,7 @@ pub mod cli;
 
 use oncovox::scene::{Scene, Validated};
 use oncovox::solver::cpu::CpuBackend;
-use oncovox::solver::gpu::{Gpu, GpuBackend, best_adapter};
+use oncovox::solver::gpu::{Gpu, GpuBackend, GpuOptions, best_adapter};
 use oncovox::solver::{Backend, Plan};
 use oncovox::world::World;
 
@@ -40,9 +40,16 @@ pub fn gpu(plan: &Plan, world: &World, test: &str) -> Option<Box<dyn Backend>> {
 /// `max_binding` bytes, so that its fields are split into slabs of z-planes.
 pub fn gpu_split(plan: &Plan, world: &World, test: &str, max_binding: u64) -> Option<Box<dyn Backend>> {
     let gpu = device(test)?;
-    Some(Box::new(
-        GpuBackend::with_binding_limit(gpu, plan, world, max_binding).unwrap_or_else(|e| panic!("{test}: {e}")),
-    ))
+    let options = GpuOptions { max_binding, ..GpuOptions::for_device(&gpu) };
+    Some(Box::new(GpuBackend::with_options(gpu, plan, world, options).unwrap_or_else(|e| panic!("{test}: {e}"))))
+}
+
+/// A GPU backend, gated as [`gpu`], with the x sweeps tiled (`tiled`) or
+/// one line per invocation, whatever the adapter would choose.
+pub fn gpu_x(plan: &Plan, world: &World, test: &str, tiled: bool) -> Option<Box<dyn Backend>> {
+    let gpu = device(test)?;
+    let options = GpuOptions { tiled_x: tiled, ..GpuOptions::for_device(&gpu) };
+    Some(Box::new(GpuBackend::with_options(gpu, plan, world, options).unwrap_or_else(|e| panic!("{test}: {e}"))))
 }
 
 /// A storage-binding limit that cuts the plan's grid into exactly `count`

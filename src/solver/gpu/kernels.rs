@@ -19,10 +19,15 @@ pub struct Kernels {
     pub clock: wgpu::ComputePipeline,
     pub advect: wgpu::ComputePipeline,
     pub hold: wgpu::ComputePipeline,
-    /// Invocations per workgroup of the per-line and per-voxel kernels.
+    /// Invocations per workgroup of the per-line and per-voxel kernels,
+    /// and of the x sweeps (`X_LINES` when they are tiled).
     pub line_group: u32,
     pub voxel_group: u32,
+    pub x_group: u32,
 }
+
+/// Lines per workgroup of the tiled x sweeps (`X_LINES` in shaders/lod.wgsl).
+pub const X_LINES: u32 = 64;
 
 /// Invocations per workgroup of the per-line (LOD) and per-voxel kernels
 /// on an adapter: 64 and 256 (a multiple of every common SIMD width, and
@@ -34,18 +39,20 @@ pub fn group_sizes(limits: &wgpu::Limits) -> (u32, u32) {
 }
 
 impl Kernels {
-    pub fn new(device: &wgpu::Device, limits: &wgpu::Limits) -> Kernels {
+    /// The pipelines, with tiled x sweeps (`tiled_x`) or one line per invocation.
+    pub fn new(device: &wgpu::Device, limits: &wgpu::Limits, tiled_x: bool) -> Kernels {
         let (line_group, voxel_group) = group_sizes(limits);
         let sizes = [("LINE_GROUP", line_group as f64), ("VOXEL_GROUP", voxel_group as f64)];
+        let x = if tiled_x { ["lod_sweep_x_tiled", "lod_tissue_x_tiled"] } else { ["lod_sweep_x", "lod_tissue_x"] };
         let [lod_x, lod_y, lod_z, tissue_x, tissue_y, tissue_z, z_fwd, z_back, tissue_z_fwd, tissue_z_back] =
             pipelines_with(
                 device,
                 "lod.wgsl",
                 [
-                    "lod_sweep_x",
+                    x[0],
                     "lod_sweep_y",
                     "lod_sweep_z",
-                    "lod_tissue_x",
+                    x[1],
                     "lod_tissue_y",
                     "lod_tissue_z",
                     "lod_z_forward",
@@ -79,6 +86,7 @@ impl Kernels {
             hold,
             line_group,
             voxel_group,
+            x_group: if tiled_x { X_LINES } else { line_group },
         }
     }
 }

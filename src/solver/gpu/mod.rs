@@ -45,6 +45,25 @@ pub struct GpuBackend {
     timer: Option<Timer>,
 }
 
+/// Choices the backend makes from the adapter.
+#[derive(Debug, Clone, Copy)]
+pub struct GpuOptions {
+    /// Most bytes in one storage binding (the device's limit, or less).
+    pub max_binding: u64,
+    /// Tiled x sweeps (coalesced access on GPUs) rather than one x line
+    /// per invocation (faster on software adapters).
+    pub tiled_x: bool,
+}
+
+impl GpuOptions {
+    pub fn for_device(gpu: &Gpu) -> GpuOptions {
+        GpuOptions {
+            max_binding: gpu.limits.max_storage_buffer_binding_size,
+            tiled_x: gpu.info.device_type != wgpu::DeviceType::Cpu,
+        }
+    }
+}
+
 /// Refuse, before any allocation, a plan the device cannot hold; otherwise
 /// give the slabs of z-planes its per-voxel buffers are split into so that
 /// each fits one storage binding.
@@ -79,15 +98,15 @@ fn check_fits_within(plan: &Plan, limits: &wgpu::Limits, max_binding: u64) -> Re
 
 impl GpuBackend {
     pub fn new(gpu: Gpu, plan: &Plan, world: &World) -> Result<GpuBackend> {
-        let max = gpu.limits.max_storage_buffer_binding_size;
-        GpuBackend::with_binding_limit(gpu, plan, world, max)
+        let options = GpuOptions::for_device(&gpu);
+        GpuBackend::with_options(gpu, plan, world, options)
     }
 
-    /// A backend whose storage bindings hold at most `max_binding` bytes
-    /// (below the device's own limit, to exercise the split into slabs).
-    pub fn with_binding_limit(gpu: Gpu, plan: &Plan, world: &World, max_binding: u64) -> Result<GpuBackend> {
-        let slabs = check_fits_within(plan, &gpu.limits, max_binding)?;
-        let kernels = Kernels::new(&gpu.device, &gpu.limits);
+    /// A backend with choices other than the device's own (to exercise
+    /// the split into slabs, or the other x sweep, on any adapter).
+    pub fn with_options(gpu: Gpu, plan: &Plan, world: &World, options: GpuOptions) -> Result<GpuBackend> {
+        let slabs = check_fits_within(plan, &gpu.limits, options.max_binding)?;
+        let kernels = Kernels::new(&gpu.device, &gpu.limits, options.tiled_x);
         let dev = &gpu.device;
         let n = plan.grid.len();
         let builder = Builder { dev, kernels: &kernels, plan, slabs: &slabs };
@@ -186,6 +205,7 @@ impl GpuBackend {
             _ => (nx * ny * z.len()) as u64,
         };
         let size = match which {
+            Kernel::Lod(0) => self.kernels.x_group,
             Kernel::Lod(_) | Kernel::LodZ(_) => self.kernels.line_group,
             Kernel::Clock => 1,
             _ => self.kernels.voxel_group,
