@@ -16,37 +16,7 @@ const REL: f32 = 1e-5;
 const ABS: f32 = 1e-6;
 
 fn parity_scene() -> oncovox::scene::Validated {
-    scene(
-        r#"
-[grid]
-shape = [19, 13, 11]
-dx = 10.0
-[time]
-dt = 0.05
-duration = 0.05
-[[species]]
-name = "lod"
-diffusion = 2000.0
-decay = 0.3
-solver = "lod"
-boundary = { x_min = 2.0, z_max = 0.5 }
-[[species]]
-name = "explicit"
-diffusion = 100.0
-decay = 0.2
-solver = "explicit"
-boundary = { y_max = 1.5 }
-[[regions]]
-name = "blob"
-sphere = { center = [90.0, 60.0, 50.0], radius = 40.0 }
-supply = { lod = { rate = 2.0, target = 3.0 }, explicit = { rate = 1.0, target = 4.0 } }
-uptake = { lod = 0.7 }
-[[regions]]
-name = "vessel"
-cylinder = { start = [0.0, 0.0, 0.0], end = [190.0, 130.0, 110.0], radius = 15.0 }
-hold = { lod = 5.0, explicit = 3.0 }
-"#,
-    )
+    scene(scenes::PARITY)
 }
 
 fn check(test: &str, species: usize, op: impl Fn(&mut dyn oncovox::solver::Backend)) {

@@ -11,55 +11,11 @@
 //! 1e-6 covers values near zero.
 
 mod common;
+use common::scenes::VASCULAR;
 use common::*;
 
 const REL: f32 = 1e-5;
 const ABS: f32 = 1e-6;
-
-pub const VASCULAR: &str = r#"
-seed = 7
-[grid]
-shape = [24, 20, 16]
-dx = 20.0
-[time]
-dt = 0.05
-duration = 1.0
-[vessels]
-spacing = 100.0
-[interstitium]
-boundary_pressure = 0.0
-[[species]]
-name = "oxygen"
-unit = "mmHg"
-diffusion = 1.0e5
-diffusion_tumour = 5.0e4
-decay = 0.1
-solver = "lod"
-plasma = { level = 38.0 }
-wall = { permeability = { normal = 3000.0, tumour = 3000.0 }, reflection = { normal = 0.0, tumour = 0.0 } }
-[[species]]
-name = "drug"
-diffusion = 700.0
-diffusion_tumour = 300.0
-diffusion_necrotic = 900.0
-decay = 0.01
-plasma = { preset = "free_doxorubicin" }
-wall = { permeability = { normal = 20.0, tumour = 160.0 } }
-[[species]]
-name = "particle"
-radius = 30.0
-plasma = { half_lives = [60.0, 600.0], fast_fraction = 0.3, dose = 2.0 }
-retardation = 1.5
-[[regions]]
-name = "tumour"
-sphere = { center = [240.0, 200.0, 160.0], radius = 130.0 }
-tissue = "tumour"
-consumption = { oxygen = { rate = 20.0, half_saturation = 2.5 } }
-[[regions]]
-name = "core"
-sphere = { center = [240.0, 200.0, 160.0], radius = 50.0 }
-tissue = "necrotic"
-"#;
 
 fn check(test: &str, species: usize, op: impl Fn(&mut dyn oncovox::solver::Backend)) {
     check_operator(&scene(VASCULAR), test, species, REL, ABS, op);

@@ -4,6 +4,7 @@
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
 pub mod cli;
+pub mod scenes;
 
 use oncovox::scene::{Scene, Validated};
 use oncovox::solver::cpu::CpuBackend;
@@ -78,8 +79,21 @@ pub fn device(test: &str) -> Option<Gpu> {
 /// Apply `op` to the same random field (three seeds) on both backends of
 /// scene `v` and compare within `rel`/`abs`; the operator must change the field.
 pub fn check_operator(v: &Validated, test: &str, species: usize, rel: f32, abs: f32, op: impl Fn(&mut dyn Backend)) {
+    check_operator_on(v, test, species, rel, abs, |plan, world| gpu(plan, world, test), op);
+}
+
+/// [`check_operator`] against the GPU backend that `make` builds.
+pub fn check_operator_on(
+    v: &Validated,
+    test: &str,
+    species: usize,
+    rel: f32,
+    abs: f32,
+    make: impl Fn(&Plan, &World) -> Option<Box<dyn Backend>>,
+    op: impl Fn(&mut dyn Backend),
+) {
     let (plan, world) = setup(v);
-    let Some(mut g) = gpu(&plan, &world, test) else { return };
+    let Some(mut g) = make(&plan, &world) else { return };
     let mut c = cpu(&plan, &world);
     for seed in 1..=3 {
         let f = random_field(plan.grid.len(), seed, 0.0, 10.0);
