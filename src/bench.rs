@@ -14,8 +14,17 @@ use std::time::Instant;
 /// diffusion; both cross the walls of a generated vessel network, are
 /// advected by the interstitial flow, and have a source region and a held
 /// face, so every operator runs.
-fn bench_scene(n: usize) -> Result<Validated> {
+/// `species` ≥ 3 transport species: beyond the three, LOD species like `lod`.
+fn bench_scene(n: usize, species: usize) -> Result<Validated> {
     let e = n as f64 * 10.0;
+    let extra: String = (3..species)
+        .map(|i| {
+            format!(
+                "[[species]]\nname = \"extra{i}\"\ndiffusion = 1.0e5\ndecay = 0.1\nsolver = \"lod\"\n\
+                 boundary = {{ x_min = 38.0 }}\n"
+            )
+        })
+        .collect();
     let text = format!(
         r#"
 [grid]
@@ -71,7 +80,7 @@ class = "liposome"
 "#,
         c = e / 2.0,
         r = e / 4.0
-    );
+    ) + &extra;
     Validated::new(Scene::from_toml(&text)?)
 }
 
@@ -177,8 +186,8 @@ fn time(b: &mut dyn Backend, reps: u32, f: &mut dyn FnMut(&mut dyn Backend)) -> 
 
 /// Measure every operator and a whole step on each backend that `choice`
 /// allows; print a table, or JSON with `json`.
-pub fn run_bench(size: usize, reps: u32, choice: BackendChoice, json: bool) -> Result<()> {
-    let v = bench_scene(size.max(2))?;
+pub fn run_bench(size: usize, reps: u32, species: usize, choice: BackendChoice, json: bool) -> Result<()> {
+    let v = bench_scene(size.max(2), species.max(3))?;
     let plan = Plan::new(&v);
     let voxels = plan.grid.len() as f64;
     let mut targets = vec![BackendChoice::Cpu];
@@ -189,7 +198,11 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice, json: bool) -> R
         return Err(crate::Error::Gpu("no GPU adapter for --backend gpu".into()));
     }
     if !json {
-        println!("grid {size}³ = {} voxels, {reps} repetitions per operator", voxels as u64);
+        println!(
+            "grid {size}³ = {} voxels, {} species, {reps} repetitions per operator",
+            voxels as u64,
+            plan.species.len()
+        );
     }
     let mut report = Vec::new();
     let mut bytes_per_step = step_bytes(&plan);
@@ -271,6 +284,7 @@ pub fn run_bench(size: usize, reps: u32, choice: BackendChoice, json: bool) -> R
             "grid": [size, size, size],
             "voxels": voxels,
             "repetitions": reps,
+            "species": plan.species.len(),
             "step_bytes_per_voxel": bytes_per_step,
             "backends": report,
         });

@@ -69,6 +69,10 @@ enum Command {
         /// Repetitions of each operator.
         #[arg(long, default_value_t = 10)]
         reps: u32,
+        /// Transport species in the whole step: the bench scene's three
+        /// (LOD, explicit, carrier) and, beyond them, LOD species like the first.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(3..=32))]
+        species: u32,
         /// Which backends to measure.
         #[arg(long, value_enum, default_value_t = BackendArg::Auto)]
         backend: BackendArg,
@@ -124,8 +128,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             info_cmd();
             Ok(())
         }
-        Command::Bench { size, reps, backend, json } => {
-            oncovox::bench::run_bench(size as usize, reps, backend.into(), json)
+        Command::Bench { size, reps, species, backend, json } => {
+            oncovox::bench::run_bench(size as usize, reps, species as usize, backend.into(), json)
         }
     }
 }

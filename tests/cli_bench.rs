@@ -8,10 +8,11 @@ use common::cli::{oncovox, stderr};
 
 #[test]
 fn bench_json_reports_every_operator_and_a_whole_step() {
-    let o = oncovox(&["bench", "--size", "8", "--reps", "1", "--backend", "cpu", "--json"], &[]);
+    let o = oncovox(&["bench", "--size", "8", "--reps", "1", "--species", "5", "--backend", "cpu", "--json"], &[]);
     assert!(o.status.success(), "{}", stderr(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("bench --json prints JSON");
     assert_eq!(report["voxels"].as_f64(), Some(512.0));
+    assert_eq!(report["species"].as_u64(), Some(5));
     assert!(report["step_bytes_per_voxel"].as_f64().unwrap() > 0.0);
     let cpu = &report["backends"][0];
     assert_eq!(cpu["backend"], "cpu");
