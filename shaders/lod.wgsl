@@ -1,6 +1,9 @@
 // Implicit LOD diffusion–decay sweeps (BioFVM scheme): one invocation per
 // grid line solves the tridiagonal system in place with precomputed Thomas
 // coefficients. CPU twin: src/solver/cpu/lod.rs (same arithmetic order).
+// `x_input` comes from the file loaded after this one: lod_plain.wgsl, or
+// lod_sources.wgsl / lod_exchange.wgsl, which fuse a species' sources or
+// vessel exchange into its x sweep (src/solver/gpu/shaders.rs).
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> field: array<f32>;
@@ -8,11 +11,17 @@
 // or 0 on a row held by a Dirichlet face.
 @group(0) @binding(2) var<storage, read> coeffs: array<f32>;
 
-fn solve_line(start: u32, stride: u32, len: u32) {
+// `x`: a sweep along x, whose first read of each value goes through
+// `x_input` (the sources or vessel exchange fused into it, or nothing).
+fn solve_line(start: u32, stride: u32, len: u32, x: bool) {
     var prev = 0.0;
     for (var i = 0u; i < len; i++) {
         let idx = start + i * stride;
-        let v = (field[idx] + coeffs[2u * len + i] * prev) * coeffs[len + i];
+        var d = field[idx];
+        if x {
+            d = x_input(idx, d);
+        }
+        let v = (d + coeffs[2u * len + i] * prev) * coeffs[len + i];
         field[idx] = v;
         prev = v;
     }
@@ -38,7 +47,7 @@ fn lod_sweep_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(0u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line(l.x, l.y, l.z);
+        solve_line(l.x, l.y, l.z, true);
     }
 }
 
@@ -47,7 +56,7 @@ fn lod_sweep_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(1u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line(l.x, l.y, l.z);
+        solve_line(l.x, l.y, l.z, false);
     }
 }
 
@@ -56,7 +65,7 @@ fn lod_sweep_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(2u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line(l.x, l.y, l.z);
+        solve_line(l.x, l.y, l.z, false);
     }
 }
 
@@ -64,12 +73,16 @@ fn lod_sweep_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
 // indexed by voxel (src/solver/lod_tissue.rs). CPU twin: src/solver/cpu/lod_tissue.rs.
 @group(0) @binding(3) var<storage, read> vcoeffs: array<f32>;
 
-fn solve_line_tissue(start: u32, stride: u32, len: u32) {
+fn solve_line_tissue(start: u32, stride: u32, len: u32, x: bool) {
     let n = p.n;
     var prev = 0.0;
     for (var i = 0u; i < len; i++) {
         let idx = start + i * stride;
-        let v = (field[idx] + vcoeffs[2u * n + idx] * prev) * vcoeffs[n + idx];
+        var d = field[idx];
+        if x {
+            d = x_input(idx, d);
+        }
+        let v = (d + vcoeffs[2u * n + idx] * prev) * vcoeffs[n + idx];
         field[idx] = v;
         prev = v;
     }
@@ -84,7 +97,7 @@ fn lod_tissue_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(0u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line_tissue(l.x, l.y, l.z);
+        solve_line_tissue(l.x, l.y, l.z, true);
     }
 }
 
@@ -93,7 +106,7 @@ fn lod_tissue_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(1u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line_tissue(l.x, l.y, l.z);
+        solve_line_tissue(l.x, l.y, l.z, false);
     }
 }
 
@@ -102,7 +115,7 @@ fn lod_tissue_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(2u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line_tissue(l.x, l.y, l.z);
+        solve_line_tissue(l.x, l.y, l.z, false);
     }
 }
 
@@ -232,11 +245,17 @@ fn tile_slot(t: u32, r: u32) -> vec2<u32> {
     return vec2<u32>(r * 4u + t / 16u, t % 16u);
 }
 
-fn load_field(first: u32, lines: u32, x0: u32, t: u32) {
+// `forward`: the first read of each value, through `x_input`.
+fn load_field(first: u32, lines: u32, x0: u32, t: u32, forward: bool) {
     for (var r = 0u; r < 16u; r++) {
         let s = tile_slot(t, r);
         if first + s.x < lines && x0 + s.y < p.nx {
-            tile[s.x * X_ROW + s.y] = field[(first + s.x) * p.nx + x0 + s.y];
+            let idx = (first + s.x) * p.nx + x0 + s.y;
+            var v = field[idx];
+            if forward {
+                v = x_input(idx, v);
+            }
+            tile[s.x * X_ROW + s.y] = v;
         }
     }
 }
@@ -280,7 +299,7 @@ fn lod_sweep_x_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgrou
     var prev = 0.0;
     for (var k = 0u; k < tiles; k++) {
         let x0 = k * X_TILE;
-        load_field(first, lines, x0, t);
+        load_field(first, lines, x0, t, true);
         workgroupBarrier();
         if mine {
             for (var i = 0u; i < X_TILE && x0 + i < p.nx; i++) {
@@ -297,7 +316,7 @@ fn lod_sweep_x_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgrou
     var next = 0.0;
     for (var k = tiles; k > 0u; k--) {
         let x0 = (k - 1u) * X_TILE;
-        load_field(first, lines, x0, t);
+        load_field(first, lines, x0, t, false);
         workgroupBarrier();
         if mine {
             for (var i = X_TILE; i > 0u; i--) {
@@ -326,7 +345,7 @@ fn lod_tissue_x_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgro
     var prev = 0.0;
     for (var k = 0u; k < tiles; k++) {
         let x0 = k * X_TILE;
-        load_field(first, lines, x0, t);
+        load_field(first, lines, x0, t, true);
         load_coeffs(first, lines, x0, t, 1u, false);
         load_coeffs(first, lines, x0, t, 2u, true);
         workgroupBarrier();
@@ -345,7 +364,7 @@ fn lod_tissue_x_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgro
     var next = 0.0;
     for (var k = tiles; k > 0u; k--) {
         let x0 = (k - 1u) * X_TILE;
-        load_field(first, lines, x0, t);
+        load_field(first, lines, x0, t, false);
         load_coeffs(first, lines, x0, t, 0u, false);
         workgroupBarrier();
         if mine {

@@ -130,10 +130,12 @@ pub fn step_bytes(plan: &Plan) -> f64 {
     let n = plan.grid.len() as f64;
     for sp in &plan.species {
         let hold = 12.0 * sp.held as f64 / n;
+        // Fused into the x sweep, the sources skip their own read and write of the field.
+        let fused = if sp.fuses_sources_into_x() { 8.0 } else { 0.0 };
         if sp.has_exchange {
-            bytes += 20.0;
+            bytes += 20.0 - fused;
         } else if sp.has_sources {
-            bytes += 16.0;
+            bytes += 16.0 - fused;
         }
         bytes += sp.advection.unwrap_or(0) as f64 * (20.0 + hold);
         bytes += match sp.method {

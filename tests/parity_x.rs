@@ -52,3 +52,35 @@ fn both_x_sweeps_match_cpu() {
         }
     }
 }
+
+/// The sources, or the vessel exchange, fused into the x sweep (LOD species
+/// without advection) against the CPU's two operators, both x sweeps, whole
+/// grid and four slabs.
+#[test]
+fn sources_fused_into_the_x_sweep_match_cpu() {
+    use common::scenes::{PARITY, VASCULAR};
+    // Vessels without interstitial flow: exchange, no advection.
+    let no_flow = VASCULAR.replace("[interstitium]\nboundary_pressure = 0.0\n", "");
+    for (name, toml, exchange) in [("sources", PARITY.to_string(), false), ("exchange", no_flow, true)] {
+        let v = scene(&toml);
+        let (plan, world) = setup(&v);
+        let sp = &plan.species[0];
+        assert!(sp.fuses_sources_into_x() && sp.has_exchange == exchange, "{name}: species 0 should fuse");
+        for tiled in [true, false] {
+            let test = format!("{name} fused into the x sweep, tiled {tiled}");
+            let Some(g) = gpu_x(&plan, &world, &test, tiled) else { return };
+            let split = gpu_split(&plan, &world, &test, binding_for_slabs(&plan, 4)).unwrap();
+            let mut c = cpu(&plan, &world);
+            let f = random_field(plan.grid.len(), 9, 0.0, 10.0);
+            c.write_field(0, &f).unwrap();
+            c.sources_then_sweep_x(0, exchange);
+            let want = c.read_field(0).unwrap();
+            assert_ne!(want, f, "{test}: nothing changed");
+            for (what, mut g) in [("whole", g), ("4 slabs", split)] {
+                g.write_field(0, &f).unwrap();
+                g.sources_then_sweep_x(0, exchange);
+                assert_close(&format!("{test}, {what}"), &g.read_field(0).unwrap(), &want, 1e-5, 1e-6);
+            }
+        }
+    }
+}

@@ -36,6 +36,16 @@ use crate::Result;
 
 /// One implementation of every operator. Species are addressed by index in
 /// the plan; parameters are fixed when the backend is built.
+/// `Backend::sources_then_sweep_x` as two operators.
+pub fn sources_then_sweep_x_apart<B: Backend + ?Sized>(b: &mut B, s: usize, exchange: bool) {
+    if exchange {
+        b.vessel_exchange(s);
+    } else {
+        b.apply_sources(s);
+    }
+    b.lod_sweep(s, 0);
+}
+
 pub trait Backend {
     /// "cpu" or "gpu".
     fn kind(&self) -> &'static str;
@@ -76,6 +86,11 @@ pub trait Backend {
     fn write_field(&mut self, species: usize, data: &[f32]) -> Result<()>;
     /// Wait until all queued work is done.
     fn finish(&mut self) -> Result<()>;
+    /// The sources of species `s` (its vessel exchange with `exchange`),
+    /// then its LOD sweep along x; a backend may run both in one pass.
+    fn sources_then_sweep_x(&mut self, s: usize, exchange: bool) {
+        sources_then_sweep_x_apart(self, s, exchange);
+    }
     /// Time every kernel on the device from now on, where the device can
     /// (GPU timestamp queries); false where it cannot.
     fn time_kernels(&mut self) -> bool {

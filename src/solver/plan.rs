@@ -137,6 +137,13 @@ pub struct SpeciesPlan {
 }
 
 impl SpeciesPlan {
+    /// Whether a step runs the sources (or vessel exchange) and the LOD
+    /// sweep along x as one operator (`Backend::sources_then_sweep_x`):
+    /// LOD species with sources or exchange and no advection between them.
+    pub fn fuses_sources_into_x(&self) -> bool {
+        self.method == Method::Lod && self.advection.unwrap_or(0) == 0 && (self.has_sources || self.has_exchange)
+    }
+
     pub fn substeps(&self) -> u32 {
         match self.method {
             Method::Lod => 1,

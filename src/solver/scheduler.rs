@@ -69,7 +69,13 @@ impl Scheduler {
 /// with holds, consumption.
 pub fn step_species(b: &mut dyn Backend, plan: &Plan, s: usize) {
     let sp = &plan.species[s];
-    if sp.has_exchange {
+    let fused = sp.fuses_sources_into_x();
+    if fused {
+        b.sources_then_sweep_x(s, sp.has_exchange);
+        if sp.has_hold {
+            b.apply_hold(s);
+        }
+    } else if sp.has_exchange {
         b.vessel_exchange(s);
     } else if sp.has_sources {
         b.apply_sources(s);
@@ -82,7 +88,7 @@ pub fn step_species(b: &mut dyn Backend, plan: &Plan, s: usize) {
     }
     match sp.method {
         Method::Lod => {
-            for axis in 0..3 {
+            for axis in usize::from(fused)..3 {
                 b.lod_sweep(s, axis);
                 if sp.has_hold {
                     b.apply_hold(s);

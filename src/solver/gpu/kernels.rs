@@ -8,6 +8,9 @@ pub struct Kernels {
     pub lod: [wgpu::ComputePipeline; 3],
     /// Sweeps with per-voxel coefficients (tissue-dependent diffusion).
     pub lod_tissue: [wgpu::ComputePipeline; 3],
+    /// x sweeps with the sources (`[0]`) or the vessel exchange (`[1]`)
+    /// fused in, each `[uniform, per-voxel coefficients]`.
+    pub lod_x_fused: [[wgpu::ComputePipeline; 2]; 2],
     /// Forward and backward z sweeps of a grid split into slabs.
     pub lod_z: [wgpu::ComputePipeline; 2],
     pub lod_tissue_z: [wgpu::ComputePipeline; 2],
@@ -62,6 +65,7 @@ impl Kernels {
                 ],
                 &sizes,
             );
+        let lod_x_fused = ["lod_sources.wgsl", "lod_exchange.wgsl"].map(|m| pipelines_with(device, m, x, &sizes));
         let [explicit, explicit_tissue] =
             pipelines_with(device, "explicit.wgsl", ["explicit_substep", "explicit_substep_tissue"], &sizes);
         let [sources, exchange, consume, clock, hold] = pipelines_with(
@@ -74,6 +78,7 @@ impl Kernels {
         Kernels {
             lod: [lod_x, lod_y, lod_z],
             lod_tissue: [tissue_x, tissue_y, tissue_z],
+            lod_x_fused,
             lod_z: [z_fwd, z_back],
             lod_tissue_z: [tissue_z_fwd, tissue_z_back],
             explicit,

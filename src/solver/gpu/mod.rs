@@ -198,14 +198,14 @@ impl GpuBackend {
         }
         let [nx, ny, _] = self.plan.grid.shape;
         let count = |z: &std::ops::Range<usize>| match which {
-            Kernel::Lod(0) => (ny * z.len()) as u64,
+            Kernel::Lod(0) | Kernel::LodXFused(_) => (ny * z.len()) as u64,
             Kernel::Lod(1) => (nx * z.len()) as u64,
             Kernel::Lod(_) | Kernel::LodZ(_) => (nx * ny) as u64,
             Kernel::Clock => 1,
             _ => (nx * ny * z.len()) as u64,
         };
         let size = match which {
-            Kernel::Lod(0) => self.kernels.x_group,
+            Kernel::Lod(0) | Kernel::LodXFused(_) => self.kernels.x_group,
             Kernel::Lod(_) | Kernel::LodZ(_) => self.kernels.line_group,
             Kernel::Clock => 1,
             _ => self.kernels.voxel_group,
@@ -237,6 +237,7 @@ impl GpuBackend {
             Kernel::Lod(axis) => (&k.lod[axis], g.lod.get(c).and_then(|l| l.get(axis))),
             Kernel::LodZ(pass) if sp.tissue => (&k.lod_tissue_z[pass], g.lod_z.get(c).map(|l| &l[pass])),
             Kernel::LodZ(pass) => (&k.lod_z[pass], g.lod_z.get(c).map(|l| &l[pass])),
+            Kernel::LodXFused(e) => (&k.lod_x_fused[e][usize::from(sp.tissue)], g.lod_x_fused.get(c)),
             Kernel::Explicit if sp.tissue => (&k.explicit_tissue, g.explicit.get(c)),
             Kernel::Explicit => (&k.explicit, g.explicit.get(c)),
             Kernel::Sources => (&k.sources, g.sources.get(c)),
@@ -306,6 +307,8 @@ enum Kernel {
     Lod(usize),
     /// Forward (0) or backward (1) z sweep of a split grid.
     LodZ(usize),
+    /// The x sweep with the sources (0) or the vessel exchange (1) fused in.
+    LodXFused(usize),
     Explicit,
     Sources,
     Exchange,
@@ -453,6 +456,14 @@ impl Backend for GpuBackend {
             }
         }
         Ok(())
+    }
+
+    fn sources_then_sweep_x(&mut self, s: usize, exchange: bool) {
+        if self.species[s].slabs[0].lod_x_fused.is_empty() {
+            super::sources_then_sweep_x_apart(self, s, exchange);
+        } else {
+            self.dispatch(Kernel::LodXFused(usize::from(exchange)), s);
+        }
     }
 
     fn time_kernels(&mut self) -> bool {

@@ -1,11 +1,16 @@
-//! WGSL sources: each kernel file is loaded with `shaders/common.wgsl`
-//! prepended.
+//! WGSL sources. A shader module is `shaders/common.wgsl` followed by one
+//! or more kernel files: the LOD sweeps come in three modules that differ
+//! in what the x sweep does as it first reads a value (nothing, the
+//! species' sources, or its vessel exchange).
 
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
-/// Every kernel file: (file name, text without the common prelude).
-pub const KERNELS: [(&str, &str); 6] = [
+/// Every kernel file: (file name, text).
+const FILES: [(&str, &str); 9] = [
     ("lod.wgsl", include_str!("../../../shaders/lod.wgsl")),
+    ("lod_plain.wgsl", include_str!("../../../shaders/lod_plain.wgsl")),
+    ("lod_sources.wgsl", include_str!("../../../shaders/lod_sources.wgsl")),
+    ("lod_exchange.wgsl", include_str!("../../../shaders/lod_exchange.wgsl")),
     ("explicit.wgsl", include_str!("../../../shaders/explicit.wgsl")),
     ("pointwise.wgsl", include_str!("../../../shaders/pointwise.wgsl")),
     ("advection.wgsl", include_str!("../../../shaders/advection.wgsl")),
@@ -13,13 +18,35 @@ pub const KERNELS: [(&str, &str); 6] = [
     ("cells.wgsl", include_str!("../../../shaders/cells.wgsl")),
 ];
 
-/// Full source of a kernel file, common prelude included.
-pub fn source(file: &str) -> String {
-    let body = KERNELS.iter().find(|(n, _)| *n == file).map(|(_, b)| *b).unwrap_or_default();
-    format!("{COMMON}\n{body}")
+/// Every module: (name, its kernel files in order after the prelude).
+const MODULES: [(&str, &[&str]); 8] = [
+    ("lod.wgsl", &["lod.wgsl", "lod_plain.wgsl"]),
+    ("lod_sources.wgsl", &["lod.wgsl", "lod_sources.wgsl"]),
+    ("lod_exchange.wgsl", &["lod.wgsl", "lod_exchange.wgsl"]),
+    ("explicit.wgsl", &["explicit.wgsl"]),
+    ("pointwise.wgsl", &["pointwise.wgsl"]),
+    ("advection.wgsl", &["advection.wgsl"]),
+    ("darcy.wgsl", &["darcy.wgsl"]),
+    ("cells.wgsl", &["cells.wgsl"]),
+];
+
+/// Full source of a module, common prelude included (empty for an unknown name).
+pub fn source(module: &str) -> String {
+    let files = MODULES.iter().find(|(m, _)| *m == module).map(|(_, f)| *f).unwrap_or_default();
+    let mut out = COMMON.to_string();
+    for f in files {
+        out.push('\n');
+        out.push_str(FILES.iter().find(|(n, _)| n == f).map(|(_, t)| *t).unwrap_or_default());
+    }
+    out
 }
 
-/// Every kernel file's full source, for validation.
+/// Every module's full source, for validation.
 pub fn all_sources() -> Vec<(&'static str, String)> {
-    KERNELS.iter().map(|(n, _)| (*n, source(n))).collect()
+    MODULES.iter().map(|(m, _)| (*m, source(m))).collect()
+}
+
+/// Every kernel file some module loads.
+pub fn files() -> Vec<&'static str> {
+    FILES.iter().map(|(n, _)| *n).filter(|n| MODULES.iter().any(|(_, f)| f.contains(n))).collect()
 }

@@ -31,6 +31,9 @@ pub struct SlabGpu {
     pub lod: Vec<Vec<wgpu::BindGroup>>,
     /// `[cur]`: the forward and backward z sweeps of a split grid.
     pub lod_z: Vec<[wgpu::BindGroup; 2]>,
+    /// `[cur]`: the x sweep with the sources or the vessel exchange fused
+    /// in (LOD species with either and no advection).
+    pub lod_x_fused: Vec<wgpu::BindGroup>,
     pub explicit: Vec<wgpu::BindGroup>,
     pub sources: Vec<wgpu::BindGroup>,
     pub exchange: Vec<wgpu::BindGroup>,
@@ -175,6 +178,7 @@ impl Builder<'_> {
         let mut g = SlabGpu {
             lod: vec![],
             lod_z: vec![],
+            lod_x_fused: vec![],
             explicit: vec![],
             sources: vec![],
             exchange: vec![],
@@ -187,6 +191,8 @@ impl Builder<'_> {
             fields,
         };
         let fields = &g.fields;
+        // The LOD uniform and x coefficients (binding, buffer), for the fused x sweep.
+        let mut lod_x: Option<(wgpu::Buffer, u32, wgpu::Buffer)> = None;
         if explicit {
             // Per-voxel r of the slab and of the planes just below and above it.
             let tissue = rvox.map(|r| {
@@ -262,6 +268,8 @@ impl Builder<'_> {
                     })
                     .collect();
             }
+            let [x_coeffs, _, _] = coeffs;
+            lod_x = Some((p_lod, slot, x_coeffs));
         }
         if let (Some(a), Some(s)) = (&data.src_add, &data.src_scale) {
             let (a, s) = (
@@ -270,6 +278,19 @@ impl Builder<'_> {
             );
             g.sources =
                 fields.iter().map(|f| self.bind(&k.sources, &[(0, &p_exp), (1, f), (2, &a), (3, &s)])).collect();
+            // The x sweep with the sources fused in (see `lod_sources.wgsl`).
+            let fused_x = |pipes: &[wgpu::ComputePipeline; 2], extra: &[(u32, &wgpu::Buffer)]| match &lod_x {
+                Some((p, slot, co)) if sp.fuses_sources_into_x() => fields
+                    .iter()
+                    .map(|f| {
+                        let mut entries = vec![(0, p), (1, f), (*slot, co), (5, &a), (6, &s)];
+                        entries.extend_from_slice(extra);
+                        self.bind(&pipes[usize::from(lod_tissue.is_some())], &entries)
+                    })
+                    .collect(),
+                _ => vec![],
+            };
+            g.lod_x_fused = fused_x(&k.lod_x_fused[0], &[]);
             if let Some(ex) = &data.exchange {
                 let dt = self.plan.dt as f32;
                 let inflow: Vec<f32> = self.part(&ex.inflow, z).iter().map(|&v| v * dt).collect();
@@ -284,6 +305,7 @@ impl Builder<'_> {
                         )
                     })
                     .collect();
+                g.lod_x_fused = fused_x(&k.lod_x_fused[1], &[(7, &inflow), (8, &plasma), (9, &shared.clock)]);
             }
         }
         if let Some(rate) = &data.consumption {
