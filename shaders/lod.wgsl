@@ -1,9 +1,11 @@
 // Implicit LOD diffusion–decay sweeps (BioFVM scheme): one invocation per
 // grid line solves the tridiagonal system in place with precomputed Thomas
 // coefficients. CPU twin: src/solver/cpu/lod.rs (same arithmetic order).
-// `x_input` comes from the file loaded after this one: lod_plain.wgsl, or
-// lod_sources.wgsl / lod_exchange.wgsl, which fuse a species' sources or
-// vessel exchange into its x sweep (src/solver/gpu/shaders.rs).
+// `x_input` and `z_output` come from the files loaded after this one:
+// lod_x_plain.wgsl, or lod_sources.wgsl / lod_exchange.wgsl, which fuse a
+// species' sources or vessel exchange into its x sweep; lod_z_plain.wgsl,
+// or lod_consume.wgsl, which fuses its consumption into its z sweep
+// (src/solver/gpu/shaders.rs).
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> field: array<f32>;
@@ -11,23 +13,35 @@
 // or 0 on a row held by a Dirichlet face.
 @group(0) @binding(2) var<storage, read> coeffs: array<f32>;
 
-// `x`: a sweep along x, whose first read of each value goes through
-// `x_input` (the sources or vessel exchange fused into it, or nothing).
-fn solve_line(start: u32, stride: u32, len: u32, x: bool) {
+// A sweep along `axis`. Along x the first read of each value goes through
+// `x_input` (the sources or vessel exchange fused into it, or nothing);
+// along z each final value is stored through `z_output` (the consumption
+// fused into it, or nothing) while the recurrence carries the value before.
+fn solve_line(start: u32, stride: u32, len: u32, axis: u32) {
     var prev = 0.0;
     for (var i = 0u; i < len; i++) {
         let idx = start + i * stride;
         var d = field[idx];
-        if x {
+        if axis == 0u {
             d = x_input(idx, d);
         }
         let v = (d + coeffs[2u * len + i] * prev) * coeffs[len + i];
         field[idx] = v;
         prev = v;
     }
+    var next = prev;
+    if axis == 2u {
+        field[start + (len - 1u) * stride] = z_output(start + (len - 1u) * stride, next);
+    }
     for (var i = len - 1u; i > 0u; i--) {
         let idx = start + (i - 1u) * stride;
-        field[idx] = field[idx] - coeffs[i - 1u] * field[idx + stride];
+        let v = field[idx] - coeffs[i - 1u] * next;
+        if axis == 2u {
+            field[idx] = z_output(idx, v);
+        } else {
+            field[idx] = v;
+        }
+        next = v;
     }
 }
 
@@ -47,7 +61,7 @@ fn lod_sweep_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(0u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line(l.x, l.y, l.z, true);
+        solve_line(l.x, l.y, l.z, 0u);
     }
 }
 
@@ -56,7 +70,7 @@ fn lod_sweep_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(1u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line(l.x, l.y, l.z, false);
+        solve_line(l.x, l.y, l.z, 1u);
     }
 }
 
@@ -65,7 +79,7 @@ fn lod_sweep_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(2u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line(l.x, l.y, l.z, false);
+        solve_line(l.x, l.y, l.z, 2u);
     }
 }
 
@@ -73,22 +87,32 @@ fn lod_sweep_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
 // indexed by voxel (src/solver/lod_tissue.rs). CPU twin: src/solver/cpu/lod_tissue.rs.
 @group(0) @binding(3) var<storage, read> vcoeffs: array<f32>;
 
-fn solve_line_tissue(start: u32, stride: u32, len: u32, x: bool) {
+fn solve_line_tissue(start: u32, stride: u32, len: u32, axis: u32) {
     let n = p.n;
     var prev = 0.0;
     for (var i = 0u; i < len; i++) {
         let idx = start + i * stride;
         var d = field[idx];
-        if x {
+        if axis == 0u {
             d = x_input(idx, d);
         }
         let v = (d + vcoeffs[2u * n + idx] * prev) * vcoeffs[n + idx];
         field[idx] = v;
         prev = v;
     }
+    var next = prev;
+    if axis == 2u {
+        field[start + (len - 1u) * stride] = z_output(start + (len - 1u) * stride, next);
+    }
     for (var i = len - 1u; i > 0u; i--) {
         let idx = start + (i - 1u) * stride;
-        field[idx] = field[idx] - vcoeffs[idx] * field[idx + stride];
+        let v = field[idx] - vcoeffs[idx] * next;
+        if axis == 2u {
+            field[idx] = z_output(idx, v);
+        } else {
+            field[idx] = v;
+        }
+        next = v;
     }
 }
 
@@ -97,7 +121,7 @@ fn lod_tissue_x(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(0u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line_tissue(l.x, l.y, l.z, true);
+        solve_line_tissue(l.x, l.y, l.z, 0u);
     }
 }
 
@@ -106,7 +130,7 @@ fn lod_tissue_y(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(1u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line_tissue(l.x, l.y, l.z, false);
+        solve_line_tissue(l.x, l.y, l.z, 1u);
     }
 }
 
@@ -115,7 +139,7 @@ fn lod_tissue_z(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
           @builtin(local_invocation_index) local: u32) {
     let l = line_of(2u, flat_index(wg, nwg, local, LINE_GROUP));
     if l.w == 1u {
-        solve_line_tissue(l.x, l.y, l.z, false);
+        solve_line_tissue(l.x, l.y, l.z, 2u);
     }
 }
 
@@ -143,17 +167,22 @@ fn z_forward(col: u32) {
     carry[col] = prev;
 }
 
+// The carry handed down is the value before `z_output`, as in `solve_line`.
 fn z_backward(col: u32) {
     let plane = p.nx * p.ny;
+    let last = col + (p.nz - 1u) * plane;
+    var next = field[last];
     if p.z0 + p.nz < p.nz_all {
-        let idx = col + (p.nz - 1u) * plane;
-        field[idx] = field[idx] - coeffs[p.z0 + p.nz - 1u] * carry[col];
+        next = next - coeffs[p.z0 + p.nz - 1u] * carry[col];
     }
+    field[last] = z_output(last, next);
     for (var k = p.nz - 1u; k > 0u; k--) {
         let idx = col + (k - 1u) * plane;
-        field[idx] = field[idx] - coeffs[p.z0 + k - 1u] * field[idx + plane];
+        let v = field[idx] - coeffs[p.z0 + k - 1u] * next;
+        field[idx] = z_output(idx, v);
+        next = v;
     }
-    carry[col] = field[col];
+    carry[col] = next;
 }
 
 // Per-voxel coefficients of this slab (`p.n` values each).
@@ -175,15 +204,19 @@ fn z_forward_tissue(col: u32) {
 
 fn z_backward_tissue(col: u32) {
     let plane = p.nx * p.ny;
+    let last = col + (p.nz - 1u) * plane;
+    var next = field[last];
     if p.z0 + p.nz < p.nz_all {
-        let idx = col + (p.nz - 1u) * plane;
-        field[idx] = field[idx] - vcoeffs[idx] * carry[col];
+        next = next - vcoeffs[last] * carry[col];
     }
+    field[last] = z_output(last, next);
     for (var k = p.nz - 1u; k > 0u; k--) {
         let idx = col + (k - 1u) * plane;
-        field[idx] = field[idx] - vcoeffs[idx] * field[idx + plane];
+        let v = field[idx] - vcoeffs[idx] * next;
+        field[idx] = z_output(idx, v);
+        next = v;
     }
-    carry[col] = field[col];
+    carry[col] = next;
 }
 
 @compute @workgroup_size(LINE_GROUP)

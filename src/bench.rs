@@ -142,7 +142,10 @@ pub fn step_bytes(plan: &Plan) -> f64 {
             Method::Lod => 3.0 * (if sp.heterogeneous { 28.0 } else { 16.0 } + hold),
             Method::Explicit { substeps } => substeps as f64 * (if sp.heterogeneous { 12.0 } else { 8.0 } + hold),
         };
-        if sp.has_consumption {
+        if sp.fuses_consumption_into_z() {
+            // Fused into the z sweep: the rate is read, the field not read and written again.
+            bytes += 4.0;
+        } else if sp.has_consumption {
             bytes += 12.0 + hold;
         }
     }

@@ -91,6 +91,12 @@ pub trait Backend {
     fn sources_then_sweep_x(&mut self, s: usize, exchange: bool) {
         sources_then_sweep_x_apart(self, s, exchange);
     }
+    /// The LOD sweep of species `s` along z, then its consumption; a backend
+    /// may run both in one pass.
+    fn sweep_z_then_consume(&mut self, s: usize) {
+        self.lod_sweep(s, 2);
+        self.consume(s);
+    }
     /// Time every kernel on the device from now on, where the device can
     /// (GPU timestamp queries); false where it cannot.
     fn time_kernels(&mut self) -> bool {

@@ -144,6 +144,14 @@ impl SpeciesPlan {
         self.method == Method::Lod && self.advection.unwrap_or(0) == 0 && (self.has_sources || self.has_exchange)
     }
 
+    /// Whether a step runs the LOD sweep along z and the consumption as one
+    /// operator (`Backend::sweep_z_then_consume`). The hold between them is
+    /// dropped: it resets only held voxels, which the hold after the
+    /// consumption resets again, so the result is the same.
+    pub fn fuses_consumption_into_z(&self) -> bool {
+        self.method == Method::Lod && self.has_consumption
+    }
+
     pub fn substeps(&self) -> u32 {
         match self.method {
             Method::Lod => 1,

@@ -88,8 +88,13 @@ pub fn step_species(b: &mut dyn Backend, plan: &Plan, s: usize) {
     }
     match sp.method {
         Method::Lod => {
+            let consume_fused = sp.fuses_consumption_into_z();
             for axis in usize::from(fused)..3 {
-                b.lod_sweep(s, axis);
+                if axis == 2 && consume_fused {
+                    b.sweep_z_then_consume(s);
+                } else {
+                    b.lod_sweep(s, axis);
+                }
                 if sp.has_hold {
                     b.apply_hold(s);
                 }
@@ -104,7 +109,7 @@ pub fn step_species(b: &mut dyn Backend, plan: &Plan, s: usize) {
             }
         }
     }
-    if sp.has_consumption {
+    if sp.has_consumption && !sp.fuses_consumption_into_z() {
         b.consume(s);
         if sp.has_hold {
             b.apply_hold(s);

@@ -11,6 +11,10 @@ pub struct Kernels {
     /// x sweeps with the sources (`[0]`) or the vessel exchange (`[1]`)
     /// fused in, each `[uniform, per-voxel coefficients]`.
     pub lod_x_fused: [[wgpu::ComputePipeline; 2]; 2],
+    /// z sweeps with the consumption fused in, `[uniform, per-voxel]`: of a
+    /// whole grid, and the backward pass of a split one.
+    pub lod_z_consume: [wgpu::ComputePipeline; 2],
+    pub lod_z_back_consume: [wgpu::ComputePipeline; 2],
     /// Forward and backward z sweeps of a grid split into slabs.
     pub lod_z: [wgpu::ComputePipeline; 2],
     pub lod_tissue_z: [wgpu::ComputePipeline; 2],
@@ -66,6 +70,12 @@ impl Kernels {
                 &sizes,
             );
         let lod_x_fused = ["lod_sources.wgsl", "lod_exchange.wgsl"].map(|m| pipelines_with(device, m, x, &sizes));
+        let [z_consume, tissue_z_consume, z_back_consume, tissue_z_back_consume] = pipelines_with(
+            device,
+            "lod_consume.wgsl",
+            ["lod_sweep_z", "lod_tissue_z", "lod_z_backward", "lod_tissue_z_backward"],
+            &sizes,
+        );
         let [explicit, explicit_tissue] =
             pipelines_with(device, "explicit.wgsl", ["explicit_substep", "explicit_substep_tissue"], &sizes);
         let [sources, exchange, consume, clock, hold] = pipelines_with(
@@ -79,6 +89,8 @@ impl Kernels {
             lod: [lod_x, lod_y, lod_z],
             lod_tissue: [tissue_x, tissue_y, tissue_z],
             lod_x_fused,
+            lod_z_consume: [z_consume, tissue_z_consume],
+            lod_z_back_consume: [z_back_consume, tissue_z_back_consume],
             lod_z: [z_fwd, z_back],
             lod_tissue_z: [tissue_z_fwd, tissue_z_back],
             explicit,

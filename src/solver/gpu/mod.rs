@@ -200,13 +200,13 @@ impl GpuBackend {
         let count = |z: &std::ops::Range<usize>| match which {
             Kernel::Lod(0) | Kernel::LodXFused(_) => (ny * z.len()) as u64,
             Kernel::Lod(1) => (nx * z.len()) as u64,
-            Kernel::Lod(_) | Kernel::LodZ(_) => (nx * ny) as u64,
+            Kernel::Lod(_) | Kernel::LodZ(_) | Kernel::LodZConsume => (nx * ny) as u64,
             Kernel::Clock => 1,
             _ => (nx * ny * z.len()) as u64,
         };
         let size = match which {
             Kernel::Lod(0) | Kernel::LodXFused(_) => self.kernels.x_group,
-            Kernel::Lod(_) | Kernel::LodZ(_) => self.kernels.line_group,
+            Kernel::Lod(_) | Kernel::LodZ(_) | Kernel::LodZConsume => self.kernels.line_group,
             Kernel::Clock => 1,
             _ => self.kernels.voxel_group,
         };
@@ -216,7 +216,7 @@ impl GpuBackend {
         };
         for i in 0..slabs {
             // The backward pass of a split z sweep runs from the top slab down.
-            let i = if matches!(which, Kernel::LodZ(1)) { slabs - 1 - i } else { i };
+            let i = if matches!(which, Kernel::LodZ(1) | Kernel::LodZConsume) { slabs - 1 - i } else { i };
             let count = match which {
                 Kernel::Hold => self.species[s].slabs[i].held as u64,
                 _ => count(&self.slabs[i]),
@@ -238,6 +238,10 @@ impl GpuBackend {
             Kernel::LodZ(pass) if sp.tissue => (&k.lod_tissue_z[pass], g.lod_z.get(c).map(|l| &l[pass])),
             Kernel::LodZ(pass) => (&k.lod_z[pass], g.lod_z.get(c).map(|l| &l[pass])),
             Kernel::LodXFused(e) => (&k.lod_x_fused[e][usize::from(sp.tissue)], g.lod_x_fused.get(c)),
+            Kernel::LodZConsume => {
+                let pipes = if self.slabs.len() > 1 { &k.lod_z_back_consume } else { &k.lod_z_consume };
+                (&pipes[usize::from(sp.tissue)], g.lod_z_consume.get(c))
+            }
             Kernel::Explicit if sp.tissue => (&k.explicit_tissue, g.explicit.get(c)),
             Kernel::Explicit => (&k.explicit, g.explicit.get(c)),
             Kernel::Sources => (&k.sources, g.sources.get(c)),
@@ -309,6 +313,8 @@ enum Kernel {
     LodZ(usize),
     /// The x sweep with the sources (0) or the vessel exchange (1) fused in.
     LodXFused(usize),
+    /// The z sweep with the consumption fused in (split: its backward pass).
+    LodZConsume,
     Explicit,
     Sources,
     Exchange,
@@ -463,6 +469,18 @@ impl Backend for GpuBackend {
             super::sources_then_sweep_x_apart(self, s, exchange);
         } else {
             self.dispatch(Kernel::LodXFused(usize::from(exchange)), s);
+        }
+    }
+
+    fn sweep_z_then_consume(&mut self, s: usize) {
+        if self.species[s].slabs[0].lod_z_consume.is_empty() {
+            self.lod_sweep(s, 2);
+            self.consume(s);
+        } else {
+            if self.slabs.len() > 1 {
+                self.dispatch(Kernel::LodZ(0), s);
+            }
+            self.dispatch(Kernel::LodZConsume, s);
         }
     }
 

@@ -1,16 +1,19 @@
 //! WGSL sources. A shader module is `shaders/common.wgsl` followed by one
-//! or more kernel files: the LOD sweeps come in three modules that differ
-//! in what the x sweep does as it first reads a value (nothing, the
-//! species' sources, or its vessel exchange).
+//! or more kernel files. The LOD sweeps come in four modules that differ in
+//! what the x sweep does as it first reads a value (nothing, the species'
+//! sources, or its vessel exchange) and what the z sweep does as it stores
+//! one (nothing, or the consumption).
 
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
 /// Every kernel file: (file name, text).
-const FILES: [(&str, &str); 9] = [
+const FILES: [(&str, &str); 11] = [
     ("lod.wgsl", include_str!("../../../shaders/lod.wgsl")),
-    ("lod_plain.wgsl", include_str!("../../../shaders/lod_plain.wgsl")),
+    ("lod_x_plain.wgsl", include_str!("../../../shaders/lod_x_plain.wgsl")),
+    ("lod_z_plain.wgsl", include_str!("../../../shaders/lod_z_plain.wgsl")),
     ("lod_sources.wgsl", include_str!("../../../shaders/lod_sources.wgsl")),
     ("lod_exchange.wgsl", include_str!("../../../shaders/lod_exchange.wgsl")),
+    ("lod_consume.wgsl", include_str!("../../../shaders/lod_consume.wgsl")),
     ("explicit.wgsl", include_str!("../../../shaders/explicit.wgsl")),
     ("pointwise.wgsl", include_str!("../../../shaders/pointwise.wgsl")),
     ("advection.wgsl", include_str!("../../../shaders/advection.wgsl")),
@@ -19,10 +22,11 @@ const FILES: [(&str, &str); 9] = [
 ];
 
 /// Every module: (name, its kernel files in order after the prelude).
-const MODULES: [(&str, &[&str]); 8] = [
-    ("lod.wgsl", &["lod.wgsl", "lod_plain.wgsl"]),
-    ("lod_sources.wgsl", &["lod.wgsl", "lod_sources.wgsl"]),
-    ("lod_exchange.wgsl", &["lod.wgsl", "lod_exchange.wgsl"]),
+const MODULES: [(&str, &[&str]); 9] = [
+    ("lod.wgsl", &["lod.wgsl", "lod_x_plain.wgsl", "lod_z_plain.wgsl"]),
+    ("lod_sources.wgsl", &["lod.wgsl", "lod_sources.wgsl", "lod_z_plain.wgsl"]),
+    ("lod_exchange.wgsl", &["lod.wgsl", "lod_exchange.wgsl", "lod_z_plain.wgsl"]),
+    ("lod_consume.wgsl", &["lod.wgsl", "lod_x_plain.wgsl", "lod_consume.wgsl"]),
     ("explicit.wgsl", &["explicit.wgsl"]),
     ("pointwise.wgsl", &["pointwise.wgsl"]),
     ("advection.wgsl", &["advection.wgsl"]),

@@ -34,6 +34,9 @@ pub struct SlabGpu {
     /// `[cur]`: the x sweep with the sources or the vessel exchange fused
     /// in (LOD species with either and no advection).
     pub lod_x_fused: Vec<wgpu::BindGroup>,
+    /// `[cur]`: the z sweep (split: its backward pass) with the consumption
+    /// fused in (LOD species with consumption).
+    pub lod_z_consume: Vec<wgpu::BindGroup>,
     pub explicit: Vec<wgpu::BindGroup>,
     pub sources: Vec<wgpu::BindGroup>,
     pub exchange: Vec<wgpu::BindGroup>,
@@ -179,6 +182,7 @@ impl Builder<'_> {
             lod: vec![],
             lod_z: vec![],
             lod_x_fused: vec![],
+            lod_z_consume: vec![],
             explicit: vec![],
             sources: vec![],
             exchange: vec![],
@@ -191,8 +195,9 @@ impl Builder<'_> {
             fields,
         };
         let fields = &g.fields;
-        // The LOD uniform and x coefficients (binding, buffer), for the fused x sweep.
-        let mut lod_x: Option<(wgpu::Buffer, u32, wgpu::Buffer)> = None;
+        // The LOD uniform, coefficient binding and coefficients per axis, for
+        // the fused sweeps.
+        let mut lod_parts: Option<(wgpu::Buffer, u32, [wgpu::Buffer; 3])> = None;
         if explicit {
             // Per-voxel r of the slab and of the planes just below and above it.
             let tissue = rvox.map(|r| {
@@ -226,7 +231,8 @@ impl Builder<'_> {
                 })
                 .collect();
         } else {
-            let p_lod = self.uniform(z, sp.lod[0].r, 0.0);
+            // `kd` is the consumption's K, for the z sweep with it fused in.
+            let p_lod = self.uniform(z, sp.lod[0].r, data.half_saturation);
             let nf = fields.len();
             // (coefficient binding, buffer per axis, pipelines): per-voxel
             // coefficients where diffusion depends on the tissue.
@@ -268,8 +274,7 @@ impl Builder<'_> {
                     })
                     .collect();
             }
-            let [x_coeffs, _, _] = coeffs;
-            lod_x = Some((p_lod, slot, x_coeffs));
+            lod_parts = Some((p_lod, slot, coeffs));
         }
         if let (Some(a), Some(s)) = (&data.src_add, &data.src_scale) {
             let (a, s) = (
@@ -279,11 +284,11 @@ impl Builder<'_> {
             g.sources =
                 fields.iter().map(|f| self.bind(&k.sources, &[(0, &p_exp), (1, f), (2, &a), (3, &s)])).collect();
             // The x sweep with the sources fused in (see `lod_sources.wgsl`).
-            let fused_x = |pipes: &[wgpu::ComputePipeline; 2], extra: &[(u32, &wgpu::Buffer)]| match &lod_x {
+            let fused_x = |pipes: &[wgpu::ComputePipeline; 2], extra: &[(u32, &wgpu::Buffer)]| match &lod_parts {
                 Some((p, slot, co)) if sp.fuses_sources_into_x() => fields
                     .iter()
                     .map(|f| {
-                        let mut entries = vec![(0, p), (1, f), (*slot, co), (5, &a), (6, &s)];
+                        let mut entries = vec![(0, p), (1, f), (*slot, &co[0]), (5, &a), (6, &s)];
                         entries.extend_from_slice(extra);
                         self.bind(&pipes[usize::from(lod_tissue.is_some())], &entries)
                     })
@@ -312,6 +317,21 @@ impl Builder<'_> {
             let p = self.uniform(z, 0.0, data.half_saturation);
             let rate = self.storage("consumption", self.part(rate, z), wgpu::BufferUsages::empty());
             g.consume = fields.iter().map(|f| self.bind(&k.consume, &[(0, &p), (1, f), (8, &rate)])).collect();
+            // The z sweep with the consumption fused in (see `lod_consume.wgsl`):
+            // the whole sweep, or the backward pass of a split one.
+            if let Some((p, slot, co)) = lod_parts.as_ref().filter(|_| sp.fuses_consumption_into_z()) {
+                let tissue = usize::from(lod_tissue.is_some());
+                g.lod_z_consume = fields
+                    .iter()
+                    .map(|f| match self.split() {
+                        false => self.bind(&k.lod_z_consume[tissue], &[(0, p), (1, f), (*slot, &co[2]), (8, &rate)]),
+                        true => self.bind(
+                            &k.lod_z_back_consume[tissue],
+                            &[(0, p), (1, f), (*slot, &co[2]), (4, &shared.carry), (8, &rate)],
+                        ),
+                    })
+                    .collect();
+            }
             g.consumption = Some(rate);
         }
         if let (Some(_), Some(vel)) = (sp.advection, &shared.velocity) {

@@ -2,10 +2,12 @@
 //! and one line per invocation (the default on software adapters) — against
 //! the CPU backend, uniform and per-voxel coefficients, on grids whose line
 //! length and line count fall below, on and across the tile (16 values) and
-//! the workgroup (64 lines). Runs on any adapter (the software Vulkan driver
-//! in CI).
+//! the workgroup (64 lines); and the passes fused into the sweeps (sources
+//! or vessel exchange into the x sweep, consumption into the z sweep)
+//! against the CPU's separate operators. Runs on any adapter (the software
+//! Vulkan driver in CI).
 //!
-//! Tolerance: as `parity.rs`, rel 1e-5 and abs 1e-6 (the same recurrence
+//! Tolerance: as `parity.rs`, rel 1e-5 and abs 1e-6 (the same operations
 //! in the same order).
 
 mod common;
@@ -81,6 +83,40 @@ fn sources_fused_into_the_x_sweep_match_cpu() {
                 g.sources_then_sweep_x(0, exchange);
                 assert_close(&format!("{test}, {what}"), &g.read_field(0).unwrap(), &want, 1e-5, 1e-6);
             }
+        }
+    }
+}
+
+/// The consumption fused into the z sweep against the CPU's z sweep then
+/// consumption, uniform and per-voxel coefficients, whole grid and four
+/// slabs (where it rides on the backward pass).
+#[test]
+fn consumption_fused_into_the_z_sweep_matches_cpu() {
+    use common::scenes::{PARITY, VASCULAR};
+    let uniform = PARITY.replace(
+        "uptake = { lod = 0.7 }",
+        "uptake = { lod = 0.7 }\nconsumption = { lod = { rate = 5.0, half_saturation = 2.0 } }",
+    );
+    for (name, toml) in [("uniform", uniform), ("tissue", VASCULAR.to_string())] {
+        let v = scene(&toml);
+        let (plan, world) = setup(&v);
+        assert!(plan.species[0].fuses_consumption_into_z(), "{name}: species 0 should fuse");
+        let test = format!("{name}: consumption fused into the z sweep");
+        let Some(g) = gpu(&plan, &world, &test) else { return };
+        let split = gpu_split(&plan, &world, &test, binding_for_slabs(&plan, 4)).unwrap();
+        let mut c = cpu(&plan, &world);
+        let f = random_field(plan.grid.len(), 11, 0.0, 10.0);
+        c.write_field(0, &f).unwrap();
+        c.sweep_z_then_consume(0);
+        let want = c.read_field(0).unwrap();
+        let mut plain = cpu(&plan, &world);
+        plain.write_field(0, &f).unwrap();
+        plain.lod_sweep(0, 2);
+        assert_ne!(want, plain.read_field(0).unwrap(), "{test}: the consumption changed nothing");
+        for (what, mut g) in [("whole", g), ("4 slabs", split)] {
+            g.write_field(0, &f).unwrap();
+            g.sweep_z_then_consume(0);
+            assert_close(&format!("{test}, {what}"), &g.read_field(0).unwrap(), &want, 1e-5, 1e-6);
         }
     }
 }
