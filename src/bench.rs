@@ -89,8 +89,10 @@ class = "liposome"
 /// The cell operators count the gather and scatter of their linked fields
 /// (three here) as well as the kernel's own traffic (4 linked values and 9
 /// state values read and written; kinetics also the trigger mask and the
-/// oxygen rate).
-const OPS: [(&str, f64); 13] = [
+/// oxygen rate). `sweep_z_consume` is the z sweep with the consumption
+/// fused in (one pass on the GPU, two on the CPU): the sweep's 16 bytes and
+/// the rate's 4.
+const OPS: [(&str, f64); 14] = [
     ("lod_sweep_x", 16.0),
     ("lod_sweep_y", 16.0),
     ("lod_sweep_z", 16.0),
@@ -104,6 +106,7 @@ const OPS: [(&str, f64); 13] = [
     ("cell_kinetics", 164.0),
     ("cell_spread", 72.0),
     ("irradiate", 152.0),
+    ("sweep_z_consume", 20.0),
 ];
 
 fn run_op(b: &mut dyn Backend, op: usize) {
@@ -118,6 +121,7 @@ fn run_op(b: &mut dyn Backend, op: usize) {
         10 => b.cell_kinetics(0),
         11 => b.cell_spread(),
         12 => b.irradiate(0.01),
+        13 => b.sweep_z_then_consume(0),
         _ => b.apply_hold(0),
     }
 }

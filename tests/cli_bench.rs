@@ -19,7 +19,15 @@ fn bench_json_reports_every_operator_and_a_whole_step() {
     assert!(cpu["copy_gb_per_s"].as_f64().unwrap() > 0.0);
     let ops = cpu["operators"].as_array().unwrap();
     let names: Vec<&str> = ops.iter().map(|r| r["operator"].as_str().unwrap()).collect();
-    for want in ["lod_sweep_x", "explicit_substep", "vessel_exchange", "advect", "cell_kinetics", "whole_step"] {
+    for want in [
+        "lod_sweep_x",
+        "explicit_substep",
+        "vessel_exchange",
+        "advect",
+        "cell_kinetics",
+        "sweep_z_consume",
+        "whole_step",
+    ] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }
     for r in ops {
