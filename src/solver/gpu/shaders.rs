@@ -7,8 +7,9 @@
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
 /// Every kernel file: (file name, text).
-const FILES: [(&str, &str); 11] = [
+const FILES: [(&str, &str); 12] = [
     ("lod.wgsl", include_str!("../../../shaders/lod.wgsl")),
+    ("lod_x_tiled.wgsl", include_str!("../../../shaders/lod_x_tiled.wgsl")),
     ("lod_x_plain.wgsl", include_str!("../../../shaders/lod_x_plain.wgsl")),
     ("lod_z_plain.wgsl", include_str!("../../../shaders/lod_z_plain.wgsl")),
     ("lod_sources.wgsl", include_str!("../../../shaders/lod_sources.wgsl")),
@@ -23,9 +24,9 @@ const FILES: [(&str, &str); 11] = [
 
 /// Every module: (name, its kernel files in order after the prelude).
 const MODULES: [(&str, &[&str]); 9] = [
-    ("lod.wgsl", &["lod.wgsl", "lod_x_plain.wgsl", "lod_z_plain.wgsl"]),
-    ("lod_sources.wgsl", &["lod.wgsl", "lod_sources.wgsl", "lod_z_plain.wgsl"]),
-    ("lod_exchange.wgsl", &["lod.wgsl", "lod_exchange.wgsl", "lod_z_plain.wgsl"]),
+    ("lod.wgsl", &["lod.wgsl", "lod_x_tiled.wgsl", "lod_x_plain.wgsl", "lod_z_plain.wgsl"]),
+    ("lod_sources.wgsl", &["lod.wgsl", "lod_x_tiled.wgsl", "lod_sources.wgsl", "lod_z_plain.wgsl"]),
+    ("lod_exchange.wgsl", &["lod.wgsl", "lod_x_tiled.wgsl", "lod_exchange.wgsl", "lod_z_plain.wgsl"]),
     ("lod_consume.wgsl", &["lod.wgsl", "lod_x_plain.wgsl", "lod_consume.wgsl"]),
     ("explicit.wgsl", &["explicit.wgsl"]),
     ("pointwise.wgsl", &["pointwise.wgsl"]),
