@@ -1,7 +1,9 @@
 //! Criterion benches of one diffusion step per solver, on the CPU backend
 //! and (when an adapter exists) the GPU backend; the device is waited for
-//! inside the timed region. `oncovox bench` reports GB/s against the copy
-//! floor; this gives statistically careful step times.
+//! inside the timed region. Where the adapter offers timestamp queries, a
+//! second bench times the same step by the device time of its kernels
+//! alone. `oncovox bench` reports GB/s against the copy floor; this gives
+//! statistically careful step times.
 
 mod common;
 
@@ -37,9 +39,29 @@ fn bench_steps(c: &mut Criterion) {
     }
 }
 
+/// The kernels' device time per step, from GPU timestamp queries.
+fn bench_kernel_time(c: &mut Criterion) {
+    for (kind, mut s) in common::schedulers(SCENE) {
+        if !s.backend.time_kernels() {
+            continue;
+        }
+        c.bench_function(&format!("{kind} 96³: LOD + explicit step, kernels only (timestamps)"), |b| {
+            b.iter_custom(|iters| {
+                s.backend.kernel_seconds().expect("timestamps are read");
+                for _ in 0..iters {
+                    s.step();
+                }
+                s.backend.finish().expect("device finishes");
+                let kernels = s.backend.kernel_seconds().expect("timestamps are read");
+                std::time::Duration::from_secs_f64(kernels.unwrap_or(0.0))
+            })
+        });
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10);
-    targets = bench_steps
+    targets = bench_steps, bench_kernel_time
 }
 criterion_main!(benches);
