@@ -53,6 +53,10 @@ pub struct SlabGpu {
     pub consumption: Option<wgpu::Buffer>,
 }
 
+/// What the fused sweeps bind besides the field: the LOD uniform, the
+/// coefficients' binding and the coefficients per axis.
+type LodParts = (wgpu::Buffer, u32, [wgpu::Buffer; 3]);
+
 /// The slabs of one species and which of their fields holds the current values.
 pub struct SpeciesGpu {
     pub slabs: Vec<SlabGpu>,
@@ -197,84 +201,12 @@ impl Builder<'_> {
         let fields = &g.fields;
         // The LOD uniform, coefficient binding and coefficients per axis, for
         // the fused sweeps.
-        let mut lod_parts: Option<(wgpu::Buffer, u32, [wgpu::Buffer; 3])> = None;
+        let mut lod_parts: Option<LodParts> = None;
         if explicit {
-            // Per-voxel r of the slab and of the planes just below and above it.
-            let tissue = rvox.map(|r| {
-                let plane = self.plane();
-                let neighbour = |k: Option<usize>| match k {
-                    Some(k) if self.split() => &r[k * plane..(k + 1) * plane],
-                    _ => &[0.0][..],
-                };
-                let below = neighbour(z.start.checked_sub(1));
-                let above = neighbour(Some(z.end).filter(|&e| e < self.plan.grid.shape[2]));
-                [self.part(r, z), below, above].map(|d| self.storage("rvox", d, wgpu::BufferUsages::empty()))
-            });
-            g.explicit = (0..2)
-                .map(|c| match &tissue {
-                    Some([rv, rlo, rhi]) => self.bind(
-                        &k.explicit_tissue,
-                        &[
-                            (0, &p_exp),
-                            (1, &fields[c]),
-                            (2, &fields[1 - c]),
-                            (3, rv),
-                            (4, lo),
-                            (5, hi),
-                            (6, rlo),
-                            (7, rhi),
-                        ],
-                    ),
-                    None => {
-                        self.bind(&k.explicit, &[(0, &p_exp), (1, &fields[c]), (2, &fields[1 - c]), (4, lo), (5, hi)])
-                    }
-                })
-                .collect();
+            g.explicit = self.explicit_groups(z, fields, &p_exp, [lo, hi], rvox);
         } else {
-            // `kd` is the consumption's K, for the z sweep with it fused in.
-            let p_lod = self.uniform(z, sp.lod[0].r, data.half_saturation);
-            let nf = fields.len();
-            // (coefficient binding, buffer per axis, pipelines): per-voxel
-            // coefficients where diffusion depends on the tissue.
-            let (slot, coeffs, pipes, split_pipes) = match lod_tissue {
-                Some(co) => {
-                    let n = z.len() * self.plane();
-                    let per_axis = co.each_ref().map(|c| {
-                        let whole = c.len() / 3;
-                        let r = z.start * self.plane()..z.start * self.plane() + n;
-                        let packed: Vec<f32> =
-                            (0..3).flat_map(|part| c[part * whole + r.start..part * whole + r.end].to_vec()).collect();
-                        self.storage("lod tissue coefficients", &packed, wgpu::BufferUsages::empty())
-                    });
-                    (3, per_axis, &k.lod_tissue, &k.lod_tissue_z)
-                }
-                None => (
-                    2,
-                    sp.lod
-                        .each_ref()
-                        .map(|co| self.storage("lod coefficients", &co.packed(), wgpu::BufferUsages::empty())),
-                    &k.lod,
-                    &k.lod_z,
-                ),
-            };
-            let axes = if self.split() { 2 } else { 3 };
-            g.lod = (0..nf)
-                .map(|c| {
-                    (0..axes)
-                        .map(|a| self.bind(&pipes[a], &[(0, &p_lod), (1, &fields[c]), (slot, &coeffs[a])]))
-                        .collect()
-                })
-                .collect();
-            if self.split() {
-                g.lod_z = (0..nf)
-                    .map(|c| {
-                        split_pipes.each_ref().map(|pipe| {
-                            self.bind(pipe, &[(0, &p_lod), (1, &fields[c]), (slot, &coeffs[2]), (4, &shared.carry)])
-                        })
-                    })
-                    .collect();
-            }
-            lod_parts = Some((p_lod, slot, coeffs));
+            let (lod, lod_z, parts) = self.lod_groups(z, sp, data, fields, shared, lod_tissue);
+            (g.lod, g.lod_z, lod_parts) = (lod, lod_z, Some(parts));
         }
         if let (Some(a), Some(s)) = (&data.src_add, &data.src_scale) {
             let (a, s) = (
@@ -347,21 +279,113 @@ impl Builder<'_> {
                 .collect();
         }
         if let Some(h) = &data.hold {
-            // Only the held voxels: their index within the slab and value.
-            let (index, value): (Vec<u32>, Vec<f32>) =
-                self.part(h, z).iter().enumerate().filter(|(_, v)| **v >= 0.0).map(|(i, &v)| (i as u32, v)).unzip();
-            if !index.is_empty() {
-                g.held = index.len();
-                let index = self.dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-                    label: Some("held voxels"),
-                    contents: bytemuck::cast_slice(&index),
-                    usage: wgpu::BufferUsages::STORAGE,
-                });
-                let value = self.storage("held values", &value, wgpu::BufferUsages::empty());
-                g.hold = fields.iter().map(|f| self.bind(&k.hold, &[(1, f), (4, &index), (9, &value)])).collect();
-            }
+            (g.hold, g.held) = self.hold_groups(self.part(h, z), fields);
         }
         g.halo = halo;
         g
+    }
+
+    /// Bind groups of the explicit sub-step, by `cur`; with per-voxel r
+    /// (`rvox`) that of the planes just below and above the slab too.
+    fn explicit_groups(
+        &self,
+        z: &Range<usize>,
+        fields: &[wgpu::Buffer],
+        p_exp: &wgpu::Buffer,
+        [lo, hi]: [&wgpu::Buffer; 2],
+        rvox: Option<&[f32]>,
+    ) -> Vec<wgpu::BindGroup> {
+        let k = self.kernels;
+        let tissue = rvox.map(|r| {
+            let plane = self.plane();
+            let neighbour = |k: Option<usize>| match k {
+                Some(k) if self.split() => &r[k * plane..(k + 1) * plane],
+                _ => &[0.0][..],
+            };
+            let below = neighbour(z.start.checked_sub(1));
+            let above = neighbour(Some(z.end).filter(|&e| e < self.plan.grid.shape[2]));
+            [self.part(r, z), below, above].map(|d| self.storage("rvox", d, wgpu::BufferUsages::empty()))
+        });
+        (0..2)
+            .map(|c| match &tissue {
+                Some([rv, rlo, rhi]) => self.bind(
+                    &k.explicit_tissue,
+                    &[(0, p_exp), (1, &fields[c]), (2, &fields[1 - c]), (3, rv), (4, lo), (5, hi), (6, rlo), (7, rhi)],
+                ),
+                None => self.bind(&k.explicit, &[(0, p_exp), (1, &fields[c]), (2, &fields[1 - c]), (4, lo), (5, hi)]),
+            })
+            .collect()
+    }
+
+    /// Bind groups of the LOD sweeps by `[cur][axis]` (not z when split), of
+    /// the split z sweeps by `[cur]`, and what the fused sweeps also bind:
+    /// the uniform (its `kd` the consumption's K), the coefficients' binding
+    /// and the coefficients per axis (per voxel where diffusion depends on
+    /// the tissue).
+    fn lod_groups(
+        &self,
+        z: &Range<usize>,
+        sp: &SpeciesPlan,
+        data: &SpeciesData,
+        fields: &[wgpu::Buffer],
+        shared: &Shared,
+        lod_tissue: Option<&[Vec<f32>; 3]>,
+    ) -> (Vec<Vec<wgpu::BindGroup>>, Vec<[wgpu::BindGroup; 2]>, LodParts) {
+        let k = self.kernels;
+        let p_lod = self.uniform(z, sp.lod[0].r, data.half_saturation);
+        let (slot, coeffs, pipes, split_pipes) = match lod_tissue {
+            Some(co) => {
+                let r = z.start * self.plane()..z.end * self.plane();
+                let per_axis = co.each_ref().map(|c| {
+                    let whole = c.len() / 3;
+                    let packed: Vec<f32> =
+                        (0..3).flat_map(|part| c[part * whole + r.start..part * whole + r.end].to_vec()).collect();
+                    self.storage("lod tissue coefficients", &packed, wgpu::BufferUsages::empty())
+                });
+                (3, per_axis, &k.lod_tissue, &k.lod_tissue_z)
+            }
+            None => (
+                2,
+                sp.lod.each_ref().map(|co| self.storage("lod coefficients", &co.packed(), wgpu::BufferUsages::empty())),
+                &k.lod,
+                &k.lod_z,
+            ),
+        };
+        let axes = if self.split() { 2 } else { 3 };
+        let lod = fields
+            .iter()
+            .map(|f| (0..axes).map(|a| self.bind(&pipes[a], &[(0, &p_lod), (1, f), (slot, &coeffs[a])])).collect())
+            .collect();
+        let lod_z = match self.split() {
+            true => fields
+                .iter()
+                .map(|f| {
+                    split_pipes
+                        .each_ref()
+                        .map(|pipe| self.bind(pipe, &[(0, &p_lod), (1, f), (slot, &coeffs[2]), (4, &shared.carry)]))
+                })
+                .collect(),
+            false => vec![],
+        };
+        (lod, lod_z, (p_lod, slot, coeffs))
+    }
+
+    /// Bind groups of the hold by `cur` over the slab's held voxels only
+    /// (their index within the slab and value; `part` is the dense form),
+    /// and how many there are.
+    fn hold_groups(&self, part: &[f32], fields: &[wgpu::Buffer]) -> (Vec<wgpu::BindGroup>, usize) {
+        let (index, value): (Vec<u32>, Vec<f32>) =
+            part.iter().enumerate().filter(|(_, v)| **v >= 0.0).map(|(i, &v)| (i as u32, v)).unzip();
+        if index.is_empty() {
+            return (vec![], 0);
+        }
+        let held = index.len();
+        let index = self.dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+            label: Some("held voxels"),
+            contents: bytemuck::cast_slice(&index),
+            usage: wgpu::BufferUsages::STORAGE,
+        });
+        let value = self.storage("held values", &value, wgpu::BufferUsages::empty());
+        (fields.iter().map(|f| self.bind(&self.kernels.hold, &[(1, f), (4, &index), (9, &value)])).collect(), held)
     }
 }
