@@ -7,7 +7,7 @@ mod common;
 
 use common::{assert_close, device as gpu, random_field};
 use oncovox::grid::Grid;
-use oncovox::solver::darcy::{DarcyProblem, PressureBc, face_velocities, solve_cpu, solve_gpu};
+use oncovox::solver::darcy::{FaceBc, Problem, face_velocities, solve_cpu, solve_gpu};
 
 /// Baxter & Jain (1989) tumour hydraulic conductivity, 3.1e-7 cm²/(mmHg·s),
 /// in µm²/(mmHg·min): ×1e8 µm²/cm², ×60 s/min.
@@ -69,7 +69,7 @@ impl Sphere {
             (c[0] * c[0] + c[1] * c[1] + c[2] * c[2]).sqrt()
         };
         let inside: Vec<bool> = (0..grid.len()).map(|i| radius(i) < r0).collect();
-        let mut p = DarcyProblem::uniform(grid, K_TUMOUR as f32);
+        let mut p = Problem::uniform(grid, K_TUMOUR as f32);
         let mut held = vec![f32::NAN; grid.len()];
         for i in 0..grid.len() {
             if inside[i] {
@@ -95,7 +95,7 @@ impl Sphere {
         let mut voxel_max = 0.0f64;
         for i in (0..grid.len()).filter(|&i| inside[i]) {
             let r = radius(i);
-            let num = sol.pressure[i] as f64;
+            let num = sol.field[i] as f64;
             voxel_max = voxel_max.max((num - closed_form(r_eq, r)).abs());
             let b = &mut shells[(r / dx) as usize];
             b[0] += num;
@@ -110,7 +110,7 @@ impl Sphere {
             for i in (0..grid.len()).filter(|&i| inside[i]) {
                 let x = radius(i) / r_eq;
                 if x >= lo && x < hi {
-                    s += sol.pressure[i] as f64;
+                    s += sol.field[i] as f64;
                     c += 1.0;
                 }
             }
@@ -121,7 +121,7 @@ impl Sphere {
             shell_max: worst(1),
             shell_max_nominal: worst(2),
             voxel_max,
-            centre: sol.pressure[0] as f64,
+            centre: sol.field[0] as f64,
             centre_exact: closed_form(r_eq, radius(0)),
             half: avg_over(0.45, 0.55),
             near_rim: avg_over(0.85, 0.9),
@@ -189,10 +189,10 @@ fn baxter_jain_perfused_sphere_matches_the_closed_form() {
 /// the conductivity and a uniform fluid source, no sink (the
 /// diffusion-dominated, hardest case for the smoother), Dirichlet faces on
 /// x and z_max, zero flux elsewhere.
-fn tumour_box(n: usize) -> DarcyProblem {
+fn tumour_box(n: usize) -> Problem {
     let dx = 640.0 / n as f64;
     let grid = Grid::new([n, n, n], dx);
-    let mut p = DarcyProblem::uniform(grid, K_TUMOUR as f32);
+    let mut p = Problem::uniform(grid, K_TUMOUR as f32);
     for idx in 0..grid.len() {
         let c = grid.center(idx % n, (idx / n) % n, idx / (n * n));
         let r = ((c[0] - 320.0).powi(2) + (c[1] - 300.0).powi(2) + (c[2] - 340.0).powi(2)).sqrt();
@@ -201,9 +201,9 @@ fn tumour_box(n: usize) -> DarcyProblem {
             p.source[idx] = 0.5;
         }
     }
-    p.faces[0] = PressureBc::Dirichlet(0.0);
-    p.faces[1] = PressureBc::Dirichlet(2.0);
-    p.faces[5] = PressureBc::Dirichlet(0.0);
+    p.faces[0] = FaceBc::Dirichlet(0.0);
+    p.faces[1] = FaceBc::Dirichlet(2.0);
+    p.faces[5] = FaceBc::Dirichlet(0.0);
     p
 }
 
@@ -215,7 +215,7 @@ fn multigrid_cycles_do_not_grow_with_the_grid() {
 }
 
 /// Random `K`, `a`, `b`, mixed faces, ~3 % held voxels.
-fn random_problem(shape: [usize; 3], seed: u64) -> DarcyProblem {
+fn random_problem(shape: [usize; 3], seed: u64) -> Problem {
     let grid = Grid::new(shape, 10.0);
     let n = grid.len();
     let held: Vec<f32> = random_field(n, seed + 5, 0.0, 1.0)
@@ -223,18 +223,18 @@ fn random_problem(shape: [usize; 3], seed: u64) -> DarcyProblem {
         .zip(random_field(n, seed + 6, 0.0, 20.0))
         .map(|(&u, v)| if u < 0.03 { v } else { f32::NAN })
         .collect();
-    DarcyProblem {
+    Problem {
         grid,
         conductivity: random_field(n, seed + 1, 500.0, 4000.0),
         sink: random_field(n, seed + 2, 0.0, 2.0),
         source: random_field(n, seed + 3, 0.0, 30.0),
         faces: [
-            PressureBc::Dirichlet(5.0),
-            PressureBc::ZeroFlux,
-            PressureBc::Dirichlet(0.0),
-            PressureBc::ZeroFlux,
-            PressureBc::ZeroFlux,
-            PressureBc::Dirichlet(12.0),
+            FaceBc::Dirichlet(5.0),
+            FaceBc::ZeroFlux,
+            FaceBc::Dirichlet(0.0),
+            FaceBc::ZeroFlux,
+            FaceBc::ZeroFlux,
+            FaceBc::Dirichlet(12.0),
         ],
         held: Some(held),
     }
@@ -247,7 +247,7 @@ fn gpu_matches_cpu_on_random_problems() {
         let p = random_problem(shape, seed);
         let cpu = solve_cpu(&p, 1e-10, 40).unwrap();
         let dev = solve_gpu(&gpu, &p, 1e-10, 40).unwrap();
-        let worst = cpu.pressure.iter().zip(&dev.pressure).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+        let worst = cpu.field.iter().zip(&dev.field).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
         eprintln!(
             "parity {shape:?}: cpu {} cycles (residual {:.2e}), gpu {} cycles ({:.2e}), max |Δp| {worst:e} mmHg",
             cpu.cycles, cpu.residual, dev.cycles, dev.residual
@@ -258,7 +258,7 @@ fn gpu_matches_cpu_on_random_problems() {
         // change only the path. At a relative residual of 1e-10 the
         // algebraic error is far below f32 resolution, so what remains is
         // the final rounding to f32: one ulp.
-        assert_close(&format!("gpu vs cpu pressure {shape:?}"), &dev.pressure, &cpu.pressure, f32::EPSILON, 1e-6);
+        assert_close(&format!("gpu vs cpu pressure {shape:?}"), &dev.field, &cpu.field, f32::EPSILON, 1e-6);
         assert!(cpu.cycles.abs_diff(dev.cycles) <= 1);
     }
 }
@@ -272,13 +272,13 @@ fn one_dimensional_parabola_is_second_order() {
     let mut errors = Vec::new();
     for n in [25, 50, 100] {
         let grid = Grid::new([n, 3, 2], len / n as f64);
-        let mut p = DarcyProblem::uniform(grid, k as f32);
+        let mut p = Problem::uniform(grid, k as f32);
         p.source = vec![b as f32; grid.len()];
-        p.faces[0] = PressureBc::Dirichlet(p0);
-        p.faces[1] = PressureBc::Dirichlet(pl);
+        p.faces[0] = FaceBc::Dirichlet(p0);
+        p.faces[1] = FaceBc::Dirichlet(pl);
         let sol = solve_cpu(&p, 1e-9, 30).unwrap();
         let err = (0..grid.len())
-            .map(|i| (sol.pressure[i] as f64 - exact(grid.center(i % n, 0, 0)[0])).abs())
+            .map(|i| (sol.field[i] as f64 - exact(grid.center(i % n, 0, 0)[0])).abs())
             .fold(0.0, f64::max);
         eprintln!("parabola n = {n}: max error {err:.3e} mmHg (peak {:.3}), {} V-cycles", exact(len / 2.0), sol.cycles);
         errors.push(err);
@@ -299,7 +299,7 @@ fn one_dimensional_parabola_is_second_order() {
 /// `Σ_faces T·(|p_i| + |p_nb|)` of voxel `i` (a Dirichlet face's value as
 /// the neighbour), µm³/min: the size of the terms whose differences are the
 /// face fluxes.
-fn flux_terms(p: &DarcyProblem, pressure: &[f32], i: usize) -> f64 {
+fn flux_terms(p: &Problem, pressure: &[f32], i: usize) -> f64 {
     let g = p.grid;
     let k = |j: usize| p.conductivity[j] as f64;
     let mut sum = 0.0;
@@ -311,7 +311,7 @@ fn flux_terms(p: &DarcyProblem, pressure: &[f32], i: usize) -> f64 {
             if has {
                 let kf = 2.0 * k(i) * k(nb) / (k(i) + k(nb));
                 sum += kf * g.dx * (pi + pressure[nb].abs() as f64);
-            } else if let PressureBc::Dirichlet(v) = p.faces[face] {
+            } else if let FaceBc::Dirichlet(v) = p.faces[face] {
                 sum += 2.0 * k(i) * g.dx * (pi + v.abs());
             }
         }
@@ -321,9 +321,9 @@ fn flux_terms(p: &DarcyProblem, pressure: &[f32], i: usize) -> f64 {
 
 /// Σ over voxels of `(b − a·p)·dx³` and of the net outflow through faces,
 /// and each voxel's difference against its scale.
-fn check_fluid_balance(p: &DarcyProblem, what: &str) {
+fn check_fluid_balance(p: &Problem, what: &str) {
     let sol = solve_cpu(p, 1e-10, 40).unwrap();
-    let u = face_velocities(p, &sol.pressure);
+    let u = face_velocities(p, &sol.field);
     let vol = p.grid.voxel_volume();
     let (mut source, mut held_outflow, mut scale_total) = (0.0f64, 0.0f64, 0.0f64);
     for i in 0..p.grid.len() {
@@ -332,12 +332,12 @@ fn check_fluid_balance(p: &DarcyProblem, what: &str) {
             held_outflow += out;
             continue;
         }
-        let net = (p.source[i] as f64 - p.sink[i] as f64 * sol.pressure[i] as f64) * vol;
+        let net = (p.source[i] as f64 - p.sink[i] as f64 * sol.field[i] as f64) * vol;
         // The velocities come from f32 pressures, rounded by up to 2⁻²⁴·|p|;
         // a face flux T·(p_i − p_nb) then carries 2⁻²⁴·T·(|p_i| + |p_nb|),
         // far more than its own rounding when the field is smooth.
-        let scale = (p.source[i].abs() as f64 + (p.sink[i] * sol.pressure[i]).abs() as f64) * vol
-            + flux_terms(p, &sol.pressure, i);
+        let scale =
+            (p.source[i].abs() as f64 + (p.sink[i] * sol.field[i]).abs() as f64) * vol + flux_terms(p, &sol.field, i);
         assert!((out - net).abs() <= f32::EPSILON as f64 * scale, "{what}: voxel {i}: outflow {out} vs source {net}");
         source += net;
         scale_total += scale;
@@ -359,7 +359,7 @@ fn check_fluid_balance(p: &DarcyProblem, what: &str) {
 fn face_velocities_conserve_fluid() {
     // Zero flux everywhere: the net source must vanish in total.
     let mut closed = random_problem([13, 10, 7], 20);
-    closed.faces = [PressureBc::ZeroFlux; 6];
+    closed.faces = [FaceBc::ZeroFlux; 6];
     closed.held = None;
     check_fluid_balance(&closed, "closed box");
     // Dirichlet faces and held voxels: the domain faces carry away the net
@@ -370,14 +370,14 @@ fn face_velocities_conserve_fluid() {
 #[test]
 fn single_voxel_and_flat_grids_solve() {
     // One voxel: (a·V + Σ 2K·dx) p = b·V + Σ 2K·dx·p_b over Dirichlet faces.
-    let mut p = DarcyProblem::uniform(Grid::new([1, 1, 1], 10.0), 100.0);
+    let mut p = Problem::uniform(Grid::new([1, 1, 1], 10.0), 100.0);
     p.sink[0] = 0.5;
     p.source[0] = 3.0;
-    p.faces[0] = PressureBc::Dirichlet(4.0);
-    p.faces[3] = PressureBc::Dirichlet(-2.0);
+    p.faces[0] = FaceBc::Dirichlet(4.0);
+    p.faces[3] = FaceBc::Dirichlet(-2.0);
     let (v, t) = (1000.0, 2.0 * 100.0 * 10.0);
     let want = (3.0 * v + t * 4.0 + t * -2.0) / (0.5 * v + 2.0 * t);
-    let got = solve_cpu(&p, 1e-9, 5).unwrap().pressure[0] as f64;
+    let got = solve_cpu(&p, 1e-9, 5).unwrap().field[0] as f64;
     assert!((got - want).abs() < 1e-6 * want.abs(), "{got} vs {want}");
     for shape in [[1, 9, 1], [6, 1, 1], [5, 1, 3], [2, 2, 2]] {
         let sol = solve_cpu(&random_problem(shape, 40), 1e-8, 30).unwrap();

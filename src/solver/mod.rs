@@ -22,6 +22,7 @@ pub mod cpu;
 pub mod darcy;
 pub mod gpu;
 pub mod lod_tissue;
+pub mod multigrid;
 mod plan;
 mod scheduler;
 

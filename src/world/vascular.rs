@@ -5,7 +5,7 @@
 use crate::grid::{Grid, Shape, Tissue};
 use crate::scene::{FlowMode, InterstitiumSpec, Validated, VesselSpec};
 use crate::solver::advection::FaceFlow;
-use crate::solver::darcy::{self, DarcyProblem, PressureBc};
+use crate::solver::darcy::{self, FaceBc, Problem};
 use crate::solver::gpu::Gpu;
 use crate::vessels::{self, Flow, GenerateParams, Network, VesselMaps};
 use crate::{Error, Result};
@@ -112,8 +112,8 @@ pub fn build(v: &Validated, grid: &Grid, tissue: &[Tissue], gpu: Option<&Gpu>) -
                 Some(Err(Error::TooLarge(_))) | None => darcy::solve_cpu(&problem, i.tolerance, 100)?,
                 Some(Err(e)) => return Err(e),
             };
-            let vel = i.advection.then(|| FaceFlow::from(&darcy::face_velocities(&problem, &sol.pressure)));
-            (sol.pressure, sol.residual, sol.cycles, vel)
+            let vel = i.advection.then(|| FaceFlow::from(&darcy::face_velocities(&problem, &sol.field)));
+            (sol.field, sol.residual, sol.cycles, vel)
         }
         _ => (vec![0.0; grid.len()], 0.0, 0, None),
     };
@@ -139,7 +139,7 @@ fn darcy_problem(
     i: &InterstitiumSpec,
     starling: &dyn Fn(usize, usize) -> (f64, f64),
     drainage: &dyn Fn(usize) -> f64,
-) -> DarcyProblem {
+) -> Problem {
     let n = grid.len();
     let mut sink = vec![0.0f32; n];
     let mut source = vec![0.0f32; n];
@@ -151,10 +151,10 @@ fn darcy_problem(
         source[v] = (b0 + b1 + d * i.lymph_pressure) as f32;
     }
     let face = match i.boundary_pressure {
-        Some(p) => PressureBc::Dirichlet(p),
-        None => PressureBc::ZeroFlux,
+        Some(p) => FaceBc::Dirichlet(p),
+        None => FaceBc::ZeroFlux,
     };
-    DarcyProblem {
+    Problem {
         grid: *grid,
         conductivity: tissue.iter().map(|&t| i.conductivity.get(t) as f32).collect(),
         sink,

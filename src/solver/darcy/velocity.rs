@@ -2,7 +2,7 @@
 //! upwind finite-volume advection conserves mass exactly: every face has one
 //! velocity, which the two voxels sharing it use with opposite signs.
 
-use super::{DarcyProblem, PressureBc};
+use super::{FaceBc, Problem};
 use crate::grid::Grid;
 
 /// Face-normal Darcy velocities `u = −K ∂p/∂n`, µm/min, positive along
@@ -75,7 +75,7 @@ impl FaceVelocities {
 }
 
 /// Face velocities of `pressure` (mmHg) in `problem`, µm/min.
-pub fn face_velocities(problem: &DarcyProblem, pressure: &[f32]) -> FaceVelocities {
+pub fn face_velocities(problem: &Problem, pressure: &[f32]) -> FaceVelocities {
     let g = problem.grid;
     let [nx, ny, nz] = g.shape;
     let n = g.len();
@@ -99,12 +99,12 @@ pub fn face_velocities(problem: &DarcyProblem, pressure: &[f32]) -> FaceVelociti
                 (-kf * (p(i + s) - p(i)) / dx) as f32
             } else {
                 match problem.faces[2 * ax + 1] {
-                    PressureBc::ZeroFlux => 0.0,
-                    PressureBc::Dirichlet(pb) => (-2.0 * k(i) * (pb - p(i)) / dx) as f32,
+                    FaceBc::ZeroFlux => 0.0,
+                    FaceBc::Dirichlet(pb) => (-2.0 * k(i) * (pb - p(i)) / dx) as f32,
                 }
             };
         }
-        if let PressureBc::Dirichlet(pb) = problem.faces[2 * ax] {
+        if let FaceBc::Dirichlet(pb) = problem.faces[2 * ax] {
             // The voxels with coordinate 0 along `ax`: runs of `s` every `s·len`.
             for i in (0..n).step_by(s * len).flat_map(|start| start..start + s) {
                 let at = out.lower_plane_index(ax, i);

@@ -18,7 +18,7 @@ const FILES: [(&str, &str); 12] = [
     ("explicit.wgsl", include_str!("../../../shaders/explicit.wgsl")),
     ("pointwise.wgsl", include_str!("../../../shaders/pointwise.wgsl")),
     ("advection.wgsl", include_str!("../../../shaders/advection.wgsl")),
-    ("darcy.wgsl", include_str!("../../../shaders/darcy.wgsl")),
+    ("multigrid.wgsl", include_str!("../../../shaders/multigrid.wgsl")),
     ("cells.wgsl", include_str!("../../../shaders/cells.wgsl")),
 ];
 
@@ -31,7 +31,7 @@ const MODULES: [(&str, &[&str]); 9] = [
     ("explicit.wgsl", &["explicit.wgsl"]),
     ("pointwise.wgsl", &["pointwise.wgsl"]),
     ("advection.wgsl", &["advection.wgsl"]),
-    ("darcy.wgsl", &["darcy.wgsl"]),
+    ("multigrid.wgsl", &["multigrid.wgsl"]),
     ("cells.wgsl", &["cells.wgsl"]),
 ];
 

@@ -1,9 +1,10 @@
-// Interstitial fluid pressure: multigrid kernels for steady Darcy flow.
-// Host code: src/solver/darcy/gpu.rs. CPU twins: src/solver/darcy/cpu.rs
-// and exact.rs, with the same arithmetic in the same order.
-// Keep `DarcyDims` in sync with `DarcyDims` in src/solver/darcy/gpu.rs.
+// Multigrid kernels for −∇·(K∇u) + a·u = b (interstitial pressure, coupled
+// implicit species steps, steady species).
+// Host code: src/solver/multigrid/gpu.rs. CPU twins: src/solver/multigrid/cpu.rs,
+// levels.rs and exact.rs, with the same arithmetic in the same order.
+// Keep `MgDims` in sync with `MgDims` in src/solver/multigrid/gpu.rs.
 
-struct DarcyDims {
+struct MgDims {
     // This level's cells along x, y, z, and their count.
     nx: u32,
     ny: u32,
@@ -22,11 +23,11 @@ struct DarcyDims {
     _pad0: u32,
 }
 
-@group(0) @binding(0) var<uniform> dims: DarcyDims;
+@group(0) @binding(0) var<uniform> dims: MgDims;
 // This level's correction and right side.
 @group(0) @binding(1) var<storage, read_write> e: array<f32>;
 @group(0) @binding(2) var<storage, read_write> rhs: array<f32>;
-// [T_x, T_y, T_z, S] per cell, µm³/(mmHg·min) (src/solver/darcy/levels.rs).
+// [T_x, T_y, T_z, S] per cell, conductance units (src/solver/multigrid/levels.rs).
 @group(0) @binding(3) var<storage, read> coef: array<vec4<f32>>;
 // The next coarser level's right side and correction.
 @group(0) @binding(4) var<storage, read_write> coarse_rhs: array<f32>;
@@ -34,7 +35,7 @@ struct DarcyDims {
 // Finest solution p = hi + lo, mmHg, and right side f, µm³/min.
 @group(0) @binding(6) var<storage, read_write> sol: array<vec2<f32>>;
 @group(0) @binding(7) var<storage, read> rhs_f: array<f32>;
-// Sums of r² per workgroup of darcy_residual, then their total.
+// Sums of r² per workgroup of mg_residual, then their total.
 @group(0) @binding(8) var<storage, read_write> partial: array<f32>;
 @group(0) @binding(9) var<storage, read_write> total: array<f32>;
 
@@ -51,7 +52,7 @@ fn cell(idx: u32) -> vec3<u32> {
 // One red–black Gauss–Seidel half-sweep: (rhs + Σ T e_nb) / (S + Σ T),
 // faces x−, x+, y−, y+, z−, z+. One invocation per cell of the colour.
 @compute @workgroup_size(256)
-fn darcy_smooth(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn mg_smooth(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                 @builtin(local_invocation_index) local: u32) {
     let t = flat_index(wg, nwg, local, 256u);
     let rows = dims.ny * dims.nz;
@@ -141,7 +142,7 @@ fn kids(c: u32, nf: u32) -> vec2<u32> {
 
 // Coarse right side: the sum of the children's residuals (k, j, i order).
 @compute @workgroup_size(256)
-fn darcy_restrict(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn mg_restrict(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                   @builtin(local_invocation_index) local: u32) {
     let ci = flat_index(wg, nwg, local, 256u);
     if ci >= dims.cn {
@@ -197,7 +198,7 @@ fn axis_weights(i: u32, nf: u32, nc: u32, faces: u32) -> AxisWeights {
 
 // e += trilinear interpolation of the coarser level's correction.
 @compute @workgroup_size(256)
-fn darcy_prolong(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn mg_prolong(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) local: u32) {
     let idx = flat_index(wg, nwg, local, 256u);
     if idx >= dims.n {
@@ -440,7 +441,7 @@ fn residual_exact(idx: u32) -> f32 {
 
 // Finest level: rhs = f − A p exactly, and per-workgroup sums of rhs².
 @compute @workgroup_size(256)
-fn darcy_residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn mg_residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                   @builtin(local_invocation_index) local: u32) {
     let idx = flat_index(wg, nwg, local, 256u);
     var r2 = 0.0;
@@ -464,7 +465,7 @@ fn darcy_residual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups)
 
 // One workgroup: total[0] = Σ partial.
 @compute @workgroup_size(256)
-fn darcy_sum(@builtin(local_invocation_index) local: u32) {
+fn mg_sum(@builtin(local_invocation_index) local: u32) {
     let count = arrayLength(&partial);
     var s = 0.0;
     for (var i = local; i < count; i += 256u) {
@@ -485,7 +486,7 @@ fn darcy_sum(@builtin(local_invocation_index) local: u32) {
 
 // Finest level: p = hi + lo ← p + e exactly, kept to about 48 bits.
 @compute @workgroup_size(256)
-fn darcy_correct(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn mg_correct(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) local: u32) {
     let idx = flat_index(wg, nwg, local, 256u);
     if idx >= dims.n {

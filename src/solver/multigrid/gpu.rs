@@ -2,7 +2,7 @@
 //! on the device; one dispatch per smoothing colour, restriction,
 //! prolongation, residual and update; the residual norm is reduced on the
 //! device and 4 bytes are read back per V-cycle. Kernels:
-//! `shaders/darcy.wgsl`.
+//! `shaders/multigrid.wgsl`.
 
 use super::cycle::Engine;
 use super::levels::Hierarchy;
@@ -11,10 +11,10 @@ use crate::{Error, Result};
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
-/// Per-level uniform. Keep in sync with `DarcyDims` in shaders/darcy.wgsl.
+/// Per-level uniform. Keep in sync with `MgDims` in shaders/multigrid.wgsl.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Pod, Zeroable)]
-struct DarcyDims {
+struct MgDims {
     /// This level's cells along x, y, z, and their count.
     nx: u32,
     ny: u32,
@@ -33,7 +33,7 @@ struct DarcyDims {
     _pad0: u32,
 }
 
-const _: () = assert!(std::mem::size_of::<DarcyDims>() == 48);
+const _: () = assert!(std::mem::size_of::<MgDims>() == 48);
 
 /// Invocations per workgroup of every Darcy kernel.
 const GROUP: u64 = 256;
@@ -97,8 +97,8 @@ impl<'g> GpuEngine<'g> {
         let max = gpu.limits.max_storage_buffer_binding_size.min(gpu.limits.max_buffer_size);
         if largest > max {
             return Err(Error::TooLarge(format!(
-                "the Darcy pressure solve on {:?} voxels needs a {} MiB buffer, above this device's {} MiB per \
-                 storage binding; use fewer voxels or the CPU solver",
+                "a multigrid solve on {:?} voxels needs a {} MiB buffer, above this device's {} MiB per \
+                 storage binding; use fewer voxels or the CPU backend",
                 h.levels[0].shape,
                 largest >> 20,
                 max >> 20
@@ -106,8 +106,8 @@ impl<'g> GpuEngine<'g> {
         }
         let [smooth, restrict, prolong, residual, sum, correct] = pipelines(
             dev,
-            "darcy.wgsl",
-            ["darcy_smooth", "darcy_restrict", "darcy_prolong", "darcy_residual", "darcy_sum", "darcy_correct"],
+            "multigrid.wgsl",
+            ["mg_smooth", "mg_restrict", "mg_prolong", "mg_residual", "mg_sum", "mg_correct"],
         );
         let pipelines = Pipelines { smooth, restrict, prolong, residual, sum, correct };
         let io = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC;
@@ -117,17 +117,17 @@ impl<'g> GpuEngine<'g> {
         let zeros = |label: &str, n: usize| init(label, bytemuck::cast_slice(&vec![0.0f32; n]), io);
         let bind = |p: &wgpu::ComputePipeline, entries: &[(u32, &wgpu::Buffer)]| bind_group(dev, p, entries);
         let nl = h.levels.len();
-        let e: Vec<wgpu::Buffer> = h.levels.iter().map(|l| zeros("darcy e", l.len())).collect();
-        let rhs: Vec<wgpu::Buffer> = h.levels.iter().map(|l| zeros("darcy rhs", l.len())).collect();
+        let e: Vec<wgpu::Buffer> = h.levels.iter().map(|l| zeros("mg e", l.len())).collect();
+        let rhs: Vec<wgpu::Buffer> = h.levels.iter().map(|l| zeros("mg rhs", l.len())).collect();
         let coef: Vec<wgpu::Buffer> = h
             .levels
             .iter()
-            .map(|l| init("darcy coef", bytemuck::cast_slice(&l.coef), wgpu::BufferUsages::STORAGE))
+            .map(|l| init("mg coef", bytemuck::cast_slice(&l.coef), wgpu::BufferUsages::STORAGE))
             .collect();
         let dims = |l: usize, colour: u32| {
             let [nx, ny, nz] = h.levels[l].shape.map(|v| v as u32);
             let [cx, cy, cz] = h.levels[(l + 1).min(nl - 1)].shape.map(|v| v as u32);
-            let d = DarcyDims {
+            let d = MgDims {
                 nx,
                 ny,
                 nz,
@@ -141,7 +141,7 @@ impl<'g> GpuEngine<'g> {
                 dirichlet: h.dirichlet.iter().enumerate().map(|(f, &d)| (d as u32) << f).sum(),
                 _pad0: 0,
             };
-            init("darcy dims", bytemuck::bytes_of(&d), wgpu::BufferUsages::UNIFORM)
+            init("mg dims", bytemuck::bytes_of(&d), wgpu::BufferUsages::UNIFORM)
         };
         let mut levels = Vec::with_capacity(nl);
         let mut dims0 = Vec::with_capacity(nl);
@@ -164,13 +164,13 @@ impl<'g> GpuEngine<'g> {
             dims0.push(d);
         }
         let sol_host: Vec<[f32; 2]> = h.start.iter().map(|&p| [p, 0.0]).collect();
-        let sol = init("darcy solution", bytemuck::cast_slice(&sol_host), io);
-        let f = init("darcy f", bytemuck::cast_slice(&h.rhs), wgpu::BufferUsages::STORAGE);
+        let sol = init("mg solution", bytemuck::cast_slice(&sol_host), io);
+        let f = init("mg f", bytemuck::cast_slice(&h.rhs), wgpu::BufferUsages::STORAGE);
         let (x, y) = workgroups(n0 as u64, gpu.limits.max_compute_workgroups_per_dimension);
-        let partial = zeros("darcy partial sums", (x * y) as usize);
-        let total = zeros("darcy total", 1);
+        let partial = zeros("mg partial sums", (x * y) as usize);
+        let total = zeros("mg total", 1);
         let readback = dev.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("darcy readback"),
+            label: Some("mg readback"),
             size: 8 * n0 as u64,
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
@@ -222,8 +222,8 @@ impl<'g> GpuEngine<'g> {
         self.gpu.map_read(&readback, bytes)
     }
 
-    /// The solution rounded to f32, mmHg.
-    pub fn pressure(&mut self) -> Result<Vec<f32>> {
+    /// The solution rounded once to f32 (`hi + lo` in f64).
+    pub fn solution_f64_rounded(&mut self) -> Result<Vec<f32>> {
         let n = self.levels[0].shape.iter().product::<usize>();
         let sol = self.sol.clone();
         let words = self.read(&sol, 8 * n as u64)?;

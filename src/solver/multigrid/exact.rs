@@ -1,7 +1,7 @@
 //! Exact sums of f32 products in integer arithmetic, for the finest-level
 //! residual `f − A p` and the solution update `p ← p + e`, with `p` carried
 //! as two f32 words `hi + lo`. Twin of the functions of the same names in
-//! `shaders/darcy.wgsl`; both give bitwise the same results.
+//! `shaders/multigrid.wgsl`; both give bitwise the same results.
 //!
 //! Why integers: the classic error-free float transforms (TwoSum, Dekker's
 //! product) rely on each intermediate rounding, which WGSL lets compilers

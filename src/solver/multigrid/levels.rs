@@ -1,4 +1,4 @@
-//! Multigrid levels: the finest operator assembled from a [`DarcyProblem`],
+//! Multigrid levels: the finest operator assembled from a [`Problem`],
 //! each coarser one re-discretised from the level below, down to one voxel.
 //!
 //! Every level stores, per cell, `[T_x, T_y, T_z, S]`: the conductances of
@@ -39,15 +39,39 @@
 //! Held voxels contribute no volume, conductivity or uptake, so a coarse
 //! cell holds the free part of its children.
 
-use super::{DarcyProblem, PressureBc};
+use super::{FaceBc, Problem};
 use crate::Result;
 
+/// [`Level::fixed`] of an identity row: a held voxel, or a coarse cell of
+/// held voxels only.
+pub const HELD: f32 = -1.0;
+/// [`Level::fixed`] of a cell with no face, no held neighbour and no
+/// Dirichlet face: its row is `S·u = f` with `S` its sink, or an identity
+/// row where the sink is 0.
+pub const CLOSED: f32 = -2.0;
+
 /// One level's operator.
+#[derive(Debug, Clone)]
 pub struct Level {
     /// Cells along x, y, z.
     pub shape: [usize; 3],
     /// `[T_x, T_y, T_z, S]` per cell, x fastest.
     pub coef: Vec<[f32; 4]>,
+    /// The part of `S` that does not depend on the sink: the conductances
+    /// to held neighbours and Dirichlet faces; or [`HELD`], or [`CLOSED`].
+    pub fixed: Vec<f32>,
+}
+
+/// `S` of a cell from its sink `a` (uptake times volume) and its `fixed` part.
+#[inline]
+pub fn diagonal(a: f32, fixed: f32) -> f32 {
+    if fixed == HELD || (fixed == CLOSED && a == 0.0) {
+        1.0
+    } else if fixed == CLOSED {
+        a
+    } else {
+        a + fixed
+    }
 }
 
 impl Level {
@@ -57,6 +81,7 @@ impl Level {
 }
 
 /// All levels, finest first, with the finest right side.
+#[derive(Debug, Clone)]
 pub struct Hierarchy {
     pub levels: Vec<Level>,
     /// Finest right side `f`, µm³/min (`b·dx³` plus Dirichlet and held
@@ -67,6 +92,10 @@ pub struct Hierarchy {
     pub start: Vec<f32>,
     /// `‖f‖₂` over free voxels (identity rows left out).
     pub rhs_norm: f64,
+    /// The part of `f` that does not depend on the source: the held
+    /// neighbours' and Dirichlet faces' contributions at free voxels, the
+    /// held value at held voxels.
+    pub rhs_fixed: Vec<f32>,
     /// Which domain faces are Dirichlet (x_min, x_max, …), on every level.
     pub dirichlet: [bool; 6],
 }
@@ -107,26 +136,40 @@ impl Work {
     }
 
     fn level(&self) -> Level {
-        let coef = (0..self.a.len())
+        let n = self.a.len();
+        let fixed: Vec<f32> = (0..n)
+            .map(|i| {
+                let f = (0..3).map(|ax| self.d[ax][i] + self.b[ax][i]).sum::<f32>();
+                if self.vol[i] == 0.0 {
+                    HELD
+                } else if f == 0.0 && self.faceless(i) {
+                    CLOSED
+                } else {
+                    f
+                }
+            })
+            .collect();
+        let coef = (0..n)
             .map(|i| {
                 let s = self.a[i] + (0..3).map(|ax| self.d[ax][i] + self.b[ax][i]).sum::<f32>();
                 let c = [self.t[0][i], self.t[1][i], self.t[2][i], s];
                 if self.isolated(i) { [0.0, 0.0, 0.0, 1.0] } else { c }
             })
             .collect();
-        Level { shape: self.shape, coef }
+        Level { shape: self.shape, coef, fixed }
+    }
+
+    /// No conductance to any neighbour.
+    fn faceless(&self, i: usize) -> bool {
+        let [nx, ny, _] = self.shape;
+        let lower = |axis: usize, stride: usize, c: usize| c > 0 && self.t[axis][i - stride] != 0.0;
+        let (x, y, z) = (i % nx, (i / nx) % ny, i / (nx * ny));
+        (0..3).all(|ax| self.t[ax][i] == 0.0) && !lower(0, 1, x) && !lower(1, nx, y) && !lower(2, nx * ny, z)
     }
 
     /// No face and no sink: the row would be zero.
     fn isolated(&self, i: usize) -> bool {
-        let [nx, ny, _] = self.shape;
-        let lower = |axis: usize, stride: usize, c: usize| c > 0 && self.t[axis][i - stride] != 0.0;
-        let (x, y, z) = (i % nx, (i / nx) % ny, i / (nx * ny));
-        self.a[i] == 0.0
-            && (0..3).all(|ax| self.t[ax][i] == 0.0 && self.d[ax][i] == 0.0 && self.b[ax][i] == 0.0)
-            && !lower(0, 1, x)
-            && !lower(1, nx, y)
-            && !lower(2, nx * ny, z)
+        self.a[i] == 0.0 && (0..3).all(|ax| self.d[ax][i] == 0.0 && self.b[ax][i] == 0.0) && self.faceless(i)
     }
 
     fn coarsen(&self) -> Work {
@@ -213,7 +256,7 @@ fn harmonic(a: f64, b: f64) -> f64 {
 }
 
 impl Hierarchy {
-    pub fn build(p: &DarcyProblem, initial: Option<&[f32]>) -> Result<Hierarchy> {
+    pub fn build(p: &Problem, initial: Option<&[f32]>) -> Result<Hierarchy> {
         let grid = p.grid;
         let shape = grid.shape;
         let n = grid.len();
@@ -231,6 +274,7 @@ impl Hierarchy {
             (0..n).map(|i| p.held.as_ref().map(|v| v[i]).filter(|v| !v.is_nan()).map(f64::from)).collect();
         let mut w = Work::zeros(shape, std::array::from_fn(|ax| vec![h; shape[ax]]));
         let mut rhs = vec![0.0f64; n];
+        let mut fixed = vec![0.0f64; n];
         let mut d = [vec![0.0f64; n], vec![0.0f64; n], vec![0.0f64; n]];
         let mut bx = [vec![0.0f64; n], vec![0.0f64; n], vec![0.0f64; n]];
         for i in 0..n {
@@ -256,10 +300,12 @@ impl Hierarchy {
                         (None, Some(v)) => {
                             d[ax][i] += t;
                             rhs[i] += t * v;
+                            fixed[i] += t * v;
                         }
                         (Some(v), None) => {
                             d[ax][j] += t;
                             rhs[j] += t * v;
+                            fixed[j] += t * v;
                         }
                         (Some(_), Some(_)) => {}
                     }
@@ -267,10 +313,11 @@ impl Hierarchy {
                 if held[i].is_none() {
                     // A Dirichlet face lies half a voxel from the centre.
                     for (at_face, bc) in [(c == 0, lo_bc), (c + 1 == len, hi_bc)] {
-                        if let (true, PressureBc::Dirichlet(v)) = (at_face, bc) {
+                        if let (true, FaceBc::Dirichlet(v)) = (at_face, bc) {
                             let t = 2.0 * k(i) * h;
                             bx[ax][i] += t;
                             rhs[i] += t * v;
+                            fixed[i] += t * v;
                         }
                     }
                 }
@@ -280,11 +327,13 @@ impl Hierarchy {
         w.b = bx.map(|v| v.iter().map(|&x| x as f32).collect());
         let mut start = vec![0.0f32; n];
         let mut rhs32 = vec![0.0f32; n];
+        let mut rhs_fixed: Vec<f32> = fixed.iter().map(|&v| v as f32).collect();
         let mut norm2 = 0.0f64;
         for i in 0..n {
             if let Some(v) = held[i] {
                 start[i] = v as f32;
                 rhs32[i] = v as f32;
+                rhs_fixed[i] = v as f32;
             } else if w.isolated(i) {
                 // No face and no sink: the pressure is undetermined; keep 0.
             } else {
@@ -298,9 +347,61 @@ impl Hierarchy {
             w = w.coarsen();
             levels.push(w.level());
         }
-        let dirichlet = p.faces.map(|f| matches!(f, PressureBc::Dirichlet(_)));
-        Ok(Hierarchy { levels, rhs: rhs32, start, rhs_norm: norm2.sqrt(), dirichlet })
+        let dirichlet = p.faces.map(|f| matches!(f, FaceBc::Dirichlet(_)));
+        Ok(Hierarchy { levels, rhs: rhs32, start, rhs_norm: norm2.sqrt(), rhs_fixed, dirichlet })
     }
+
+    /// Replace the sink: `fine` is `a·V` of every finest cell (0 at held
+    /// ones); each coarser cell sums its children's, in the order of
+    /// [`Work::coarsen`], and every diagonal is rebuilt from its fixed part
+    /// ([`diagonal`]). The conductances stay. Twin of `mg_sink_restrict` in
+    /// `shaders/multigrid.wgsl`.
+    pub fn set_sink(&mut self, fine: &[f32]) {
+        let mut a = fine.to_vec();
+        let count = self.levels.len();
+        for l in 0..count {
+            let lv = &mut self.levels[l];
+            for ((c, &f), &ai) in lv.coef.iter_mut().zip(&lv.fixed).zip(&a) {
+                c[3] = diagonal(ai, f);
+            }
+            let shape = lv.shape;
+            if l + 1 < count {
+                a = restrict_sum(&a, shape, self.levels[l + 1].shape);
+            }
+        }
+    }
+
+    /// Finest cell `i` is a free row whose right side counts in `‖f‖`
+    /// (not held, and not an identity row for want of any coupling).
+    pub fn counts(&self, i: usize, fine_sink: f32) -> bool {
+        let f = self.levels[0].fixed[i];
+        f != HELD && !(f == CLOSED && fine_sink == 0.0)
+    }
+}
+
+/// Sum of each coarse cell's children (k, j, i order), as `Work::coarsen`
+/// sums uptakes.
+pub fn restrict_sum(fine: &[f32], nf: [usize; 3], nc: [usize; 3]) -> Vec<f32> {
+    let kids = |axis: usize, c: usize| -> std::ops::Range<usize> {
+        if nf[axis] > 1 { 2 * c..(2 * c + 2).min(nf[axis]) } else { c..c + 1 }
+    };
+    let mut out = vec![0.0f32; nc[0] * nc[1] * nc[2]];
+    for kc in 0..nc[2] {
+        for jc in 0..nc[1] {
+            for ic in 0..nc[0] {
+                let mut s = 0.0f32;
+                for k in kids(2, kc) {
+                    for j in kids(1, jc) {
+                        for i in kids(0, ic) {
+                            s += fine[i + nf[0] * (j + nf[1] * k)];
+                        }
+                    }
+                }
+                out[ic + nc[0] * (jc + nc[1] * kc)] = s;
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -312,8 +413,8 @@ mod tests {
     fn uniform_coarse_operator_is_the_rediscretised_one() {
         // K = 1, dx = 1: fine T = 1; the 2:1 coarse T must be K·(2dx) = 2,
         // and a Dirichlet face 2K·(2dx) = 4 per coarse face.
-        let mut p = DarcyProblem::uniform(Grid::new([8, 8, 8], 1.0), 1.0);
-        p.faces[0] = PressureBc::Dirichlet(0.0);
+        let mut p = Problem::uniform(Grid::new([8, 8, 8], 1.0), 1.0);
+        p.faces[0] = FaceBc::Dirichlet(0.0);
         let h = Hierarchy::build(&p, None).unwrap();
         assert_eq!(h.levels.len(), 4);
         let c = &h.levels[1];
@@ -328,7 +429,7 @@ mod tests {
         // K = 1, dx = 1, voxels x ≥ 4 held: p is imposed at x = 4.5.
         // Level 1, cell x ∈ [2, 4] (centre 3): area 4 over 1.5 → 8/3.
         // Level 2, cell x ∈ [0, 4] (centre 2): area 16 over 2.5 → 6.4.
-        let mut p = DarcyProblem::uniform(Grid::new([8, 8, 8], 1.0), 1.0);
+        let mut p = Problem::uniform(Grid::new([8, 8, 8], 1.0), 1.0);
         p.held = Some((0..512).map(|i| if i % 8 >= 4 { 0.0 } else { f32::NAN }).collect());
         let h = Hierarchy::build(&p, None).unwrap();
         assert!((h.levels[0].coef[3][3] - 1.0).abs() < 1e-6);
@@ -340,7 +441,7 @@ mod tests {
     fn a_single_held_voxel_keeps_its_pull_on_coarse_levels() {
         // A one-voxel hole draws ≈ 4·K·dx from far away (its lattice
         // capacitance); its total coupling must not fade with coarsening.
-        let mut p = DarcyProblem::uniform(Grid::new([16, 16, 16], 1.0), 1.0);
+        let mut p = Problem::uniform(Grid::new([16, 16, 16], 1.0), 1.0);
         let hole = 8 + 16 * (8 + 16 * 8);
         let mut held = vec![f32::NAN; 4096];
         held[hole] = 0.0;
@@ -357,15 +458,47 @@ mod tests {
     #[test]
     fn odd_and_flat_shapes_reach_one_cell() {
         for shape in [[1, 1, 1], [5, 1, 1], [7, 3, 1], [1, 9, 2]] {
-            let p = DarcyProblem::uniform(Grid::new(shape, 2.0), 1.0);
+            let p = Problem::uniform(Grid::new(shape, 2.0), 1.0);
             let h = Hierarchy::build(&p, None).unwrap();
             assert_eq!(h.levels.last().unwrap().shape, [1, 1, 1], "{shape:?}");
         }
     }
 
     #[test]
+    fn a_new_sink_rebuilds_the_diagonals_the_build_would_give() {
+        // Built with one sink, then given another: every level's
+        // coefficients match a build with the second sink, bit for bit.
+        let shape = [7, 5, 6];
+        let n = 7 * 5 * 6;
+        let mut p = Problem::uniform(Grid::new(shape, 3.0), 2.0);
+        p.faces[3] = FaceBc::Dirichlet(1.0);
+        let mut held = vec![f32::NAN; n];
+        held[17] = 4.0;
+        held[100] = 0.5;
+        p.held = Some(held);
+        for i in 0..n {
+            p.conductivity[i] = 1.0 + (i % 5) as f32;
+            p.sink[i] = if i % 3 == 0 { 0.0 } else { 0.1 * i as f32 };
+        }
+        let mut h = Hierarchy::build(&p, None).unwrap();
+        let vol = 27.0f64;
+        let second: Vec<f32> = (0..n).map(|i| 0.37 * ((i * 7) % 11) as f32).collect();
+        let mut q = p.clone();
+        q.sink = second.clone();
+        let want = Hierarchy::build(&q, None).unwrap();
+        let fine: Vec<f32> = (0..n).map(|i| if p.is_held(i) { 0.0 } else { (second[i] as f64 * vol) as f32 }).collect();
+        h.set_sink(&fine);
+        for (l, (a, b)) in h.levels.iter().zip(&want.levels).enumerate() {
+            assert_eq!(a.coef, b.coef, "level {l}");
+            assert_eq!(a.fixed, b.fixed, "level {l}");
+        }
+        assert_eq!(h.rhs_fixed, want.rhs_fixed);
+        assert_eq!(h.levels[0].fixed[17], HELD);
+    }
+
+    #[test]
     fn held_voxels_are_identity_rows_and_fold_into_neighbours() {
-        let mut p = DarcyProblem::uniform(Grid::new([3, 1, 1], 1.0), 2.0);
+        let mut p = Problem::uniform(Grid::new([3, 1, 1], 1.0), 2.0);
         let mut held = vec![f32::NAN; 3];
         held[2] = 5.0;
         p.held = Some(held);

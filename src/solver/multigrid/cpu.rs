@@ -1,4 +1,4 @@
-//! CPU twins of the kernels in `shaders/darcy.wgsl`: the same arithmetic in
+//! CPU twins of the kernels in `shaders/multigrid.wgsl`: the same arithmetic in
 //! the same order, planes in parallel (rayon). Results do not depend on the
 //! thread count: every cell is computed independently, and the residual
 //! norm adds per-plane partial sums in plane order.
@@ -144,8 +144,9 @@ pub fn axis_weights(i: usize, nf: usize, nc: usize, dirichlet: (bool, bool)) -> 
     }
 }
 
-pub struct CpuEngine<'h> {
-    h: &'h Hierarchy,
+/// The multigrid kernels on the host, owning the hierarchy they solve on.
+pub struct CpuEngine {
+    h: Hierarchy,
     /// Correction per level.
     e: Vec<Vec<f32>>,
     /// Right side per level; level 0 holds the exact residual.
@@ -156,25 +157,47 @@ pub struct CpuEngine<'h> {
     scratch: Vec<f32>,
 }
 
-impl<'h> CpuEngine<'h> {
-    pub fn new(h: &'h Hierarchy) -> CpuEngine<'h> {
+impl CpuEngine {
+    pub fn new(h: Hierarchy) -> CpuEngine {
         let e: Vec<Vec<f32>> = h.levels.iter().map(|l| vec![0.0; l.len()]).collect();
         CpuEngine {
-            h,
             rhs: e.clone(),
             scratch: vec![0.0; h.levels[0].len()],
             e,
             sol: h.start.iter().map(|&p| [p, 0.0]).collect(),
+            h,
         }
     }
 
-    /// The solution rounded to f32, mmHg.
-    pub fn pressure(&self) -> Vec<f32> {
+    pub fn hierarchy(&self) -> &Hierarchy {
+        &self.h
+    }
+
+    /// The hierarchy, to change its finest right side or its sink.
+    pub fn hierarchy_mut(&mut self) -> &mut Hierarchy {
+        &mut self.h
+    }
+
+    /// The solution rounded once to f32 (`hi + lo` in f64), as the pressure
+    /// solve returns it.
+    pub fn solution_f64_rounded(&self) -> Vec<f32> {
         self.sol.iter().map(|&[hi, lo]| (hi as f64 + lo as f64) as f32).collect()
+    }
+
+    /// Solution words `[hi, lo]` of every finest cell.
+    pub fn solution(&self) -> &[[f32; 2]] {
+        &self.sol
+    }
+
+    /// Start from `u` (`lo = 0`).
+    pub fn set_solution(&mut self, u: &[f32]) {
+        for (s, &v) in self.sol.iter_mut().zip(u) {
+            *s = [v, 0.0];
+        }
     }
 }
 
-impl Engine for CpuEngine<'_> {
+impl Engine for CpuEngine {
     fn levels(&self) -> usize {
         self.h.levels.len()
     }

@@ -1,6 +1,6 @@
 //! The iteration both backends run: exact finest-level residual, one
 //! V-cycle on the correction equation, exact update; the kernels behind
-//! [`Engine`] are the CPU twins in `cpu.rs` or the shaders in `darcy.wgsl`.
+//! [`Engine`] are the CPU twins in `cpu.rs` or the shaders in `multigrid.wgsl`.
 
 use crate::{Error, Result};
 
@@ -12,7 +12,7 @@ pub const POST_SWEEPS: usize = 2;
 pub const COARSEST_SWEEPS: usize = 4;
 
 /// The kernels of one backend. Level 0 is the finest; `e` is a level's
-/// correction, `rhs` its right side; `p = hi + lo` the finest solution.
+/// correction, `rhs` its right side; `u = hi + lo` the finest solution.
 pub trait Engine {
     fn levels(&self) -> usize;
     /// One Gauss–Seidel half-sweep over the cells with `(i + j + k) % 2 == colour`.
@@ -23,9 +23,9 @@ pub trait Engine {
     fn restrict(&mut self, level: usize);
     /// `e[level] += P e[level + 1]` (trilinear).
     fn prolong(&mut self, level: usize);
-    /// `rhs[0] = f − A p` exactly; returns `‖rhs[0]‖₂²`.
+    /// `rhs[0] = f − A u` exactly; returns `‖rhs[0]‖₂²`.
     fn residual(&mut self) -> Result<f64>;
-    /// `p += e[0]`.
+    /// `u += e[0]`.
     fn correct(&mut self);
 }
 
@@ -37,7 +37,8 @@ fn sweeps(e: &mut impl Engine, level: usize, count: usize, colours: [u32; 2]) {
     }
 }
 
-fn vcycle(e: &mut impl Engine, level: usize) {
+/// One V-cycle from `level` down on the correction equation of `level`.
+pub fn vcycle(e: &mut impl Engine, level: usize) {
     if level + 1 == e.levels() {
         sweeps(e, level, COARSEST_SWEEPS, [0, 1]);
         return;
@@ -50,11 +51,29 @@ fn vcycle(e: &mut impl Engine, level: usize) {
     sweeps(e, level, POST_SWEEPS, [1, 0]);
 }
 
-/// Cycle until `‖f − A p‖ / ‖f‖ ≤ tolerance`; returns (cycles, relative
+/// Cycle until `‖f − A u‖ / ‖f‖ ≤ tolerance`; returns (cycles, relative
 /// residual). `rhs_norm` is `‖f‖₂` over free voxels; when it is 0 the
-/// initial residual norm takes its place.
-pub fn iterate(e: &mut impl Engine, rhs_norm: f64, tolerance: f64, max_cycles: usize) -> Result<(usize, f64)> {
+/// initial residual norm takes its place. `what` names the problem in errors.
+pub fn iterate(
+    e: &mut impl Engine,
+    rhs_norm: f64,
+    tolerance: f64,
+    max_cycles: usize,
+    what: &str,
+) -> Result<(usize, f64)> {
     let r0 = e.residual()?.sqrt();
+    iterate_from(e, r0, rhs_norm, tolerance, max_cycles, what)
+}
+
+/// As [`iterate`], with the residual already in `rhs[0]` and its norm `r0`.
+pub fn iterate_from(
+    e: &mut impl Engine,
+    r0: f64,
+    rhs_norm: f64,
+    tolerance: f64,
+    max_cycles: usize,
+    what: &str,
+) -> Result<(usize, f64)> {
     let denom = if rhs_norm > 0.0 { rhs_norm } else { r0 };
     if denom == 0.0 {
         return Ok((0, 0.0));
@@ -64,7 +83,7 @@ pub fn iterate(e: &mut impl Engine, rhs_norm: f64, tolerance: f64, max_cycles: u
     loop {
         if !rel.is_finite() {
             return Err(Error::Numerical(format!(
-                "Darcy pressure: the residual became {rel} after {cycles} V-cycles (overflow or a singular problem)"
+                "{what}: the residual became {rel} after {cycles} V-cycles (overflow or a singular problem)"
             )));
         }
         if rel <= tolerance {
@@ -72,7 +91,7 @@ pub fn iterate(e: &mut impl Engine, rhs_norm: f64, tolerance: f64, max_cycles: u
         }
         if cycles >= max_cycles {
             return Err(Error::Numerical(format!(
-                "Darcy pressure did not converge: relative residual {rel:.3e} after {cycles} V-cycles, \
+                "{what} did not converge: relative residual {rel:.3e} after {cycles} V-cycles, \
                  above the tolerance {tolerance:.1e}; allow more cycles, loosen the tolerance, or check for \
                  regions with no sink and no Dirichlet contact (a singular problem)"
             )));
