@@ -65,7 +65,7 @@ fn bench_cells(c: &mut Criterion) {
         });
         c.bench_function(&format!("{label}: whole step with cells"), |b| {
             b.iter(|| {
-                s.step();
+                s.step().unwrap();
                 s.backend.finish().expect("device finishes");
             })
         });

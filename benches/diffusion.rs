@@ -32,7 +32,7 @@ fn bench_steps(c: &mut Criterion) {
         let label = format!("{kind} 96³");
         c.bench_function(&format!("{label}: LOD + explicit step"), |b| {
             b.iter(|| {
-                s.step();
+                s.step().unwrap();
                 s.backend.finish().expect("device finishes");
             })
         });
@@ -49,7 +49,7 @@ fn bench_kernel_time(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 s.backend.kernel_seconds().expect("timestamps are read");
                 for _ in 0..iters {
-                    s.step();
+                    s.step().unwrap();
                 }
                 s.backend.finish().expect("device finishes");
                 let kernels = s.backend.kernel_seconds().expect("timestamps are read");

@@ -158,25 +158,36 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
     println!("grid: {} × {} × {} voxels of {} µm ({} voxels)", g.shape[0], g.shape[1], g.shape[2], g.dx, g.len());
     println!("time: {} steps of {} min, output every {} steps", plan.steps, plan.dt, plan.output_every);
     println!(
-        "{:<16} {:<9} {:>9} {:>12} {:>10} {:>8} {:>6} {:>12}",
-        "species", "solver", "substeps", "D·dt/dx²", "decay·dt", "sources", "held", "device MiB"
+        "{:<16} {:<9} {:>9} {:>10} {:>10} {:>12} {:>10} {:>8} {:>6} {:>12}",
+        "species", "solver", "substeps", "step min", "k·step", "D·dt/dx²", "decay·dt", "sources", "held", "device MiB"
     );
     for (s, spec) in plan.species.iter().zip(&v.scene.species) {
-        let solver = match s.method {
-            Method::Lod => "lod",
-            Method::Explicit { .. } => "explicit",
+        let step = match s.method {
+            Method::Steady if s.every == 0 => "cells".to_string(),
+            _ => format!("{}", s.every as f64 * plan.dt),
         };
         println!(
-            "{:<16} {:<9} {:>9} {:>12.4} {:>10.4} {:>8} {:>6} {:>12.1}",
+            "{:<16} {:<9} {:>9} {:>10} {:>10.3} {:>12.4} {:>10.4} {:>8} {:>6} {:>12.1}",
             s.name,
-            solver,
+            s.method.name(),
             s.substeps(),
+            step,
+            s.stiffness * s.every.max(1) as f64 * plan.dt,
             s.lod[0].r,
             spec.decay * plan.dt,
             s.has_sources,
             s.has_hold,
             s.device_bytes(g.len()) as f64 / (1 << 20) as f64
         );
+        if spec.solver == oncovox::scene::SolverChoice::Auto && s.method == Method::Implicit {
+            println!(
+                "  {}: auto takes the coupled implicit solver: its fastest rate k ≈ {:.3e} /min gives k·step = {:.3e} > {}",
+                s.name,
+                s.stiffness,
+                s.stiffness * s.every as f64 * plan.dt,
+                oncovox::solver::STIFF
+            );
+        }
     }
     println!(
         "device memory needed: {:.1} MiB (largest buffer {:.1} MiB)",

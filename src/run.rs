@@ -7,7 +7,7 @@ use crate::output::{OutputDir, Recorder};
 use crate::scene::{DEFAULT_SCENE, Scene, Validated};
 use crate::solver::cpu::CpuBackend;
 use crate::solver::gpu::{AdapterChoice, Gpu, GpuBackend, best_adapter, check_fits};
-use crate::solver::{Backend, Method, Plan, Scheduler};
+use crate::solver::{Backend, Plan, Scheduler};
 use crate::vessels::VesselKind;
 use crate::world::World;
 use crate::{Error, Result};
@@ -109,7 +109,7 @@ pub fn build(device: Device, v: &Validated, plan: &mut Plan) -> Result<(World, B
         Device::Cpu => {
             let world = World::build(v, None)?;
             plan.attach(&world);
-            let backend = Box::new(CpuBackend::new(plan, &world));
+            let backend = Box::new(CpuBackend::new(plan, &world)?);
             Ok((world, backend))
         }
         Device::Gpu(a) => {
@@ -178,21 +178,24 @@ pub fn run(
     let start = Instant::now();
     let mut sched = Scheduler::new(plan.clone(), backend);
     let bar = progress_bar(progress, plan.steps);
-    let sample_every = (plan.output_every / 10).max(1);
-    record(&mut sched, &mut rec, &dir, true, false)?;
+    let sample_every = plan.sample_every();
     // Time inside the step loops only (outputs excluded), the device waited for.
     let mut stepping = std::time::Duration::ZERO;
+    let t = Instant::now();
+    sched.start()?;
+    stepping += t.elapsed();
+    record(&mut sched, &mut rec, &dir, true, false)?;
+    let total_h = plan.steps as f64 * plan.dt / 60.0;
     while sched.step_count() < plan.steps {
         let done = sched.step_count();
         let next_output = (done / plan.output_every + 1) * plan.output_every;
         let n = sample_every.min(next_output - done).min(plan.steps - done);
         let t = Instant::now();
-        for _ in 0..n {
-            sched.step();
-            bar.inc(1);
-        }
+        sched.advance(n)?;
         sched.backend.finish()?;
         stepping += t.elapsed();
+        bar.set_position(sched.step_count());
+        bar.set_message(format!("{:.2} of {total_h:.2} h simulated", sched.time() / 60.0));
         let last = sched.step_count() == plan.steps;
         let snapshot = last || sched.step_count().is_multiple_of(plan.output_every);
         record(&mut sched, &mut rec, &dir, snapshot, last)?;
@@ -252,9 +255,7 @@ fn progress_bar(show: bool, steps: u64) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(steps);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} steps  {elapsed} elapsed, {eta} left")
-    {
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {msg}  {elapsed} elapsed, {eta} left") {
         bar.set_style(style);
     }
     bar
@@ -313,7 +314,7 @@ fn summary_json(v: &Validated, plan: &Plan, kind: &str, device: &str, wall: f64)
             serde_json::json!({
                 "name": s.name,
                 "unit": s.unit,
-                "solver": match s.method { Method::Lod => "lod", Method::Explicit { .. } => "explicit" },
+                "solver": s.method.name(),
                 "substeps": s.substeps(),
             })
         })

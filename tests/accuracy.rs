@@ -39,7 +39,7 @@ fn evolve(
         b.apply_hold(0);
     }
     let mut s = Scheduler::new(plan, b);
-    s.advance(steps);
+    s.advance(steps).unwrap();
     Some((s.read_field(0).unwrap(), g))
 }
 

@@ -33,7 +33,7 @@ solver = "explicit"
             b.write_field(s, &init).unwrap();
         }
         let mut sched = Scheduler::new(plan.clone(), b);
-        sched.advance(1000);
+        sched.advance(1000).unwrap();
         for s in 0..2 {
             let f = sched.read_field(s).unwrap();
             let (before, after) = (total(&init), total(&f));

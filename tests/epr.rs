@@ -58,7 +58,7 @@ fn exposure_ratio_rises_and_tumour_exposure_falls_with_particle_size() {
     let read = |s: &mut Scheduler| (0..n).map(|i| s.read_field(i).unwrap()).collect::<Vec<_>>();
     metrics.sample(0.0, &read(&mut s));
     while s.step_count() < plan.steps {
-        s.advance(5);
+        s.advance(5).unwrap();
         metrics.sample(s.time(), &read(&mut s));
     }
     let e = metrics.latest();

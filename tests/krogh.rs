@@ -94,7 +94,7 @@ consumption = {{ oxygen = {{ rate = {M} }} }}
     let r_t = (consumed as f64 * dx * dx / std::f64::consts::PI).sqrt();
     let backend = cpu(&plan, &world);
     let mut s = Scheduler::new(plan, backend);
-    s.advance(steps);
+    s.advance(steps).unwrap();
     let f = s.read_field(0).unwrap();
     let q = M * std::f64::consts::PI * (r_t * r_t - R_C * R_C);
     let krogh = |r: f64| {

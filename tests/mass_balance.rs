@@ -12,6 +12,7 @@
 mod common;
 use common::*;
 use oncovox::solver::Scheduler;
+use oncovox::solver::coeffs;
 
 const SCENE: &str = r#"
 seed = 3
@@ -28,6 +29,7 @@ spacing = 100.0
 name = "drug"
 diffusion = 700.0
 diffusion_tumour = 400.0
+solver = "explicit"
 plasma = { preset = "free_doxorubicin" }
 wall = { permeability = { normal = 20.0, tumour = 160.0 }, reflection = { normal = 0.1, tumour = 0.05 } }
 [[species]]
@@ -62,7 +64,7 @@ fn wall_crossing_equals_tissue_change_plus_lymph_loss() {
         for step in 0..plan.steps as usize {
             for sp in 0..n_species {
                 let ex = world.species[sp].exchange.as_ref().unwrap();
-                let scale = world.species[sp].src_scale.as_ref().unwrap();
+                let (_, scale) = coeffs::source_step(world.species[sp].sources.as_ref().unwrap(), dt);
                 let cp = ex.plasma[step];
                 let dtf = dt as f32;
                 for (i, &c) in prev[sp].iter().enumerate() {
@@ -72,7 +74,7 @@ fn wall_crossing_equals_tissue_change_plus_lymph_loss() {
                     lymph[sp] += dt * ex.lymph[i] as f64 * cx * vol;
                 }
             }
-            s.step();
+            s.step().unwrap();
             for sp in 0..n_species {
                 prev[sp] = s.read_field(sp).unwrap();
                 let change = total(&prev[sp]) - start[sp];

@@ -69,8 +69,8 @@ fn whole_steps_match_cpu() {
     let Some(g) = gpu(&plan, &world, "whole steps") else { return };
     let mut sg = oncovox::solver::Scheduler::new(plan.clone(), g);
     let mut sc = oncovox::solver::Scheduler::new(plan.clone(), cpu(&plan, &world));
-    sg.advance(20);
-    sc.advance(20);
+    sg.advance(20).unwrap();
+    sc.advance(20).unwrap();
     for s in 0..2 {
         // 20 steps compound the per-operator differences: 10× the per-call bound.
         assert_close(

@@ -338,11 +338,11 @@ fn whole_steps_with_cells_match_cpu() {
         return;
     }
     let mut sc = Scheduler::new(plan.clone(), cpu(&plan, &world));
-    sc.advance(20);
+    sc.advance(20).unwrap();
     let b = sc.read_cells().unwrap();
     for (name, g) in gpus {
         let mut sg = Scheduler::new(plan.clone(), g);
-        sg.advance(20);
+        sg.advance(20).unwrap();
         // 20 steps (10 kinetics updates, 30 spread sub-steps, a fraction)
         // compound the per-call differences: 10× the per-call bound.
         let a = sg.read_cells().unwrap();

@@ -69,7 +69,7 @@ fn split_whole_steps_match_cpu_and_the_unsplit_gpu() {
         let Some(whole) = gpu(&plan, &world, &test) else { return };
         let mut runs = [split, whole, cpu(&plan, &world)].map(|b| Scheduler::new(plan.clone(), b));
         for r in &mut runs {
-            r.advance(20);
+            r.advance(20).unwrap();
         }
         for s in 0..plan.species.len() {
             let [split, whole, cpu] = runs.each_mut().map(|r| r.read_field(s).unwrap());

@@ -85,8 +85,8 @@ fn whole_vascular_steps_match_cpu() {
     let Some(g) = gpu(&plan, &world, "whole vascular steps") else { return };
     let mut sg = oncovox::solver::Scheduler::new(plan.clone(), g);
     let mut sc = oncovox::solver::Scheduler::new(plan.clone(), cpu(&plan, &world));
-    sg.advance(20);
-    sc.advance(20);
+    sg.advance(20).unwrap();
+    sc.advance(20).unwrap();
     for s in 0..3 {
         // 20 steps compound the per-operator differences: 10× the per-call bound.
         let (a, b) = (sg.read_field(s).unwrap(), sc.read_field(s).unwrap());

@@ -446,7 +446,7 @@ fn hypoxic_cells_survive_a_fraction_better_than_oxic_ones() {
         let mut s = Scheduler::new(plan.clone(), b);
         s.backend.write_field(v.scene.species_index("oxygen").unwrap(), &o2).unwrap();
         let before = s.read_cells().unwrap();
-        s.advance(steps);
+        s.advance(steps).unwrap();
         let after = s.read_cells().unwrap();
         for (k, ph) in c.phenotypes.iter().enumerate() {
             let surv: Vec<f64> =

@@ -168,7 +168,7 @@ fn run() -> Vec<(&'static str, Course)> {
                 s.backend.write_field(i, &f).unwrap();
             }
             for _ in 0..READINGS {
-                s.advance(per_reading);
+                s.advance(per_reading).unwrap();
                 read(&mut s);
             }
         }

@@ -60,7 +60,7 @@ fn fields_beyond_one_binding_match_cpu() {
     let mut runs = [Scheduler::new(plan.clone(), g), Scheduler::new(plan.clone(), cpu(&plan, &world))];
     drop(world);
     for r in &mut runs {
-        r.advance(plan.steps);
+        r.advance(plan.steps).unwrap();
     }
     for s in 0..2 {
         let [gpu, cpu] = runs.each_mut().map(|r| r.read_field(s).unwrap());

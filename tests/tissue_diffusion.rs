@@ -62,7 +62,7 @@ fn two_tissue_slab_reaches_the_flux_continuous_profile() {
                 continue;
             }
             let mut s = Scheduler::new(plan.clone(), b);
-            s.advance(steps);
+            s.advance(steps).unwrap();
             let f = s.read_field(0).unwrap();
             let g = plan.grid;
             let err = (0..40).map(|i| (f[i] as f64 - exact(g.center(i, 0, 0)[0])).abs()).fold(0.0, f64::max);

@@ -99,17 +99,32 @@ pub struct TimeSpec {
     pub output_interval: Option<f64>,
 }
 
-/// Which diffusion solver a species uses.
+/// Which transport solver a species uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum SolverChoice {
-    /// The cheaper of the two for this species and step.
+    /// `implicit` when a rate of the species is stiff at its step (vessel
+    /// exchange, uptake, supply or consumption with rate·step > 0.1), else
+    /// the cheaper of `explicit` and `lod`.
     #[default]
     Auto,
     /// Implicit locally one-dimensional (BioFVM scheme); any step is stable.
     Lod,
     /// Explicit 7-point with sub-steps.
     Explicit,
+    /// Coupled backward Euler: diffusion, decay, exchange, lymphatics,
+    /// supply, uptake and consumption in one multigrid solve per step.
+    Implicit,
+    /// Quasi-steady: the steady problem, solved at the start, after every
+    /// cell update and every `dt` of the species when one is given.
+    Steady,
+}
+
+impl SolverChoice {
+    /// The coupled (multigrid) solvers.
+    pub fn is_coupled(self) -> bool {
+        matches!(self, SolverChoice::Implicit | SolverChoice::Steady)
+    }
 }
 
 /// One diffusing species.
@@ -152,9 +167,20 @@ pub struct SpeciesSpec {
     /// Initial value everywhere, in `unit` (≥ 0). Default 0.
     #[serde(default)]
     pub initial: f64,
-    /// `auto`, `lod` or `explicit`. Default `auto`.
+    /// `auto`, `lod`, `explicit`, `implicit` or `steady`. Default `auto`.
     #[serde(default)]
     pub solver: SolverChoice,
+    /// Step of a coupled species (`implicit`), min: a whole multiple of
+    /// `time.dt`; for `steady`, the interval between re-solves besides those
+    /// at the start and after cell updates. Default: `time.dt` (`implicit`),
+    /// none (`steady`). Steps end early at cell updates, outputs and
+    /// radiotherapy fractions, so these fall on step boundaries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dt: Option<f64>,
+    /// Relative residual `‖f − A c‖/‖f‖` each coupled solve reaches (a
+    /// step's linear solve; a steady solve's nonlinear residual). Default 1e-6.
+    #[serde(default = "default_tolerance")]
+    pub tolerance: f64,
     /// Allow the explicit solver to split a step into stable sub-steps.
     /// Default true.
     #[serde(default = "default_true")]
@@ -170,6 +196,10 @@ fn default_unit() -> String {
 
 fn one_f64() -> f64 {
     1.0
+}
+
+fn default_tolerance() -> f64 {
+    1e-6
 }
 
 fn default_true() -> bool {

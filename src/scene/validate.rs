@@ -170,6 +170,25 @@ fn check_species(s: &Scene) -> Result<()> {
                 )?;
             }
         }
+        finite_at_least(&k("tolerance"), sp.tolerance, 0.0, true, "give a relative residual, e.g. 1e-6")?;
+        if sp.tolerance > 0.01 {
+            return Err(Error::scene(
+                k("tolerance"),
+                format!("is {}, too loose to trust the solution", sp.tolerance),
+                "give at most 1e-2 (default 1e-6)",
+            ));
+        }
+        if let Some(h) = sp.dt {
+            if matches!(sp.solver, SolverChoice::Lod | SolverChoice::Explicit) {
+                return Err(Error::scene(
+                    k("dt"),
+                    "is a step of the coupled solvers, which this species does not use",
+                    "remove it (lod and explicit species step with time.dt), or set solver = \"implicit\"",
+                ));
+            }
+            finite_at_least(&k("dt"), h, 0.0, true, "give the species' step in min, a multiple of time.dt")?;
+            whole_steps(&k("dt"), h, s.time.dt)?;
+        }
         let d = super::transport::diffusion(s, sp);
         let d_max = d.iter().fold(0.0f64, |m, &d| m.max(d));
         let n = explicit_substeps(d_max, sp.decay, s.time.dt, s.grid.dx);

@@ -1,6 +1,7 @@
 //! The host-side scheduler and the `Backend` trait.
 //!
-//! Per step of `dt`, per species, in this order (both backends):
+//! Per step of `dt`, per split species (LOD, explicit), in this order (both
+//! backends):
 //! 1. sources, sinks, vessel exchange and lymphatic drainage (implicit per
 //!    voxel, never negative);
 //! 2. advection with the interstitial flow (upwind sub-steps);
@@ -8,16 +9,19 @@
 //!    held (Dirichlet) voxels are re-applied after every sweep or sub-step;
 //! 4. Michaelis–Menten consumption.
 //!
-//! Then, every `cells.interval`, the cell kinetics (all species at once, per
-//! voxel) and the spread of cells; radiotherapy fractions are given at the
-//! start of their step.
+//! A coupled species (`implicit`, `steady`) is advected by upwind sub-steps
+//! and then solved in one piece (`coupled`): diffusion, decay, exchange,
+//! lymphatics, supply, uptake and consumption together, with its own step.
 //!
-//! Each operator is its own call on the backend, so that later operators
-//! (vessel exchange, advection, cell kinetics) slot into the sequence and
-//! can be given their own intervals.
+//! Then, every `cells.interval`, the cell kinetics (all species at once, per
+//! voxel) and the spread of cells, after which steady species are solved
+//! again; radiotherapy fractions are given at the start of their step.
+//! `scheduler.rs` says when each species steps.
 
 pub mod advection;
 mod cells_plan;
+pub mod coeffs;
+pub mod coupled;
 pub mod cpu;
 pub mod darcy;
 pub mod gpu;
@@ -27,11 +31,12 @@ mod plan;
 mod scheduler;
 
 pub use cells_plan::CellPlan;
+pub use coupled::SolveStats;
 pub use plan::{
-    AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, Method, Plan, SpeciesPlan, advection_substeps, choose_method,
-    explicit_substeps,
+    AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, Method, Plan, STIFF, SpeciesPlan, advection_substeps, choose_method,
+    explicit_substeps, stiffness,
 };
-pub use scheduler::Scheduler;
+pub use scheduler::{Scheduler, SolveLog};
 
 use crate::Result;
 
@@ -69,6 +74,13 @@ pub trait Backend {
     fn explicit_substep(&mut self, species: usize);
     /// Set held voxels to their values.
     fn apply_hold(&mut self, species: usize);
+    /// One coupled backward-Euler step of a coupled species over the base
+    /// steps `first..first + steps` (`steps·dt` min, the plasma curve's
+    /// mean over them).
+    fn implicit_step(&mut self, species: usize, first: u64, steps: u64) -> Result<SolveStats>;
+    /// Solve a coupled species to its steady state with the plasma level of
+    /// base step `at`.
+    fn steady_solve(&mut self, species: usize, at: u64) -> Result<SolveStats>;
     /// Cell kinetics over one `cells.interval` in every voxel; `trigger_on`
     /// has bit c set while carrier c's trigger window is open.
     fn cell_kinetics(&mut self, trigger_on: u32);

@@ -3,7 +3,7 @@
 //! and the memory each backend will need.
 
 use crate::grid::Grid;
-use crate::scene::{Bc, Face, HeldLayer, SolverChoice, SpeciesSpec, Validated, transport_of};
+use crate::scene::{Bc, Face, HeldLayer, Scene, SolverChoice, SpeciesSpec, Validated, transport_of};
 use crate::world::World;
 
 /// An explicit sub-step must satisfy `dt_sub·(6·D/dx² + λ) ≤ 1`, which keeps
@@ -18,17 +18,68 @@ pub fn explicit_substeps(diffusion: f64, decay: f64, dt: f64, dx: f64) -> u32 {
 /// about 3 sweeps × 16 bytes per voxel, an explicit sub-step about 8.
 pub const AUTO_EXPLICIT_MAX_SUBSTEPS: u32 = 6;
 
-/// The method `species` gets with largest diffusion coefficient `d_max`.
-pub fn choose_method(sp: &SpeciesSpec, d_max: f64, dt: f64, dx: f64) -> Method {
-    let n_sub = explicit_substeps(d_max, sp.decay, dt, dx);
+/// A rate `k` (1/min) is stiff at a step `h` when `k·h` exceeds this: a
+/// split step then misses more than a few percent of it, so `auto` takes
+/// the coupled solver.
+pub const STIFF: f64 = 0.1;
+
+/// The method `species` gets with largest diffusion coefficient `d_max`,
+/// its fastest linear rate `stiffness` (1/min, [`stiffness`]) and its step
+/// `h` (min).
+pub fn choose_method(sp: &SpeciesSpec, d_max: f64, stiffness: f64, h: f64, dx: f64) -> Method {
+    let n_sub = explicit_substeps(d_max, sp.decay, h, dx);
     match sp.solver {
         SolverChoice::Lod => Method::Lod,
         SolverChoice::Explicit => Method::Explicit { substeps: if sp.substepping { n_sub } else { 1 } },
+        SolverChoice::Implicit => Method::Implicit,
+        SolverChoice::Steady => Method::Steady,
+        SolverChoice::Auto if sp.dt.is_some() || stiffness * h > STIFF => Method::Implicit,
         SolverChoice::Auto if sp.substepping && n_sub <= AUTO_EXPLICIT_MAX_SUBSTEPS => {
             Method::Explicit { substeps: n_sub }
         }
         SolverChoice::Auto => Method::Lod,
     }
+}
+
+/// The fastest linear rate a split step would treat apart from diffusion,
+/// 1/min, estimated from the scene before any vessel is voxelised: supply
+/// and uptake rates, a consumption's `V/K` (the cells' at full density for
+/// their oxygen; a zero-order consumption counts as infinitely stiff), and
+/// the vessel exchange `P·S/V` with the largest surface density a vessel of
+/// the scene's radii can give one voxel, `min(2πr/dx², 2/r)`.
+pub fn stiffness(s: &Scene, si: usize) -> f64 {
+    let sp = &s.species[si];
+    let mut k = 0.0f64;
+    for r in &s.regions {
+        if let Some(sup) = r.supply.get(&sp.name) {
+            k = k.max(sup.rate);
+        }
+        if let Some(u) = r.uptake.get(&sp.name) {
+            k = k.max(*u);
+        }
+        if let Some(c) = r.consumption.get(&sp.name) {
+            k = k.max(if c.half_saturation > 0.0 {
+                c.rate / c.half_saturation
+            } else if c.rate > 0.0 {
+                f64::INFINITY
+            } else {
+                0.0
+            });
+        }
+    }
+    if let Some(c) = s.cells.as_ref().filter(|c| c.oxygen == sp.name) {
+        k = k.max(c.o2_consumption * c.max_density / c.o2_half_saturation.max(1e-30));
+    }
+    let t = transport_of(s, si);
+    if let (Some(walls), Some(vs)) = (t.wall, &s.vessels) {
+        let dx = s.grid.dx;
+        let sv = |r: f64| (2.0 * std::f64::consts::PI * r / (dx * dx)).min(2.0 / r);
+        let sv_max =
+            [vs.capillary_radius, vs.tumour_radius[0], vs.tumour_radius[1]].into_iter().map(sv).fold(0.0, f64::max);
+        let p_max = walls.iter().map(|w| w.permeability).fold(0.0, f64::max);
+        k = k.max(p_max * sv_max);
+    }
+    k
 }
 
 /// Advection sub-steps keep `dt_sub·Σ outflow velocity / (dx·retardation) ≤ 1`
@@ -38,11 +89,39 @@ pub fn advection_substeps(max_outflow: f64, retardation: f64, dt: f64, dx: f64) 
     (load - 1e-9).ceil().max(1.0) as u32
 }
 
-/// The diffusion–decay method of one species.
+/// The transport method of one species.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// Split: sources, advection, LOD diffusion–decay, consumption.
     Lod,
+    /// Split, with explicit diffusion–decay sub-steps.
     Explicit { substeps: u32 },
+    /// Coupled backward Euler (`solver::coupled`), advection before it.
+    Implicit,
+    /// Coupled steady state (`solver::coupled`).
+    Steady,
+}
+
+impl Method {
+    /// Explicit sub-steps.
+    pub fn is_explicit(self) -> bool {
+        matches!(self, Method::Explicit { .. })
+    }
+
+    /// Solved by the coupled multigrid solver.
+    pub fn is_coupled(self) -> bool {
+        matches!(self, Method::Implicit | Method::Steady)
+    }
+
+    /// The name scenes and summaries use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Lod => "lod",
+            Method::Explicit { .. } => "explicit",
+            Method::Implicit => "implicit",
+            Method::Steady => "steady",
+        }
+    }
 }
 
 /// Thomas-algorithm coefficients of one LOD sweep direction: the system
@@ -134,6 +213,15 @@ pub struct SpeciesPlan {
     pub has_hold: bool,
     /// How many voxels are held (known once the world is built: `attach`).
     pub held: usize,
+    /// Steps of `time.dt` per step of a coupled species (1 otherwise); for
+    /// a steady species, between re-solves (0: only at the start and after
+    /// cell updates).
+    pub every: u64,
+    /// Relative residual of each coupled solve.
+    pub tolerance: f64,
+    /// The fastest linear rate a split step would treat apart from
+    /// diffusion, 1/min ([`stiffness`]).
+    pub stiffness: f64,
 }
 
 impl SpeciesPlan {
@@ -142,6 +230,11 @@ impl SpeciesPlan {
     /// LOD species with sources or exchange and no advection between them.
     pub fn fuses_sources_into_x(&self) -> bool {
         self.method == Method::Lod && self.advection.unwrap_or(0) == 0 && (self.has_sources || self.has_exchange)
+    }
+
+    /// Whether the species is advected: a steady species is not.
+    pub fn advected(&self) -> bool {
+        self.advection.is_some() && self.method != Method::Steady
     }
 
     /// Whether a step runs the LOD sweep along z and the consumption as one
@@ -154,14 +247,20 @@ impl SpeciesPlan {
 
     pub fn substeps(&self) -> u32 {
         match self.method {
-            Method::Lod => 1,
             Method::Explicit { substeps } => substeps,
+            _ => 1,
         }
     }
 
     /// Bytes of device memory: field (twice for explicit ping-pong), source
-    /// terms, held values, LOD coefficients.
+    /// terms, held values, LOD coefficients; for a coupled species the
+    /// field, its rates and the multigrid levels (finest level 64 bytes per
+    /// voxel, the coarser a seventh of that).
     pub fn device_bytes(&self, voxels: usize) -> u64 {
+        if self.method.is_coupled() {
+            let fields = if self.advected() { 2 } else { 1 };
+            return 4 * (fields + 1) as u64 * voxels as u64 + (64 * voxels as u64) * 8 / 7;
+        }
         let fields = if matches!(self.method, Method::Explicit { .. }) || self.advection.is_some() { 2 } else { 1 };
         let arrays = fields
             + 2 * self.has_sources as usize
@@ -171,7 +270,7 @@ impl SpeciesPlan {
             + match (self.heterogeneous, self.method) {
                 (false, _) => 0,
                 (true, Method::Lod) => 9,
-                (true, Method::Explicit { .. }) => 1,
+                (true, _) => 1,
             };
         let coeffs: usize = self.lod.iter().map(|c| 3 * c.cprime.len()).sum();
         4 * (arrays * voxels + coeffs) as u64
@@ -197,14 +296,22 @@ impl Plan {
         let s = &v.scene;
         let grid = v.grid();
         let dt = s.time.dt;
-        let species = s
+        let species: Vec<SpeciesPlan> = s
             .species
             .iter()
             .enumerate()
             .map(|(si, sp)| {
                 let t = transport_of(s, si);
                 let d_max = t.diffusion.iter().fold(0.0f64, |m, &d| m.max(d));
-                let method = choose_method(sp, d_max, dt, grid.dx);
+                let stiff = stiffness(s, si);
+                let own = sp.dt.map_or(1, |h| (h / dt).round().max(1.0) as u64);
+                let method = choose_method(sp, d_max, stiff, own as f64 * dt, grid.dx);
+                let every = match (method, sp.dt) {
+                    (Method::Implicit, _) => own,
+                    (Method::Steady, Some(_)) => own,
+                    (Method::Steady, None) => 0,
+                    _ => 1,
+                };
                 let r = t.diffusion[0] * dt / (grid.dx * grid.dx);
                 let fixed = sp.boundary.lod_held_layer == HeldLayer::Fixed;
                 let held = |f: Face| fixed && matches!(sp.boundary.face(f), Bc::Dirichlet(_));
@@ -213,7 +320,7 @@ impl Plan {
                 let lod = [0, 1, 2].map(|a| LodCoeffs::new(grid.shape[a], r, sp.decay * dt / 3.0, lod_held[a]));
                 let sub = match method {
                     Method::Explicit { substeps } => substeps as f64,
-                    Method::Lod => 1.0,
+                    _ => 1.0,
                 };
                 let has_exchange = t.plasma.is_some() && s.vessels.is_some();
                 SpeciesPlan {
@@ -236,11 +343,32 @@ impl Plan {
                     retardation: t.retardation,
                     has_hold: v.has_hold(&sp.name),
                     held: 0,
+                    every,
+                    tolerance: sp.tolerance,
+                    stiffness: stiff,
                 }
             })
             .collect();
-        let cells = s.cells.as_ref().map(|c| super::CellPlan::new(v, c));
+        let mut cells = s.cells.as_ref().map(|c| super::CellPlan::new(v, c));
+        if let Some(c) = &mut cells {
+            // The cells add their oxygen use to the oxygen species'
+            // consumption array, in the units its solver reads.
+            let factor = c.ext_species[0].map_or(dt, |o| if species[o].method.is_coupled() { 1.0 } else { dt });
+            c.o2_dt_rate = (factor * s.cells.as_ref().map_or(0.0, |c| c.o2_consumption)) as f32;
+        }
         Plan { grid, dt, steps: v.steps, output_every: v.output_every, species, cells }
+    }
+
+    /// What the world's per-minute rates of species `s` are multiplied by
+    /// in the arrays its solver reads: `dt` for a split step, 1 for the
+    /// coupled solver.
+    pub fn rate_factor(&self, s: usize) -> f64 {
+        if self.species[s].method.is_coupled() { 1.0 } else { self.dt }
+    }
+
+    /// Steps between time-series rows (a tenth of the output interval).
+    pub fn sample_every(&self) -> u64 {
+        (self.output_every / 10).max(1)
     }
 
     /// Device memory for all species, bytes (plus one readback buffer and
@@ -265,6 +393,10 @@ impl Plan {
         let Some(vel) = world.vascular.as_ref().and_then(|v| v.velocity.as_ref()) else { return };
         let max_out = vel.max_outflow();
         for sp in &mut self.species {
+            // A coupled species is advected over its own step, in sub-steps
+            // of at most one base step's Courant number (`advection_scale`
+            // is that of one base step; a step of `every` base steps runs
+            // `every` times the sub-steps).
             let n = advection_substeps(max_out, sp.retardation, self.dt, self.grid.dx);
             sp.advection = Some(n);
             sp.advection_scale = (self.dt / n as f64 / (self.grid.dx * sp.retardation)) as f32;
@@ -283,7 +415,9 @@ impl Plan {
     /// per-voxel LOD coefficients, else 1.
     fn split_values(&self) -> usize {
         let lod = if self.species.iter().any(|s| s.heterogeneous && s.method == Method::Lod) { 3 } else { 1 };
-        lod.max(self.cell_values())
+        // The coupled solver's finest coefficients: 4 values per voxel.
+        let coupled = if self.species.iter().any(|s| s.method.is_coupled()) { 4 } else { 1 };
+        lod.max(coupled).max(self.cell_values())
     }
 
     /// Values per voxel of the largest cell buffer (0 without cells).

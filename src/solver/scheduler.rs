@@ -1,18 +1,49 @@
-//! The step sequence: which operator runs, on which species, in which order.
+//! The step sequence: which operator runs, on which species, in which
+//! order, and when each species steps.
+//!
+//! The clock advances in base steps of `time.dt`. A split species (LOD,
+//! explicit) takes one step per base step. A coupled `implicit` species
+//! takes steps of its own `dt` (`every` base steps), cut short so that one
+//! ends at every sync point: a cell update, a radiotherapy fraction, and
+//! the end of every `advance` (a time-series row or output). A `steady`
+//! species is solved at the start, after every cell update, and every
+//! `every` base steps when it has its own `dt`. So every event falls on a
+//! step boundary of every species, and a caller that reads fields after
+//! `advance` sees them all at the same time.
 
+use super::coupled::SolveStats;
 use super::{Backend, Method, Plan};
 use crate::Result;
+
+/// Solves of one coupled species so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SolveLog {
+    /// Steps (implicit) or solves (steady).
+    pub solves: u64,
+    pub cycles: u64,
+    pub iterations: u64,
+    /// The latest solve.
+    pub last: SolveStats,
+}
 
 /// Steps a backend through the plan.
 pub struct Scheduler {
     pub plan: Plan,
     pub backend: Box<dyn Backend>,
     step: u64,
+    /// Per species: the base step its field has reached (a coupled species
+    /// lags the clock by less than its step between sync points); for a
+    /// steady species, the step of its latest solve.
+    reached: Vec<u64>,
+    /// Per species: its coupled solves so far.
+    pub logs: Vec<SolveLog>,
+    started: bool,
 }
 
 impl Scheduler {
     pub fn new(plan: Plan, backend: Box<dyn Backend>) -> Self {
-        Scheduler { plan, backend, step: 0 }
+        let n = plan.species.len();
+        Scheduler { plan, backend, step: 0, reached: vec![0; n], logs: vec![SolveLog::default(); n], started: false }
     }
 
     /// Steps taken so far.
@@ -25,34 +56,116 @@ impl Scheduler {
         self.step as f64 * self.plan.dt
     }
 
+    /// The steady species' first solves (before the first step).
+    pub fn start(&mut self) -> Result<()> {
+        if self.started {
+            return Ok(());
+        }
+        self.started = true;
+        self.solve_steady(0)
+    }
+
     /// Advance every species by one `dt`.
-    pub fn step(&mut self) {
+    pub fn step(&mut self) -> Result<()> {
+        self.advance(1)
+    }
+
+    /// Advance `n` base steps; every species has reached the end of them
+    /// when this returns.
+    pub fn advance(&mut self, n: u64) -> Result<()> {
+        self.start()?;
+        for i in 0..n {
+            self.base_step(i + 1 == n)?;
+        }
+        Ok(())
+    }
+
+    fn base_step(&mut self, sync_after: bool) -> Result<()> {
+        let step = self.step;
         if let Some(c) = &self.plan.cells {
-            let dose = c.dose_at(self.step);
+            let dose = c.dose_at(step);
             if dose > 0.0 {
                 self.backend.irradiate(dose);
             }
         }
         for s in 0..self.plan.species.len() {
-            step_species(self.backend.as_mut(), &self.plan, s);
+            if !self.plan.species[s].method.is_coupled() {
+                step_species(self.backend.as_mut(), &self.plan, s);
+                self.reached[s] = step + 1;
+            }
         }
-        if let Some(c) = &self.plan.cells {
-            if c.updates_after(self.step) {
-                self.backend.cell_kinetics(c.trigger_bits(self.step));
-                for _ in 0..c.spread_substeps {
-                    self.backend.cell_spread();
+        let now = step + 1;
+        let cells_update = self.plan.cells.as_ref().is_some_and(|c| c.updates_after(step));
+        let fraction_next = self.plan.cells.as_ref().is_some_and(|c| c.dose_at(now) > 0.0);
+        let sync = sync_after || cells_update || fraction_next || now == self.plan.steps;
+        for s in 0..self.plan.species.len() {
+            let sp = &self.plan.species[s];
+            match sp.method {
+                Method::Implicit if sync || now - self.reached[s] >= sp.every => self.implicit(s, now)?,
+                Method::Steady if sp.every > 0 && now - self.reached[s] >= sp.every => {
+                    self.steady(s, now)?;
+                }
+                _ => {}
+            }
+        }
+        if cells_update {
+            let c = self.plan.cells.as_ref().expect("cells");
+            self.backend.cell_kinetics(c.trigger_bits(step));
+            for _ in 0..c.spread_substeps {
+                self.backend.cell_spread();
+            }
+            self.solve_steady(now)?;
+        }
+        self.backend.end_step();
+        self.step = now;
+        Ok(())
+    }
+
+    /// Bring implicit species `s` from the step it has reached to `now`.
+    fn implicit(&mut self, s: usize, now: u64) -> Result<()> {
+        let from = self.reached[s];
+        if from >= now {
+            return Ok(());
+        }
+        let sp = &self.plan.species[s];
+        let steps = now - from;
+        if sp.advected() {
+            for _ in 0..sp.advection.unwrap_or(0) as u64 * steps {
+                self.backend.advect(s);
+                if sp.has_hold {
+                    self.backend.apply_hold(s);
                 }
             }
         }
-        self.backend.end_step();
-        self.step += 1;
+        let stats = self.backend.implicit_step(s, from, steps)?;
+        self.log(s, stats);
+        self.reached[s] = now;
+        Ok(())
     }
 
-    /// Advance `n` steps.
-    pub fn advance(&mut self, n: u64) {
-        for _ in 0..n {
-            self.step();
+    fn steady(&mut self, s: usize, now: u64) -> Result<()> {
+        let stats = self.backend.steady_solve(s, now)?;
+        self.log(s, stats);
+        self.reached[s] = now;
+        Ok(())
+    }
+
+    /// Solve every steady species at base step `at`.
+    fn solve_steady(&mut self, at: u64) -> Result<()> {
+        for s in 0..self.plan.species.len() {
+            if self.plan.species[s].method == Method::Steady {
+                self.steady(s, at)?;
+            }
         }
+        Ok(())
+    }
+
+    fn log(&mut self, s: usize, stats: SolveStats) {
+        let l = &mut self.logs[s];
+        l.solves += 1;
+        l.cycles += stats.cycles as u64;
+        l.iterations += stats.iterations as u64;
+        l.last = stats;
     }
 
     pub fn read_field(&mut self, species: usize) -> Result<Vec<f32>> {
@@ -65,8 +178,8 @@ impl Scheduler {
     }
 }
 
-/// One `dt` of one species: sources and exchange, advection, diffusion–decay
-/// with holds, consumption.
+/// One `dt` of one split species: sources and exchange, advection,
+/// diffusion–decay with holds, consumption.
 pub fn step_species(b: &mut dyn Backend, plan: &Plan, s: usize) {
     let sp = &plan.species[s];
     let fused = sp.fuses_sources_into_x();
@@ -108,6 +221,8 @@ pub fn step_species(b: &mut dyn Backend, plan: &Plan, s: usize) {
                 }
             }
         }
+        // Coupled species are stepped by `Scheduler::implicit` and `steady`.
+        Method::Implicit | Method::Steady => {}
     }
     if sp.has_consumption && !sp.fuses_consumption_into_z() {
         b.consume(s);

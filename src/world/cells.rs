@@ -3,19 +3,6 @@
 use crate::grid::{Grid, Shape, Tissue};
 use crate::model::cells::Layout;
 
-impl CellData {
-    /// The oxygen consumption `dt·V` per voxel at t = 0: the regions' plus
-    /// `dt·V_O` times the initial live density.
-    pub fn oxygen_rate(&self, dt_rate: f32) -> Vec<f32> {
-        let n = self.o2_base.len();
-        (0..n)
-            .map(|v| {
-                let live: f32 = (0..self.layout.phenotypes).map(|k| self.initial[self.layout.density(k) * n + v]).sum();
-                self.o2_base[v] + dt_rate * live
-            })
-            .collect()
-    }
-}
 use crate::scene::{CellsSpec, Validated};
 
 /// Per-voxel cell data at t = 0.
@@ -28,13 +15,13 @@ pub struct CellData {
     /// Bit c set where carrier c's trigger region covers the voxel; `None`
     /// without triggers.
     pub mask: Option<Vec<u32>>,
-    /// The regions' oxygen consumption `dt·V` per voxel; the cells' own is
-    /// added to it by every kinetics call.
-    pub o2_base: Vec<f32>,
+    /// The regions' oxygen consumption V per voxel, mmHg/min; the cells'
+    /// own is added to it by every kinetics call.
+    pub o2_base: Vec<f64>,
 }
 
 impl CellData {
-    pub fn new(v: &Validated, c: &CellsSpec, grid: &Grid, tissue: &[Tissue], o2_base: Vec<f32>) -> CellData {
+    pub fn new(v: &Validated, c: &CellsSpec, grid: &Grid, tissue: &[Tissue], o2_base: Vec<f64>) -> CellData {
         let layout = Layout { phenotypes: c.phenotypes.len(), carriers: c.carriers.len() };
         let n = grid.len();
         let mut initial = vec![0.0f32; layout.state() * n];

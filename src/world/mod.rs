@@ -18,28 +18,38 @@ use crate::solver::gpu::Gpu;
 /// never negative, so any negative number means "free".
 pub const FREE: f32 = -1.0;
 
-/// Per-voxel arrays of one species (length = voxels).
+/// Per-voxel arrays of one species (length = voxels), as rates per minute:
+/// what a step of any length makes of them is the solver's business
+/// (`solver::coeffs`).
 #[derive(Debug, Clone)]
 pub struct SpeciesData {
     /// Field at t = 0, species unit.
     pub initial: Vec<f32>,
-    /// Implicit source step `c ← (c + add [+ c_p·dt·inflow])·scale`:
-    /// `add = dt·Σ S·T`.
-    pub src_add: Option<Vec<f32>>,
-    /// `scale = 1 / (1 + dt·(Σ (S + U) + loss + lymph))`, the last two from
-    /// the vessel exchange.
-    pub src_scale: Option<Vec<f32>>,
+    /// Linear sources and sinks, when the species has supply, uptake or
+    /// vessel exchange.
+    pub sources: Option<Sources>,
     /// Held value, or [`FREE`].
     pub hold: Option<Vec<f32>>,
     /// Vessel exchange, when the species has a plasma curve and vessels.
     pub exchange: Option<Exchange>,
-    /// Michaelis–Menten consumption `dt·V` per voxel, species unit.
-    pub consumption: Option<Vec<f32>>,
+    /// Michaelis–Menten maximum rate V per voxel, species unit per min (the
+    /// regions'; the cells add theirs at every kinetics update).
+    pub consumption: Option<Vec<f64>>,
     /// Half-saturation K of the consumption, species unit.
     pub half_saturation: f32,
     /// Diffusion coefficient per voxel, µm²/min, when it differs between tissues.
     pub diffusion: Option<Vec<f32>>,
     pub transport: SpeciesTransport,
+}
+
+/// `dc/dt = gain − loss·c (+ inflow·c_p)` per voxel: supply `S·(T − c)`,
+/// uptake `U·c`, and the vessel exchange's loss and lymphatic drainage.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// `Σ S·T`, species unit per min.
+    pub gain: Vec<f64>,
+    /// `Σ (S + U) + loss + lymph`, 1/min.
+    pub loss: Vec<f64>,
 }
 
 /// Per-voxel vessel exchange of one species: the flux into tissue is
@@ -76,7 +86,6 @@ impl World {
     /// The world of a scene; the interstitial pressure is solved on `gpu` when given.
     pub fn build(v: &Validated, gpu: Option<&Gpu>) -> Result<World> {
         let grid = v.grid();
-        let dt = v.scene.time.dt;
         let tissue = tissue_map(v, &grid);
         let vascular = vascular::build(v, &grid, &tissue, gpu)?;
         let species = v
@@ -88,44 +97,27 @@ impl World {
                 let transport = transport_of(&v.scene, si);
                 let hold = v.has_hold(&sp.name).then(|| hold_values(v, &grid, &sp.name));
                 let exchange = vascular.as_ref().and_then(|vas| exchange(v, &transport, vas, grid.len()));
-                let (src_add, src_scale) = match v.has_sources(&sp.name) || exchange.is_some() {
-                    true => {
-                        let (a, s) = source_terms(v, &grid, &sp.name, dt, exchange.as_ref());
-                        (Some(a), Some(s))
-                    }
-                    false => (None, None),
-                };
+                let sources = (v.has_sources(&sp.name) || exchange.is_some())
+                    .then(|| source_rates(v, &grid, &sp.name, exchange.as_ref()));
                 let mut initial = vec![sp.initial as f32; grid.len()];
                 if let Some(h) = &hold {
                     apply_hold(&mut initial, h);
                 }
-                let (consumption, half_saturation) = consumption(v, &grid, &sp.name, dt);
+                let (consumption, half_saturation) = consumption(v, &grid, &sp.name);
                 let diffusion = transport
                     .is_heterogeneous()
                     .then(|| tissue.iter().map(|t| transport.diffusion[t.index()] as f32).collect());
-                SpeciesData {
-                    initial,
-                    src_add,
-                    src_scale,
-                    hold,
-                    exchange,
-                    consumption,
-                    half_saturation,
-                    diffusion,
-                    transport,
-                }
+                SpeciesData { initial, sources, hold, exchange, consumption, half_saturation, diffusion, transport }
             })
             .collect();
         let mut species: Vec<SpeciesData> = species;
         let cells = v.scene.cells.as_ref().map(|c| {
-            // Oxygen is consumed by the transport's consumption step, at a
-            // rate each kinetics call sets from the live cells.
+            // Oxygen is consumed at the regions' rate plus the cells' own,
+            // which each kinetics update sets from the live density.
             let o2 = v.scene.species_index(&c.oxygen).expect("validated oxygen species");
             let base = species[o2].consumption.take().unwrap_or_else(|| vec![0.0; grid.len()]);
-            let data = CellData::new(v, c, &grid, &tissue, base);
-            species[o2].consumption = Some(data.oxygen_rate((dt * c.o2_consumption) as f32));
             species[o2].half_saturation = c.o2_half_saturation as f32;
-            data
+            CellData::new(v, c, &grid, &tissue, base)
         });
         Ok(World { grid, species, tissue, vascular, cells })
     }
@@ -159,16 +151,16 @@ fn exchange(v: &Validated, t: &SpeciesTransport, vas: &Vascular, n: usize) -> Op
     Some(Exchange { inflow, loss, lymph: vas.lymph.clone(), plasma })
 }
 
-fn consumption(v: &Validated, grid: &Grid, name: &str, dt: f64) -> (Option<Vec<f32>>, f32) {
+fn consumption(v: &Validated, grid: &Grid, name: &str) -> (Option<Vec<f64>>, f32) {
     if !v.has_consumption(name) {
         return (None, 0.0);
     }
-    let mut rate = vec![0.0f32; grid.len()];
+    let mut rate = vec![0.0f64; grid.len()];
     let mut k = 0.0f32;
     for r in &v.scene.regions {
         if let (Some(c), Some(shape)) = (r.consumption.get(name), Shape::of(r)) {
             for i in grid.voxels_in(&shape) {
-                rate[i] = (dt * c.rate) as f32;
+                rate[i] = c.rate;
             }
             k = c.half_saturation as f32;
         }
@@ -213,9 +205,9 @@ fn hold_values(v: &Validated, grid: &Grid, name: &str) -> Vec<f32> {
     hold
 }
 
-/// The implicit source step `c ← (c + add + c_p·dt·inflow)·scale` with
-/// `add = dt·Σ S·T` and `scale = 1/(1 + dt·(Σ(S + U) + loss + lymph))`.
-fn source_terms(v: &Validated, grid: &Grid, name: &str, dt: f64, ex: Option<&Exchange>) -> (Vec<f32>, Vec<f32>) {
+/// The linear sources of a species: supply and uptake of every region, and
+/// the vessel exchange's loss and lymphatic drainage.
+fn source_rates(v: &Validated, grid: &Grid, name: &str, ex: Option<&Exchange>) -> Sources {
     let mut gain = vec![0.0f64; grid.len()];
     let mut loss = vec![0.0f64; grid.len()];
     if let Some(ex) = ex {
@@ -240,7 +232,5 @@ fn source_terms(v: &Validated, grid: &Grid, name: &str, dt: f64, ex: Option<&Exc
             }
         }
     }
-    let add = gain.iter().map(|g| (dt * g) as f32).collect();
-    let scale = loss.iter().map(|l| (1.0 / (1.0 + dt * l)) as f32).collect();
-    (add, scale)
+    Sources { gain, loss }
 }

@@ -26,7 +26,7 @@ pub fn setup(v: &Validated) -> (Plan, World) {
 }
 
 pub fn cpu(plan: &Plan, world: &World) -> Box<dyn Backend> {
-    Box::new(CpuBackend::new(plan, world))
+    Box::new(CpuBackend::new(plan, world).expect("CPU backend"))
 }
 
 /// A GPU backend on any adapter (software included), or `None` with a loud

@@ -61,6 +61,7 @@ diffusion = 700.0
 diffusion_tumour = 300.0
 diffusion_necrotic = 900.0
 decay = 0.01
+solver = "explicit"
 plasma = { preset = "free_doxorubicin" }
 wall = { permeability = { normal = 20.0, tumour = 160.0 } }
 [[species]]

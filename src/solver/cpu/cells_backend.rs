@@ -12,7 +12,7 @@ pub struct CellsCpu {
     scratch: Vec<f32>,
     ext: Vec<f32>,
     mask: Option<Vec<u32>>,
-    /// The regions' oxygen consumption `dt·V` per voxel.
+    /// The regions' oxygen consumption per voxel (`coeffs::oxygen_base`).
     o2_base: Vec<f32>,
     /// Per voxel (excess, N) of the spread.
     excess: Vec<(f32, f32)>,
@@ -33,7 +33,7 @@ impl CellsCpu {
             scratch: if cp.spread_substeps > 0 { vec![0.0; data.initial.len()] } else { Vec::new() },
             ext: vec![0.0; cp.kinetics.layout.ext() * n],
             mask: data.mask.clone(),
-            o2_base: data.o2_base.clone(),
+            o2_base: crate::solver::coeffs::oxygen_base(plan, data),
             excess: if cp.spread_substeps > 0 { vec![(0.0, 0.0); n] } else { Vec::new() },
         })
     }

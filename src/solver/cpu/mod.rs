@@ -16,6 +16,9 @@ pub use lod::{lod_sweep_x, lod_sweep_y, lod_sweep_z};
 pub use lod_tissue::lod_sweep_tissue;
 pub use pointwise::{Held, apply_sources, consume, vessel_exchange};
 
+use super::coupled::{self, CoupledCpu, SolveLimits};
+use super::{SolveStats, coeffs};
+
 use super::advection::FaceFlow;
 use super::{Backend, Plan};
 use crate::world::World;
@@ -28,11 +31,14 @@ struct SpeciesCpu {
     hold: Option<Held>,
     /// `dt·inflow` and the per-step plasma curve.
     exchange: Option<(Vec<f32>, Vec<f32>)>,
+    /// `dt·V` per voxel (split species) or `V` (coupled), and K.
     consumption: Option<(Vec<f32>, f32)>,
     /// Per-voxel `D·dt_sub/dx²` (explicit).
     rvox: Option<Vec<f32>>,
     /// Per-voxel Thomas coefficients per axis (LOD).
     lod_tissue: Option<[Vec<f32>; 3]>,
+    /// The multigrid solver of a coupled species.
+    coupled: Option<CoupledCpu>,
 }
 
 /// Fields and per-voxel data in host memory.
@@ -54,53 +60,80 @@ pub struct CpuBackend {
 }
 
 impl CpuBackend {
-    pub fn new(plan: &Plan, world: &World) -> Self {
+    pub fn new(plan: &Plan, world: &World) -> Result<Self> {
         let needs_scratch =
-            plan.species.iter().any(|s| matches!(s.method, super::Method::Explicit { .. }) || s.advection.is_some());
+            plan.species.iter().any(|s| matches!(s.method, super::Method::Explicit { .. }) || s.advected());
         let dt = plan.dt as f32;
-        CpuBackend {
+        let mut data = Vec::with_capacity(plan.species.len());
+        for (si, (s, sp)) in world.species.iter().zip(&plan.species).enumerate() {
+            let coupled = sp.method.is_coupled();
+            let (src_add, src_scale) = match (&s.sources, coupled) {
+                (Some(src), false) => {
+                    let (a, sc) = coeffs::source_step(src, plan.dt);
+                    (Some(a), Some(sc))
+                }
+                _ => (None, None),
+            };
+            let solver = if coupled {
+                let problem = coupled::problem(&world.grid, s);
+                let rates = coupled::Rates::new(s, sp.decay, world.grid.len());
+                Some(CoupledCpu::new(&problem, rates, &format!("species {}", sp.name))?)
+            } else {
+                None
+            };
+            data.push(SpeciesCpu {
+                src_add,
+                src_scale,
+                hold: s.hold.as_ref().map(|h| Held::new(h, world.grid.shape[0] * world.grid.shape[1])),
+                exchange: s.exchange.as_ref().map(|e| {
+                    let inflow = if coupled { Vec::new() } else { e.inflow.iter().map(|&a| a * dt).collect() };
+                    (inflow, e.plasma.clone())
+                }),
+                consumption: coeffs::species_consumption(plan, world, si).map(|c| (c, s.half_saturation)),
+                rvox: s.diffusion.as_ref().filter(|_| sp.method.is_explicit()).map(|d| coeffs::rvox(d, plan, sp)),
+                lod_tissue: s
+                    .diffusion
+                    .as_ref()
+                    .filter(|_| sp.method == super::Method::Lod)
+                    .map(|d| coeffs::lod_tissue(d, plan, sp)),
+                coupled: solver,
+            });
+        }
+        Ok(CpuBackend {
             plan: plan.clone(),
             fields: world.species.iter().map(|s| s.initial.clone()).collect(),
-            data: world
-                .species
-                .iter()
-                .zip(&plan.species)
-                .map(|(s, sp)| SpeciesCpu {
-                    src_add: s.src_add.clone(),
-                    src_scale: s.src_scale.clone(),
-                    hold: s.hold.as_ref().map(|h| Held::new(h, world.grid.shape[0] * world.grid.shape[1])),
-                    exchange: s
-                        .exchange
-                        .as_ref()
-                        .map(|e| (e.inflow.iter().map(|&a| a * dt).collect(), e.plasma.clone())),
-                    consumption: s.consumption.clone().map(|c| (c, s.half_saturation)),
-                    rvox: s.diffusion.as_ref().filter(|_| sp.method != super::Method::Lod).map(|d| rvox(d, plan, sp)),
-                    lod_tissue: s
-                        .diffusion
-                        .as_ref()
-                        .filter(|_| sp.method == super::Method::Lod)
-                        .map(|d| lod_tissue(d, plan, sp)),
-                })
-                .collect(),
+            data,
             flow: world.vascular.as_ref().and_then(|v| v.velocity.clone()),
             clock: 0,
             scratch: if needs_scratch { vec![0.0; world.grid.len()] } else { Vec::new() },
             line_scratch: vec![0.0; world.grid.shape[1] * world.grid.shape[2]],
             zero_row: vec![0.0; world.grid.shape[0]],
             cells: cells_backend::CellsCpu::new(plan, world),
-        }
+        })
+    }
+
+    /// A coupled species' solver, field, consumption and plasma table, for one solve.
+    fn coupled_parts(&mut self, s: usize) -> Result<CoupledParts<'_>> {
+        let d = &mut self.data[s];
+        let (vmax, half_saturation) = match &d.consumption {
+            Some((v, k)) => (Some(&v[..]), *k),
+            None => (None, 0.0),
+        };
+        let plasma = d.exchange.as_ref().map_or(&[][..], |(_, p)| &p[..]);
+        let solver = d.coupled.as_mut().ok_or_else(|| {
+            Error::Numerical(format!("species {} is not solved by the coupled solver", self.plan.species[s].name))
+        })?;
+        Ok(CoupledParts { solver, field: &mut self.fields[s], vmax, half_saturation, plasma })
     }
 }
 
-/// Per-voxel Thomas coefficients of a LOD species, per axis (also used by the GPU backend).
-pub fn lod_tissue(d: &[f32], plan: &Plan, sp: &super::SpeciesPlan) -> [Vec<f32>; 3] {
-    [0, 1, 2].map(|a| super::lod_tissue::lod_tissue_coeffs(&plan.grid, a, d, plan.dt, sp.decay, sp.lod_held[a]))
-}
-
-/// Per-voxel `r = D·dt_sub/dx²` of an explicit species (also used by the GPU backend).
-pub fn rvox(d: &[f32], plan: &Plan, sp: &super::SpeciesPlan) -> Vec<f32> {
-    let k = plan.dt / sp.substeps() as f64 / (plan.grid.dx * plan.grid.dx);
-    d.iter().map(|&d| (d as f64 * k) as f32).collect()
+/// What one coupled solve of the CPU backend works on.
+struct CoupledParts<'a> {
+    solver: &'a mut CoupledCpu,
+    field: &'a mut Vec<f32>,
+    vmax: Option<&'a [f32]>,
+    half_saturation: f32,
+    plasma: &'a [f32],
 }
 
 impl Backend for CpuBackend {
@@ -185,6 +218,20 @@ impl Backend for CpuBackend {
         if let Some(h) = &self.data[s].hold {
             h.apply(&mut self.fields[s]);
         }
+    }
+
+    fn implicit_step(&mut self, s: usize, first: u64, steps: u64) -> Result<SolveStats> {
+        let (h, limits) = (steps as f64 * self.plan.dt, SolveLimits::new(self.plan.species[s].tolerance));
+        let c = self.coupled_parts(s)?;
+        let cp = coeffs::plasma_mean(c.plasma, first, steps);
+        c.solver.step(c.field, c.vmax, c.half_saturation, h, cp, limits)
+    }
+
+    fn steady_solve(&mut self, s: usize, at: u64) -> Result<SolveStats> {
+        let limits = SolveLimits::new(self.plan.species[s].tolerance);
+        let c = self.coupled_parts(s)?;
+        let cp = coeffs::plasma_mean(c.plasma, at, 1);
+        c.solver.steady(c.field, c.vmax, c.half_saturation, cp, limits)
     }
 
     fn read_field(&mut self, s: usize) -> Result<Vec<f32>> {

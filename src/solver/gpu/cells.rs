@@ -123,6 +123,7 @@ impl CellsGpu {
         oxygen_rate: impl Fn(usize) -> Option<&'a wgpu::Buffer>,
     ) -> Option<CellsGpu> {
         let (cp, data) = (plan.cells.as_ref()?, world.cells.as_ref()?);
+        let o2_base_all = crate::solver::coeffs::oxygen_base(plan, data);
         let l = cp.kinetics.layout;
         let n = plan.grid.len();
         let [nx, ny, nz] = plan.grid.shape.map(|v| v as u32);
@@ -184,7 +185,7 @@ impl CellsGpu {
             };
             let o2_base = init(
                 "oxygen base consumption",
-                bytemuck::cast_slice(&data.o2_base[from..to]),
+                bytemuck::cast_slice(&o2_base_all[from..to]),
                 wgpu::BufferUsages::STORAGE,
             );
             let halo = split.then(|| {

@@ -63,8 +63,12 @@ impl GpuBackend {
         let n = plan.grid.len();
         let builder = Builder { dev, kernels: &kernels, plan, slabs: &slabs };
         let shared = builder.shared(world.vascular.as_ref().and_then(|v| v.velocity.as_ref()));
-        let species: Vec<SpeciesGpu> =
-            plan.species.iter().zip(&world.species).map(|(sp, d)| builder.species(sp, d, &shared)).collect();
+        let species: Vec<SpeciesGpu> = (0..plan.species.len())
+            .map(|s| {
+                let consumption = crate::solver::coeffs::species_consumption(plan, world, s);
+                builder.species(&plan.species[s], &world.species[s], consumption.as_deref(), &shared)
+            })
+            .collect();
         let clock_group = dev.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("clock"),
             layout: &kernels.clock.get_bind_group_layout(0),
@@ -328,6 +332,17 @@ impl Backend for GpuBackend {
 
     fn apply_hold(&mut self, s: usize) {
         self.dispatch(Kernel::Hold, s);
+    }
+
+    fn implicit_step(&mut self, s: usize, _first: u64, _steps: u64) -> Result<crate::solver::SolveStats> {
+        Err(Error::Gpu(format!(
+            "species {}: the coupled solver does not run on the GPU backend yet; use --backend cpu",
+            self.plan.species[s].name
+        )))
+    }
+
+    fn steady_solve(&mut self, s: usize, at: u64) -> Result<crate::solver::SolveStats> {
+        self.implicit_step(s, at, 0)
     }
 
     fn read_field(&mut self, s: usize) -> Result<Vec<f32>> {

@@ -6,6 +6,7 @@
 use super::kernels::Kernels;
 use super::params::Params;
 use crate::solver::advection::FaceFlow;
+use crate::solver::coeffs::source_step;
 use crate::solver::{Method, Plan, SpeciesPlan};
 use crate::world::SpeciesData;
 use std::ops::Range;
@@ -51,6 +52,13 @@ pub struct SlabGpu {
     /// Per-voxel `dt·V` of the consumption; the cell kinetics rewrite it
     /// for oxygen.
     pub consumption: Option<wgpu::Buffer>,
+}
+
+/// The split scheme's per-step arrays of a species (`solver::coeffs`).
+struct Arrays<'a> {
+    /// `add` and `scale` of the implicit source step.
+    sources: Option<&'a (Vec<f32>, Vec<f32>)>,
+    consumption: Option<&'a [f32]>,
 }
 
 /// What the fused sweeps bind besides the field: the LOD uniform, the
@@ -139,28 +147,40 @@ impl Builder<'_> {
         Shared { clock, velocity, carry, unused }
     }
 
-    pub fn species(&self, sp: &SpeciesPlan, data: &SpeciesData, shared: &Shared) -> SpeciesGpu {
+    /// The buffers and groups of species `sp`; `consumption` is its
+    /// consumption array as its solver reads it (`coeffs::species_consumption`).
+    pub fn species(
+        &self,
+        sp: &SpeciesPlan,
+        data: &SpeciesData,
+        consumption: Option<&[f32]>,
+        shared: &Shared,
+    ) -> SpeciesGpu {
+        let sources = data.sources.as_ref().filter(|_| !sp.method.is_coupled()).map(|s| source_step(s, self.plan.dt));
+        let arrays = Arrays { sources: sources.as_ref(), consumption };
         let rvox = data
             .diffusion
             .as_ref()
             .filter(|_| matches!(sp.method, Method::Explicit { .. }))
-            .map(|d| crate::solver::cpu::rvox(d, self.plan, sp));
+            .map(|d| crate::solver::coeffs::rvox(d, self.plan, sp));
         let lod_tissue = data
             .diffusion
             .as_ref()
             .filter(|_| sp.method == Method::Lod)
-            .map(|d| crate::solver::cpu::lod_tissue(d, self.plan, sp));
+            .map(|d| crate::solver::coeffs::lod_tissue(d, self.plan, sp));
         let slabs = (0..self.slabs.len())
-            .map(|i| self.slab(i, sp, data, shared, rvox.as_deref(), lod_tissue.as_ref()))
+            .map(|i| self.slab(i, sp, data, &arrays, shared, rvox.as_deref(), lod_tissue.as_ref()))
             .collect();
         SpeciesGpu { slabs, cur: 0, tissue: data.diffusion.is_some() }
     }
 
+    #[expect(clippy::too_many_arguments, reason = "one slab of one species from every input it has")]
     fn slab(
         &self,
         i: usize,
         sp: &SpeciesPlan,
         data: &SpeciesData,
+        arrays: &Arrays,
         shared: &Shared,
         rvox: Option<&[f32]>,
         lod_tissue: Option<&[Vec<f32>; 3]>,
@@ -169,7 +189,7 @@ impl Builder<'_> {
         let k = self.kernels;
         let io = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
         let explicit = matches!(sp.method, Method::Explicit { .. });
-        let two = explicit || sp.advection.is_some();
+        let two = explicit || sp.advected();
         let initial = self.part(&data.initial, z);
         let fields: Vec<wgpu::Buffer> =
             (0..if two { 2 } else { 1 }).map(|_| self.storage(&sp.name, initial, io)).collect();
@@ -204,11 +224,11 @@ impl Builder<'_> {
         let mut lod_parts: Option<LodParts> = None;
         if explicit {
             g.explicit = self.explicit_groups(z, fields, &p_exp, [lo, hi], rvox);
-        } else {
+        } else if sp.method == Method::Lod {
             let (lod, lod_z, parts) = self.lod_groups(z, sp, data, fields, shared, lod_tissue);
             (g.lod, g.lod_z, lod_parts) = (lod, lod_z, Some(parts));
         }
-        if let (Some(a), Some(s)) = (&data.src_add, &data.src_scale) {
+        if let Some((a, s)) = arrays.sources {
             let (a, s) = (
                 self.storage("src_add", self.part(a, z), wgpu::BufferUsages::empty()),
                 self.storage("src_scale", self.part(s, z), wgpu::BufferUsages::empty()),
@@ -228,7 +248,7 @@ impl Builder<'_> {
                 _ => vec![],
             };
             g.lod_x_fused = fused_x(&k.lod_x_fused[0], &[]);
-            if let Some(ex) = &data.exchange {
+            if let Some(ex) = data.exchange.as_ref().filter(|_| !sp.method.is_coupled()) {
                 let dt = self.plan.dt as f32;
                 let inflow: Vec<f32> = self.part(&ex.inflow, z).iter().map(|&v| v * dt).collect();
                 let inflow = self.storage("inflow", &inflow, wgpu::BufferUsages::empty());
@@ -245,7 +265,7 @@ impl Builder<'_> {
                 g.lod_x_fused = fused_x(&k.lod_x_fused[1], &[(7, &inflow), (8, &plasma), (9, &shared.clock)]);
             }
         }
-        if let Some(rate) = &data.consumption {
+        if let Some(rate) = arrays.consumption {
             let p = self.uniform(z, 0.0, data.half_saturation);
             let rate = self.storage("consumption", self.part(rate, z), wgpu::BufferUsages::empty());
             g.consume = fields.iter().map(|f| self.bind(&k.consume, &[(0, &p), (1, f), (8, &rate)])).collect();
@@ -266,7 +286,7 @@ impl Builder<'_> {
             }
             g.consumption = Some(rate);
         }
-        if let (Some(_), Some(vel)) = (sp.advection, &shared.velocity) {
+        if let (true, Some(vel)) = (sp.advected(), &shared.velocity) {
             let [ux, uy, uz] = &vel[i];
             let p = self.uniform(z, sp.advection_scale, 0.0);
             g.advect = (0..2)

@@ -78,6 +78,10 @@ impl Level {
     pub fn len(&self) -> usize {
         self.shape[0] * self.shape[1] * self.shape[2]
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// All levels, finest first, with the finest right side.

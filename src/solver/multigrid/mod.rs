@@ -85,7 +85,7 @@ mod gpu;
 mod levels;
 
 pub use cpu::CpuEngine;
-pub use cycle::{Engine, iterate, vcycle};
+pub use cycle::{Engine, iterate, iterate_from, vcycle};
 pub use gpu::GpuEngine;
 pub use levels::{CLOSED, HELD, Hierarchy, Level};
 

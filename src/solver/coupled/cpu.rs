@@ -1,0 +1,147 @@
+//! The coupled solver on the host: the linearisation of every finest row
+//! (twin of `coupled_linearise`), the multigrid of `multigrid::CpuEngine`,
+//! and the store back into the field (twin of `coupled_store`). Planes in
+//! parallel; sums in plane order, so results do not depend on the thread
+//! count.
+
+use super::{FORCING, Linearisation, Rates, Row, SolveLimits, SolveStats, linearise};
+use crate::Result;
+use crate::solver::multigrid::{CpuEngine, Engine, HELD, Hierarchy, Problem, iterate, iterate_from};
+use rayon::prelude::*;
+
+/// One coupled species' hierarchy and rates.
+pub struct CoupledCpu {
+    engine: CpuEngine,
+    rates: Rates,
+    /// Fine sink `a·V` of the current linearisation.
+    sink: Vec<f32>,
+    plane: usize,
+    volume: f32,
+    what: String,
+}
+
+impl CoupledCpu {
+    pub fn new(problem: &Problem, rates: Rates, what: &str) -> Result<CoupledCpu> {
+        problem.validate()?;
+        let h = Hierarchy::build(problem, None)?;
+        let n = problem.grid.len();
+        Ok(CoupledCpu {
+            engine: CpuEngine::new(h),
+            rates,
+            sink: vec![0.0; n],
+            plane: problem.grid.shape[0] * problem.grid.shape[1],
+            volume: problem.grid.voxel_volume() as f32,
+            what: what.to_string(),
+        })
+    }
+
+    /// Linearise every finest row about `field`; rebuild the diagonals,
+    /// start the solution at `field`; returns `‖f‖₂` over counted rows.
+    fn linearise(&mut self, field: &[f32], vmax: Option<&[f32]>, p: &Linearisation) -> f64 {
+        let plane = self.plane;
+        let r = &self.rates;
+        let h = self.engine.hierarchy_mut();
+        let fixed = &h.levels[0].fixed;
+        let rhs_fixed = &h.rhs_fixed;
+        let mut f = std::mem::take(&mut h.rhs);
+        let partial: Vec<f64> = f
+            .par_chunks_mut(plane)
+            .zip(self.sink.par_chunks_mut(plane))
+            .enumerate()
+            .map(|(k, (f, a))| {
+                let mut s = 0.0f64;
+                for o in 0..f.len() {
+                    let i = k * plane + o;
+                    let row = Row {
+                        c: field[i],
+                        sink: r.sink[i],
+                        gain: r.gain[i],
+                        inflow: r.inflow.get(i).copied().unwrap_or(0.0),
+                        vmax: vmax.map_or(0.0, |v| v[i]),
+                        fixed: fixed[i],
+                        rhs_fixed: rhs_fixed[i],
+                    };
+                    let (ai, fi) = linearise(row, p);
+                    a[o] = ai;
+                    f[o] = fi;
+                    if fixed[i] != HELD && !(ai == 0.0 && fixed[i] < 0.0) {
+                        s += (fi as f64) * (fi as f64);
+                    }
+                }
+                s
+            })
+            .collect();
+        let h = self.engine.hierarchy_mut();
+        h.rhs = f;
+        h.set_sink(&self.sink);
+        self.engine.set_solution(field);
+        partial.iter().sum::<f64>().sqrt()
+    }
+
+    /// The solution back into `field`, clamped at zero (held voxels keep
+    /// their value). Twin of `coupled_store`.
+    fn store(&self, field: &mut [f32]) {
+        let fixed = &self.engine.hierarchy().levels[0].fixed;
+        let sol = self.engine.solution();
+        field.par_iter_mut().zip(sol.par_iter()).zip(fixed.par_iter()).for_each(|((c, &[hi, lo]), &fx)| {
+            if fx != HELD {
+                *c = (hi + lo).max(0.0);
+            }
+        });
+    }
+
+    /// One backward-Euler step of `h` min from `field` (updated in place):
+    /// `vmax` the consumption's maximum rate per voxel, `plasma` the
+    /// step's mean plasma level.
+    pub fn step(
+        &mut self,
+        field: &mut [f32],
+        vmax: Option<&[f32]>,
+        half_saturation: f32,
+        h: f64,
+        plasma: f32,
+        limits: SolveLimits,
+    ) -> Result<SolveStats> {
+        let p = Linearisation { alpha: (1.0 / h) as f32, plasma, half_saturation, volume: self.volume, newton: false };
+        let norm = self.linearise(field, vmax, &p);
+        let (cycles, residual) = iterate(&mut self.engine, norm, limits.tolerance, limits.max_cycles, &self.what)?;
+        self.store(field);
+        Ok(SolveStats { cycles, iterations: 1, residual })
+    }
+
+    /// The steady state at plasma level `plasma`, from `field` (updated in
+    /// place).
+    pub fn steady(
+        &mut self,
+        field: &mut [f32],
+        vmax: Option<&[f32]>,
+        half_saturation: f32,
+        plasma: f32,
+        limits: SolveLimits,
+    ) -> Result<SolveStats> {
+        let p = Linearisation { alpha: 0.0, plasma, half_saturation, volume: self.volume, newton: true };
+        let mut stats = SolveStats::default();
+        loop {
+            let norm = self.linearise(field, vmax, &p);
+            let r0 = self.engine.residual()?.sqrt();
+            let denom = if norm > 0.0 { norm } else { r0 };
+            let rel = if denom > 0.0 { r0 / denom } else { 0.0 };
+            stats.residual = rel;
+            if rel <= limits.tolerance {
+                return Ok(stats);
+            }
+            if stats.iterations >= limits.max_iterations {
+                return Err(crate::Error::Numerical(format!(
+                    "{}: the steady solve did not converge: relative residual {rel:.3e} after {} Newton \
+                     iterations, above the tolerance {:.1e}; loosen the tolerance or check the rates",
+                    self.what, stats.iterations, limits.tolerance
+                )));
+            }
+            let target = limits.tolerance.max(FORCING * rel);
+            let (cycles, _) = iterate_from(&mut self.engine, r0, norm, target, limits.max_cycles, &self.what)?;
+            self.store(field);
+            stats.cycles += cycles;
+            stats.iterations += 1;
+        }
+    }
+}
