@@ -3,7 +3,7 @@
 //! that becomes the output folder only when everything succeeded.
 
 use crate::grid::Tissue;
-use crate::output::{OutputDir, Recorder};
+use crate::output::{OutputDir, Recorder, SolveColumns};
 use crate::scene::{DEFAULT_SCENE, Scene, Validated};
 use crate::solver::cpu::CpuBackend;
 use crate::solver::gpu::{AdapterChoice, Gpu, GpuBackend, best_adapter, check_fits};
@@ -171,7 +171,8 @@ pub fn run(
             advected.map(|n| format!("; advection in {n} sub-step(s) per step")).unwrap_or_default()
         ));
     }
-    let mut rec = Recorder::new(&v.scene, &world);
+    let coupled = (0..plan.species.len()).filter(|&s| plan.species[s].method.is_coupled()).collect();
+    let mut rec = Recorder::new(&v.scene, &world, coupled);
     rec.maps(&dir, &world)?;
     let vascular = vascular_summary(&world);
     drop(world);
@@ -202,10 +203,21 @@ pub fn run(
     }
     sched.backend.finish()?;
     bar.finish_and_clear();
+    let sched_logs = sched.logs.clone();
     let wall = start.elapsed().as_secs_f64();
     rec.finish(&dir)?;
     dir.write("scene.resolved.toml", resolved_header(v).as_bytes())?;
     let mut summary = summary_json(v, &plan, kind, &device, wall);
+    if let Some(list) = summary["species"].as_array_mut() {
+        for (j, l) in list.iter_mut().zip(&sched_logs) {
+            if l.solves > 0 {
+                j["solves"] = serde_json::json!({
+                    "count": l.solves, "v_cycles": l.cycles, "linearisations": l.iterations,
+                    "last_relative_residual": l.last.residual,
+                });
+            }
+        }
+    }
     summary["seconds_per_step"] = (stepping.as_secs_f64() / plan.steps.max(1) as f64).into();
     if let Some(vs) = vascular {
         summary["vascular"] = vs;
@@ -243,7 +255,17 @@ pub fn run(
 fn record(sched: &mut Scheduler, rec: &mut Recorder, dir: &OutputDir, snapshot: bool, last: bool) -> Result<()> {
     let fields = (0..sched.plan.species.len()).map(|s| sched.read_field(s)).collect::<Result<Vec<_>>>()?;
     let cells = if sched.plan.cells.is_some() { sched.read_cells()? } else { Vec::new() };
-    rec.sample(sched.time(), &fields, &cells)?;
+    let solves: Vec<SolveColumns> = sched
+        .logs
+        .iter()
+        .map(|l| SolveColumns {
+            solves: l.solves,
+            cycles: l.cycles,
+            iterations: l.iterations,
+            residual: l.last.residual,
+        })
+        .collect();
+    rec.sample(sched.time(), &fields, &cells, &solves)?;
     if snapshot {
         rec.snapshot(dir, sched.time(), sched.step_count(), last, &fields, &cells)?;
     }

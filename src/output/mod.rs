@@ -13,4 +13,4 @@ pub mod slice;
 pub mod stats;
 mod writer;
 
-pub use writer::{OutputDir, Recorder};
+pub use writer::{OutputDir, Recorder, SolveColumns};

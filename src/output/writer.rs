@@ -155,12 +155,26 @@ pub struct Recorder {
     pub metrics: Metrics,
     pub cells: Option<CellMetrics>,
     layout: Option<Layout>,
+    /// Species solved by the coupled solver: their solve columns.
+    coupled: Vec<usize>,
     /// Files written, relative to the output folder.
     pub files: Vec<String>,
 }
 
+/// One coupled species' solves up to a row: how many, their V-cycles and
+/// linearisations in total, and the latest relative residual.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SolveColumns {
+    pub solves: u64,
+    pub cycles: u64,
+    pub iterations: u64,
+    pub residual: f64,
+}
+
 impl Recorder {
-    pub fn new(scene: &Scene, world: &World) -> Recorder {
+    /// A recorder for `scene`; `coupled` lists the species solved by the
+    /// coupled solver, whose solves get columns of their own.
+    pub fn new(scene: &Scene, world: &World, coupled: Vec<usize>) -> Recorder {
         let grid = world.grid;
         let names: Vec<String> = scene.species.iter().map(|s| s.name.clone()).collect();
         let metrics = Metrics::new(world);
@@ -172,6 +186,10 @@ impl Recorder {
         csv.push_str(&metrics.header(&names));
         if let Some(c) = &cells {
             csv.push_str(&c.header());
+        }
+        for &s in &coupled {
+            let n = &names[s];
+            let _ = write!(csv, ",{n}_solves,{n}_cycles,{n}_iterations,{n}_residual");
         }
         csv.push('\n');
         let slices = scene
@@ -206,6 +224,7 @@ impl Recorder {
             names,
             csv,
             slices,
+            coupled,
             files: Vec::new(),
         }
     }
@@ -246,9 +265,10 @@ impl Recorder {
     }
 
     /// A row of `timeseries.csv` at `time` (min): statistics, exposure and
-    /// cell metrics (`cells`: the cell state, empty without cells). Fails on
-    /// any non-finite value.
-    pub fn sample(&mut self, time: f64, fields: &[Vec<f32>], cells: &[f32]) -> Result<()> {
+    /// cell metrics (`cells`: the cell state, empty without cells), and the
+    /// coupled species' solves (`solves`, per species). Fails on any
+    /// non-finite value.
+    pub fn sample(&mut self, time: f64, fields: &[Vec<f32>], cells: &[f32], solves: &[SolveColumns]) -> Result<()> {
         if cells.iter().any(|x| !x.is_finite()) {
             return Err(Error::Numerical(format!(
                 "the cell state is not finite at t = {time} min; nothing was written. Reduce time.dt or cells.interval, or check the rates"
@@ -270,6 +290,10 @@ impl Recorder {
         if let Some(c) = &mut self.cells {
             let row = c.sample(time, fields, cells);
             self.csv.push_str(&row);
+        }
+        for &s in &self.coupled {
+            let c = solves.get(s).copied().unwrap_or_default();
+            let _ = write!(self.csv, ",{},{},{},{:.3e}", c.solves, c.cycles, c.iterations, c.residual);
         }
         self.csv.push('\n');
         Ok(())

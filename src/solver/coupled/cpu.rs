@@ -35,9 +35,11 @@ impl CoupledCpu {
         })
     }
 
-    /// Linearise every finest row about `field`; rebuild the diagonals,
-    /// start the solution at `field`; returns `‖f‖₂` over counted rows.
-    fn linearise(&mut self, field: &[f32], vmax: Option<&[f32]>, p: &Linearisation) -> f64 {
+    /// Linearise every finest row about `field`; rebuild the diagonals;
+    /// start the solution at `field` when `restart` (else keep the refined
+    /// `hi + lo` solution that `field` rounds); returns `‖f‖₂` over counted
+    /// rows.
+    fn linearise(&mut self, field: &[f32], vmax: Option<&[f32]>, p: &Linearisation, restart: bool) -> f64 {
         let plane = self.plane;
         let r = &self.rates;
         let h = self.engine.hierarchy_mut();
@@ -74,7 +76,9 @@ impl CoupledCpu {
         let h = self.engine.hierarchy_mut();
         h.rhs = f;
         h.set_sink(&self.sink);
-        self.engine.set_solution(field);
+        if restart {
+            self.engine.set_solution(field);
+        }
         partial.iter().sum::<f64>().sqrt()
     }
 
@@ -103,7 +107,7 @@ impl CoupledCpu {
         limits: SolveLimits,
     ) -> Result<SolveStats> {
         let p = Linearisation { alpha: (1.0 / h) as f32, plasma, half_saturation, volume: self.volume, newton: false };
-        let norm = self.linearise(field, vmax, &p);
+        let norm = self.linearise(field, vmax, &p, true);
         let (cycles, residual) = iterate(&mut self.engine, norm, limits.tolerance, limits.max_cycles, &self.what)?;
         self.store(field);
         Ok(SolveStats { cycles, iterations: 1, residual })
@@ -122,7 +126,7 @@ impl CoupledCpu {
         let p = Linearisation { alpha: 0.0, plasma, half_saturation, volume: self.volume, newton: true };
         let mut stats = SolveStats::default();
         loop {
-            let norm = self.linearise(field, vmax, &p);
+            let norm = self.linearise(field, vmax, &p, stats.iterations == 0);
             let r0 = self.engine.residual()?.sqrt();
             let denom = if norm > 0.0 { norm } else { r0 };
             let rel = if denom > 0.0 { r0 / denom } else { 0.0 };
@@ -139,6 +143,7 @@ impl CoupledCpu {
             }
             let target = limits.tolerance.max(FORCING * rel);
             let (cycles, _) = iterate_from(&mut self.engine, r0, norm, target, limits.max_cycles, &self.what)?;
+            self.engine.clamp_solution();
             self.store(field);
             stats.cycles += cycles;
             stats.iterations += 1;

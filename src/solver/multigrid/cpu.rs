@@ -1,10 +1,10 @@
 //! CPU twins of the kernels in `shaders/multigrid.wgsl`: the same arithmetic in
-//! the same order, planes in parallel (rayon). Results do not depend on the
+//! the same order (the finest residual and update in f64 where the GPU
+//! sums exactly in integers), planes in parallel (rayon). Results do not depend on the
 //! thread count: every cell is computed independently, and the residual
 //! norm adds per-plane partial sums in plane order.
 
 use super::cycle::Engine;
-use super::exact;
 use super::levels::Hierarchy;
 use crate::Result;
 use rayon::prelude::*;
@@ -79,44 +79,47 @@ fn residual_f32(coef: &[[f32; 4]], e: &[f32], rhs: &[f32], shape: [usize; 3], id
     r
 }
 
-/// Exact residual `f − S p − Σ T (p − p_nb)` of one finest cell, `p = hi + lo`.
-fn residual_exact(coef: &[[f32; 4]], sol: &[[f32; 2]], f: &[f32], shape: [usize; 3], idx: usize) -> f32 {
+/// Residual `f − S u − Σ T (u − u_nb)` of one plane `k` of finest cells,
+/// `u = hi + lo`, in f64 (each `T·u` product of f32 words is exact in f64;
+/// the sums round at 2⁻⁵³ of the largest term, far below the f32 correction
+/// they drive). The GPU evaluates the same sum exactly in integers
+/// (`exact.rs`); the two agree to the f32 rounding of the result. Returns
+/// the plane's `Σ r²`.
+fn residual_plane(coef: &[[f32; 4]], sol: &[[f32; 2]], f: &[f32], shape: [usize; 3], k: usize, out: &mut [f32]) -> f64 {
     let [nx, ny, nz] = shape;
-    let [i, j, k] = coords(idx, shape);
     let (sy, sz) = (nx, nx * ny);
-    let c = coef[idx];
-    let [hi, lo] = sol[idx];
-    let mut a = [0.0f32; exact::TERMS];
-    let mut b = [0.0f32; exact::TERMS];
-    (a[0], b[0]) = (f[idx], 1.0);
-    (a[1], b[1]) = (-c[3], hi);
-    (a[2], b[2]) = (-c[3], lo);
-    let mut n = 3;
-    let mut face = |t: f32, nb: usize| {
-        let [nh, nl] = sol[nb];
-        a[n..n + 4].copy_from_slice(&[-t, -t, t, t]);
-        b[n..n + 4].copy_from_slice(&[hi, lo, nh, nl]);
-        n += 4;
-    };
-    if i > 0 {
-        face(coef[idx - 1][0], idx - 1);
+    let u = |idx: usize| sol[idx][0] as f64 + sol[idx][1] as f64;
+    let mut sum = 0.0f64;
+    for j in 0..ny {
+        for i in 0..nx {
+            let idx = i + nx * (j + ny * k);
+            let c = coef[idx];
+            let ui = u(idx);
+            let mut r = f[idx] as f64 - c[3] as f64 * ui;
+            if i > 0 {
+                r -= coef[idx - 1][0] as f64 * (ui - u(idx - 1));
+            }
+            if i + 1 < nx {
+                r -= c[0] as f64 * (ui - u(idx + 1));
+            }
+            if j > 0 {
+                r -= coef[idx - sy][1] as f64 * (ui - u(idx - sy));
+            }
+            if j + 1 < ny {
+                r -= c[1] as f64 * (ui - u(idx + sy));
+            }
+            if k > 0 {
+                r -= coef[idx - sz][2] as f64 * (ui - u(idx - sz));
+            }
+            if k + 1 < nz {
+                r -= c[2] as f64 * (ui - u(idx + sz));
+            }
+            let r = r as f32;
+            out[i + nx * j] = r;
+            sum += (r as f64) * (r as f64);
+        }
     }
-    if i + 1 < nx {
-        face(c[0], idx + 1);
-    }
-    if j > 0 {
-        face(coef[idx - sy][1], idx - sy);
-    }
-    if j + 1 < ny {
-        face(c[1], idx + sy);
-    }
-    if k > 0 {
-        face(coef[idx - sz][2], idx - sz);
-    }
-    if k + 1 < nz {
-        face(c[2], idx + sz);
-    }
-    exact::dot(&a, &b)
+    sum
 }
 
 /// Trilinear weights along one axis for fine index `i`: the coarse cell
@@ -187,6 +190,15 @@ impl CpuEngine {
     /// Solution words `[hi, lo]` of every finest cell.
     pub fn solution(&self) -> &[[f32; 2]] {
         &self.sol
+    }
+
+    /// Replace negative solution values by zero.
+    pub fn clamp_solution(&mut self) {
+        self.sol.par_iter_mut().for_each(|p| {
+            if p[0] as f64 + (p[1] as f64) < 0.0 {
+                *p = [0.0, 0.0];
+            }
+        });
     }
 
     /// Start from `u` (`lo = 0`).
@@ -291,22 +303,18 @@ impl Engine for CpuEngine {
         let partial: Vec<f64> = self.rhs[0]
             .par_chunks_mut(plane)
             .enumerate()
-            .map(|(k, out)| {
-                let mut s = 0.0f64;
-                for (o, r) in out.iter_mut().enumerate() {
-                    *r = residual_exact(&lv.coef, sol, f, lv.shape, k * plane + o);
-                    s += (*r * *r) as f64;
-                }
-                s
-            })
+            .map(|(k, out)| residual_plane(&lv.coef, sol, f, lv.shape, k, out))
             .collect();
         Ok(partial.iter().sum())
     }
 
     fn correct(&mut self) {
+        // `hi + lo + e` in f64 (exact: three f32 words within 2⁵³), split
+        // into the nearest f32 and the rest.
         self.sol.par_iter_mut().zip(&self.e[0]).for_each(|(p, &e)| {
-            let (hi, lo) = exact::add(p[0], p[1], e);
-            *p = [hi, lo];
+            let s = p[0] as f64 + p[1] as f64 + e as f64;
+            let hi = s as f32;
+            *p = [hi, (s - hi as f64) as f32];
         });
     }
 }

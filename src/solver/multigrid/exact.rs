@@ -1,4 +1,6 @@
-//! Exact sums of f32 products in integer arithmetic, for the finest-level
+//! Exact sums of f32 products in integer arithmetic: the reference twin of
+//! the GPU's finest-level residual and update in `shaders/multigrid.wgsl`
+//! (the CPU engine evaluates the same sums in f64). For the finest-level
 //! residual `f − A p` and the solution update `p ← p + e`, with `p` carried
 //! as two f32 words `hi + lo`. Twin of the functions of the same names in
 //! `shaders/multigrid.wgsl`; both give bitwise the same results.

@@ -80,7 +80,7 @@
 
 mod cpu;
 mod cycle;
-mod exact;
+pub mod exact;
 mod gpu;
 mod levels;
 
