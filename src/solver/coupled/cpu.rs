@@ -125,6 +125,8 @@ impl CoupledCpu {
     ) -> Result<SolveStats> {
         let p = Linearisation { alpha: 0.0, plasma, half_saturation, volume: self.volume, newton: true };
         let mut stats = SolveStats::default();
+        let mut stalled = 0;
+        let mut previous = f64::INFINITY;
         loop {
             let norm = self.linearise(field, vmax, &p, stats.iterations == 0);
             let r0 = self.engine.residual()?.sqrt();
@@ -134,11 +136,22 @@ impl CoupledCpu {
             if rel <= limits.tolerance {
                 return Ok(stats);
             }
-            if stats.iterations >= limits.max_iterations {
+            // Three iterations that do not halve the residual: it has met the
+            // floor that the f32 coefficients of the linearisation set.
+            stalled = if rel > 0.5 * previous { stalled + 1 } else { 0 };
+            previous = previous.min(rel);
+            if stats.iterations >= limits.max_iterations || stalled >= 3 {
                 return Err(crate::Error::Numerical(format!(
                     "{}: the steady solve did not converge: relative residual {rel:.3e} after {} Newton \
-                     iterations, above the tolerance {:.1e}; loosen the tolerance or check the rates",
-                    self.what, stats.iterations, limits.tolerance
+                     iterations, above the tolerance {:.1e}{}",
+                    self.what,
+                    stats.iterations,
+                    limits.tolerance,
+                    if stalled >= 3 {
+                        "; it stopped falling (f32 coefficients allow about 1e-9): loosen the tolerance"
+                    } else {
+                        "; loosen the tolerance or check the rates"
+                    }
                 )));
             }
             let target = limits.tolerance.max(FORCING * rel);
