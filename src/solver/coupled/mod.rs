@@ -39,8 +39,10 @@
 //! sub-steps before its solve; a steady one is not advected.
 
 pub mod cpu;
+pub mod gpu;
 
 pub use cpu::CoupledCpu;
+pub use gpu::CoupledGpu;
 
 use super::multigrid::{CLOSED, FaceBc, HELD, Problem};
 use crate::grid::Grid;

@@ -50,7 +50,8 @@ pub fn best_adapter(hardware_only: bool) -> Option<AdapterChoice> {
     adapters().into_iter().find(|a| !hardware_only || !a.is_software())
 }
 
-/// A device and queue with the adapter's full limits.
+/// A device and queue with the adapter's full limits (clones share them).
+#[derive(Clone)]
 pub struct Gpu {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,

@@ -17,7 +17,8 @@ pub use fit::{GpuOptions, check_fits};
 pub(crate) use kernels::{bind_group, pipelines};
 pub use params::Params;
 
-use super::{Backend, Plan};
+use super::coupled::{self, CoupledGpu, SolveLimits};
+use super::{Backend, Plan, SolveStats, coeffs};
 use crate::world::World;
 use crate::{Error, Result};
 use cells::{CellOp, CellParams, CellsGpu};
@@ -46,6 +47,9 @@ pub struct GpuBackend {
     cells: Option<CellsGpu>,
     /// Kernel timestamps, while kernels are timed (`Backend::time_kernels`).
     timer: Option<Timer>,
+    /// The multigrid solver of each coupled species, with its plasma curve
+    /// per base step (the host averages it over each step).
+    coupled: Vec<Option<(CoupledGpu, Vec<f32>)>>,
 }
 
 impl GpuBackend {
@@ -83,6 +87,36 @@ impl GpuBackend {
         let oxygen = plan.cells.as_ref().and_then(|c| c.ext_species[0]);
         let oxygen_rate = |i: usize| oxygen.and_then(|s| species[s].slabs[i].consumption.as_ref());
         let cells = CellsGpu::new(dev, plan, world, &slabs, oxygen_rate);
+        let mut coupled = Vec::with_capacity(plan.species.len());
+        for (s, sp) in plan.species.iter().enumerate() {
+            if !sp.method.is_coupled() {
+                coupled.push(None);
+                continue;
+            }
+            if slabs.len() > 1 {
+                return Err(Error::TooLarge(format!(
+                    "species {}: the coupled solver needs the whole grid in one storage binding, but grid.shape {:?} \
+                     is split into {} slabs on {}; use --backend cpu, fewer voxels, or solver = \"lod\"",
+                    sp.name,
+                    plan.grid.shape,
+                    slabs.len(),
+                    gpu.info.name
+                )));
+            }
+            let data = &world.species[s];
+            let slab = &species[s].slabs[0];
+            let solver = CoupledGpu::new(
+                &gpu,
+                &coupled::problem(&plan.grid, data),
+                &coupled::Rates::new(data, sp.decay, n),
+                &slab.fields,
+                slab.consumption.as_ref(),
+                data.half_saturation,
+                &format!("species {}", sp.name),
+            )?;
+            let plasma = data.exchange.as_ref().map(|e| e.plasma.clone()).unwrap_or_default();
+            coupled.push(Some((solver, plasma)));
+        }
         gpu.check()?;
         Ok(GpuBackend {
             gpu,
@@ -97,6 +131,7 @@ impl GpuBackend {
             pending: 0,
             cells,
             timer: None,
+            coupled,
         })
     }
 
@@ -254,6 +289,15 @@ impl GpuBackend {
         }
     }
 
+    /// The coupled solver of species `s` and its plasma table.
+    fn coupled_solver(&mut self, s: usize) -> Result<(&mut CoupledGpu, &[f32])> {
+        let name = &self.plan.species[s].name;
+        match self.coupled.get_mut(s).and_then(|c| c.as_mut()) {
+            Some((solver, plasma)) => Ok((solver, &plasma[..])),
+            None => Err(Error::Numerical(format!("species {name} is not solved by the coupled solver"))),
+        }
+    }
+
     fn submit(&mut self) {
         if let Some(enc) = self.encoder.take() {
             self.gpu.queue.submit([enc.finish()]);
@@ -334,15 +378,23 @@ impl Backend for GpuBackend {
         self.dispatch(Kernel::Hold, s);
     }
 
-    fn implicit_step(&mut self, s: usize, _first: u64, _steps: u64) -> Result<crate::solver::SolveStats> {
-        Err(Error::Gpu(format!(
-            "species {}: the coupled solver does not run on the GPU backend yet; use --backend cpu",
-            self.plan.species[s].name
-        )))
+    fn implicit_step(&mut self, s: usize, first: u64, steps: u64) -> Result<SolveStats> {
+        // What is recorded (this species' advection among it) runs first.
+        self.submit();
+        let (h, limits) = (steps as f64 * self.plan.dt, SolveLimits::new(self.plan.species[s].tolerance));
+        let cur = self.species[s].cur;
+        let (solver, plasma) = self.coupled_solver(s)?;
+        let cp = coeffs::plasma_mean(plasma, first, steps);
+        solver.step(cur, h, cp, limits)
     }
 
-    fn steady_solve(&mut self, s: usize, at: u64) -> Result<crate::solver::SolveStats> {
-        self.implicit_step(s, at, 0)
+    fn steady_solve(&mut self, s: usize, at: u64) -> Result<SolveStats> {
+        self.submit();
+        let limits = SolveLimits::new(self.plan.species[s].tolerance);
+        let cur = self.species[s].cur;
+        let (solver, plasma) = self.coupled_solver(s)?;
+        let cp = coeffs::plasma_mean(plasma, at, 1);
+        solver.steady(cur, cp, limits)
     }
 
     fn read_field(&mut self, s: usize) -> Result<Vec<f32>> {

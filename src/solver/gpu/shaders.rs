@@ -7,7 +7,7 @@
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
 /// Every kernel file: (file name, text).
-const FILES: [(&str, &str); 12] = [
+const FILES: [(&str, &str); 13] = [
     ("lod.wgsl", include_str!("../../../shaders/lod.wgsl")),
     ("lod_x_tiled.wgsl", include_str!("../../../shaders/lod_x_tiled.wgsl")),
     ("lod_x_plain.wgsl", include_str!("../../../shaders/lod_x_plain.wgsl")),
@@ -19,11 +19,12 @@ const FILES: [(&str, &str); 12] = [
     ("pointwise.wgsl", include_str!("../../../shaders/pointwise.wgsl")),
     ("advection.wgsl", include_str!("../../../shaders/advection.wgsl")),
     ("multigrid.wgsl", include_str!("../../../shaders/multigrid.wgsl")),
+    ("coupled.wgsl", include_str!("../../../shaders/coupled.wgsl")),
     ("cells.wgsl", include_str!("../../../shaders/cells.wgsl")),
 ];
 
 /// Every module: (name, its kernel files in order after the prelude).
-const MODULES: [(&str, &[&str]); 9] = [
+const MODULES: [(&str, &[&str]); 10] = [
     ("lod.wgsl", &["lod.wgsl", "lod_x_tiled.wgsl", "lod_x_plain.wgsl", "lod_z_plain.wgsl"]),
     ("lod_sources.wgsl", &["lod.wgsl", "lod_x_tiled.wgsl", "lod_sources.wgsl", "lod_z_plain.wgsl"]),
     ("lod_exchange.wgsl", &["lod.wgsl", "lod_x_tiled.wgsl", "lod_exchange.wgsl", "lod_z_plain.wgsl"]),
@@ -32,6 +33,7 @@ const MODULES: [(&str, &[&str]); 9] = [
     ("pointwise.wgsl", &["pointwise.wgsl"]),
     ("advection.wgsl", &["advection.wgsl"]),
     ("multigrid.wgsl", &["multigrid.wgsl"]),
+    ("coupled.wgsl", &["coupled.wgsl"]),
     ("cells.wgsl", &["cells.wgsl"]),
 ];
 

@@ -50,6 +50,7 @@ struct Pipelines {
 struct LevelGpu {
     shape: [usize; 3],
     e: wgpu::Buffer,
+    coef: wgpu::Buffer,
     /// Indexed by colour.
     smooth: [wgpu::BindGroup; 2],
     /// To the next coarser level; `None` on the coarsest.
@@ -67,11 +68,13 @@ enum Kernel {
     Correct,
 }
 
-pub struct GpuEngine<'g> {
-    gpu: &'g Gpu,
+pub struct GpuEngine {
+    gpu: Gpu,
     pipelines: Pipelines,
     levels: Vec<LevelGpu>,
     sol: wgpu::Buffer,
+    f: wgpu::Buffer,
+    partial: wgpu::Buffer,
     total: wgpu::Buffer,
     readback: wgpu::Buffer,
     residual: wgpu::BindGroup,
@@ -89,8 +92,8 @@ fn workgroups(threads: u64, max_dim: u32) -> (u32, u32) {
     (x as u32, y as u32)
 }
 
-impl<'g> GpuEngine<'g> {
-    pub fn new(gpu: &'g Gpu, h: &Hierarchy) -> Result<GpuEngine<'g>> {
+impl GpuEngine {
+    pub fn new(gpu: &Gpu, h: &Hierarchy) -> Result<GpuEngine> {
         let dev = &gpu.device;
         let n0 = h.levels[0].len();
         let largest = 16 * n0 as u64;
@@ -160,18 +163,26 @@ impl<'g> GpuEngine<'g> {
             } else {
                 (None, None)
             };
-            levels.push(LevelGpu { shape: h.levels[l].shape, e: e[l].clone(), smooth, restrict, prolong });
+            levels.push(LevelGpu {
+                shape: h.levels[l].shape,
+                e: e[l].clone(),
+                coef: coef[l].clone(),
+                smooth,
+                restrict,
+                prolong,
+            });
             dims0.push(d);
         }
         let sol_host: Vec<[f32; 2]> = h.start.iter().map(|&p| [p, 0.0]).collect();
         let sol = init("mg solution", bytemuck::cast_slice(&sol_host), io);
         let f = init("mg f", bytemuck::cast_slice(&h.rhs), wgpu::BufferUsages::STORAGE);
+        let fine_words = 8 * n0 as u64;
         let (x, y) = workgroups(n0 as u64, gpu.limits.max_compute_workgroups_per_dimension);
         let partial = zeros("mg partial sums", (x * y) as usize);
         let total = zeros("mg total", 1);
         let readback = dev.create_buffer(&wgpu::BufferDescriptor {
             label: Some("mg readback"),
-            size: 8 * n0 as u64,
+            size: fine_words,
             usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
@@ -181,7 +192,20 @@ impl<'g> GpuEngine<'g> {
         let sum = bind(&pipelines.sum, &[(8, &partial), (9, &total)]);
         let correct = bind(&pipelines.correct, &[(0, d0), (1, &e[0]), (6, &sol)]);
         gpu.check()?;
-        Ok(GpuEngine { gpu, pipelines, levels, sol, total, readback, residual, sum, correct, encoder: None })
+        Ok(GpuEngine {
+            gpu: gpu.clone(),
+            pipelines,
+            levels,
+            sol,
+            f,
+            partial,
+            total,
+            readback,
+            residual,
+            sum,
+            correct,
+            encoder: None,
+        })
     }
 
     fn dispatch(&mut self, kernel: Kernel, level: usize) {
@@ -205,6 +229,68 @@ impl<'g> GpuEngine<'g> {
         pass.set_pipeline(pipeline);
         pass.set_bind_group(0, group, &[]);
         pass.dispatch_workgroups(x, y, 1);
+    }
+
+    /// Record one dispatch of `pipeline` over `threads` invocations (in
+    /// workgroups of 256, the 2D index flattened) into the engine's encoder,
+    /// in order with its own kernels.
+    pub fn record(&mut self, pipeline: &wgpu::ComputePipeline, group: &wgpu::BindGroup, threads: u64) {
+        let (x, y) = workgroups(threads, self.gpu.limits.max_compute_workgroups_per_dimension);
+        let encoder = self.encoder();
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, group, &[]);
+        pass.dispatch_workgroups(x, y, 1);
+    }
+
+    /// Workgroups of 256 a dispatch over the finest level uses: the length
+    /// of the per-workgroup sums a reduction over it writes.
+    pub fn fine_workgroups(&self) -> u64 {
+        let (x, y) = workgroups(
+            self.levels[0].shape.iter().product::<usize>() as u64,
+            self.gpu.limits.max_compute_workgroups_per_dimension,
+        );
+        x as u64 * y as u64
+    }
+
+    /// Sum the per-workgroup partial sums (written by a reduction over the
+    /// finest level) and read the total.
+    pub fn total_of_partials(&mut self) -> Result<f64> {
+        self.dispatch(Kernel::Sum, 0);
+        let total = self.total.clone();
+        Ok(self.read(&total, 4)?[0] as f64)
+    }
+
+    /// Submit what is recorded.
+    pub fn submit(&mut self) {
+        if let Some(enc) = self.encoder.take() {
+            self.gpu.queue.submit([enc.finish()]);
+        }
+    }
+
+    /// Shape of level `l`.
+    pub fn shape(&self, l: usize) -> [usize; 3] {
+        self.levels[l].shape
+    }
+
+    /// `[T_x, T_y, T_z, S]` of level `l`.
+    pub fn coef(&self, l: usize) -> &wgpu::Buffer {
+        &self.levels[l].coef
+    }
+
+    /// The finest right side `f`.
+    pub fn rhs_f(&self) -> &wgpu::Buffer {
+        &self.f
+    }
+
+    /// The finest solution `[hi, lo]`.
+    pub fn solution(&self) -> &wgpu::Buffer {
+        &self.sol
+    }
+
+    /// Per-workgroup partial sums of finest-level reductions.
+    pub fn partials(&self) -> &wgpu::Buffer {
+        &self.partial
     }
 
     fn encoder(&mut self) -> &mut wgpu::CommandEncoder {
@@ -231,7 +317,7 @@ impl<'g> GpuEngine<'g> {
     }
 }
 
-impl Engine for GpuEngine<'_> {
+impl Engine for GpuEngine {
     fn levels(&self) -> usize {
         self.levels.len()
     }
