@@ -194,12 +194,6 @@ fn random_state(plan: &oncovox::solver::Plan, seed: u64) -> Vec<f32> {
     s
 }
 
-fn finite_non_negative(what: &str, v: &[f32]) {
-    if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| !x.is_finite() || **x < 0.0) {
-        panic!("{what}: GPU value {x} at {i} is negative or not finite");
-    }
-}
-
 /// Write the same random state and linked fields to both backends, apply
 /// `op` to each, and compare the cell state and every linked field; the GPU
 /// results must be finite and non-negative. Returns the CPU's state before

@@ -116,6 +116,13 @@ pub fn backends(plan: &Plan, world: &World, test: &str) -> Vec<(&'static str, Bo
     out
 }
 
+/// Panics unless every value is finite and non-negative.
+pub fn finite_non_negative(what: &str, v: &[f32]) {
+    if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| !x.is_finite() || **x < 0.0) {
+        panic!("{what}: GPU value {x} at {i} is negative or not finite");
+    }
+}
+
 /// Passes when `|x − y| ≤ max(rel·|x + y|, abs)` everywhere; NaN fails.
 /// Panics naming the worst index, both values and the count of failures.
 pub fn assert_close(what: &str, got: &[f32], want: &[f32], rel: f32, abs: f32) {
