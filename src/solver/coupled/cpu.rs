@@ -6,7 +6,9 @@
 
 use super::{FORCING, Linearisation, Rates, Row, SolveLimits, SolveStats, linearise};
 use crate::Result;
-use crate::solver::multigrid::{CpuEngine, Engine, HELD, Hierarchy, Problem, iterate, iterate_from};
+use crate::solver::multigrid::{
+    CpuEngine, Engine, HELD, Hierarchy, MIN_PARALLEL, Problem, iterate, iterate_from, min_chunks,
+};
 use rayon::prelude::*;
 
 /// One coupled species' hierarchy and rates.
@@ -49,6 +51,7 @@ impl CoupledCpu {
         let partial: Vec<f64> = f
             .par_chunks_mut(plane)
             .zip(self.sink.par_chunks_mut(plane))
+            .with_min_len(min_chunks(plane))
             .enumerate()
             .map(|(k, (f, a))| {
                 let mut s = 0.0f64;
@@ -87,11 +90,13 @@ impl CoupledCpu {
     fn store(&self, field: &mut [f32]) {
         let fixed = &self.engine.hierarchy().levels[0].fixed;
         let sol = self.engine.solution();
-        field.par_iter_mut().zip(sol.par_iter()).zip(fixed.par_iter()).for_each(|((c, &[hi, lo]), &fx)| {
-            if fx != HELD {
-                *c = (hi + lo).max(0.0);
-            }
-        });
+        field.par_iter_mut().zip(sol.par_iter()).zip(fixed.par_iter()).with_min_len(MIN_PARALLEL).for_each(
+            |((c, &[hi, lo]), &fx)| {
+                if fx != HELD {
+                    *c = (hi + lo).max(0.0);
+                }
+            },
+        );
     }
 
     /// One backward-Euler step of `h` min from `field` (updated in place):

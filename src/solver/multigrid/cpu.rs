@@ -9,6 +9,16 @@ use super::levels::Hierarchy;
 use crate::Result;
 use rayon::prelude::*;
 
+/// Cells below which a parallel loop runs on one thread: on small (coarse)
+/// levels the work is smaller than the cost of waking another.
+pub const MIN_PARALLEL: usize = 16_384;
+
+/// The least number of chunks of `len` cells a parallel job takes.
+#[inline]
+pub fn min_chunks(len: usize) -> usize {
+    (MIN_PARALLEL / len.max(1)).max(1)
+}
+
 /// Cell `(i, j, k)` of linear index `idx`.
 #[inline]
 fn coords(idx: usize, [nx, ny, _]: [usize; 3]) -> [usize; 3] {
@@ -194,7 +204,7 @@ impl CpuEngine {
 
     /// Replace negative solution values by zero.
     pub fn clamp_solution(&mut self) {
-        self.sol.par_iter_mut().for_each(|p| {
+        self.sol.par_iter_mut().with_min_len(MIN_PARALLEL).for_each(|p| {
             if p[0] as f64 + (p[1] as f64) < 0.0 {
                 *p = [0.0, 0.0];
             }
@@ -224,7 +234,7 @@ impl Engine for CpuEngine {
         // Each cell of one colour reads only cells of the other: compute
         // them all, then write them.
         let scratch = &mut self.scratch[..lv.len()];
-        scratch.par_chunks_mut(plane).enumerate().for_each(|(k, out)| {
+        scratch.par_chunks_mut(plane).with_min_len(min_chunks(plane)).enumerate().for_each(|(k, out)| {
             for j in 0..ny {
                 for i in (first(j, k)..nx).step_by(2) {
                     let idx = i + nx * (j + ny * k);
@@ -232,13 +242,16 @@ impl Engine for CpuEngine {
                 }
             }
         });
-        self.e[level].par_chunks_mut(plane).zip(scratch.par_chunks(plane)).enumerate().for_each(|(k, (e, new))| {
-            for j in 0..ny {
-                for i in (first(j, k)..nx).step_by(2) {
-                    e[i + nx * j] = new[i + nx * j];
+        let min = min_chunks(plane);
+        self.e[level].par_chunks_mut(plane).zip(scratch.par_chunks(plane)).with_min_len(min).enumerate().for_each(
+            |(k, (e, new))| {
+                for j in 0..ny {
+                    for i in (first(j, k)..nx).step_by(2) {
+                        e[i + nx * j] = new[i + nx * j];
+                    }
                 }
-            }
-        });
+            },
+        );
     }
 
     fn clear(&mut self, level: usize) {
@@ -251,7 +264,8 @@ impl Engine for CpuEngine {
         let (e, (lo, hi)) = (&self.e[level], self.rhs.split_at_mut(level + 1));
         let rhs = &lo[level];
         let kids = |ax: usize, c: usize| if nf[ax] > 1 { 2 * c..(2 * c + 2).min(nf[ax]) } else { c..c + 1 };
-        hi[0].par_chunks_mut(nc[0] * nc[1]).enumerate().for_each(|(kc, out)| {
+        let min = min_chunks(nf[0] * nf[1] * 2);
+        hi[0].par_chunks_mut(nc[0] * nc[1]).with_min_len(min).enumerate().for_each(|(kc, out)| {
             for jc in 0..nc[1] {
                 for ic in 0..nc[0] {
                     let mut sum = 0.0f32;
@@ -273,27 +287,29 @@ impl Engine for CpuEngine {
         let (lo, hi) = self.e.split_at_mut(level + 1);
         let coarse = &hi[0];
         let d = self.h.dirichlet;
-        lo[level].par_chunks_mut(nf[0] * nf[1]).enumerate().for_each(|(k, out)| {
-            let (mz, bz, wz, vz) = axis_weights(k, nf[2], nc[2], (d[4], d[5]));
-            for j in 0..nf[1] {
-                let (my, by, wy, vy) = axis_weights(j, nf[1], nc[1], (d[2], d[3]));
-                for i in 0..nf[0] {
-                    let (mx, bx, wx, vx) = axis_weights(i, nf[0], nc[0], (d[0], d[1]));
-                    let (zs, ys, xs) = ([mz, bz], [my, by], [mx, bx]);
-                    let (zw, yw, xw) = ([wz, vz], [wy, vy], [wx, vx]);
-                    let mut acc = 0.0f32;
-                    for cz in 0..2 {
-                        for cy in 0..2 {
-                            for cx in 0..2 {
-                                let w = zw[cz] * yw[cy] * xw[cx];
-                                acc += w * coarse[xs[cx] + nc[0] * (ys[cy] + nc[1] * zs[cz])];
+        lo[level].par_chunks_mut(nf[0] * nf[1]).with_min_len(min_chunks(nf[0] * nf[1])).enumerate().for_each(
+            |(k, out)| {
+                let (mz, bz, wz, vz) = axis_weights(k, nf[2], nc[2], (d[4], d[5]));
+                for j in 0..nf[1] {
+                    let (my, by, wy, vy) = axis_weights(j, nf[1], nc[1], (d[2], d[3]));
+                    for i in 0..nf[0] {
+                        let (mx, bx, wx, vx) = axis_weights(i, nf[0], nc[0], (d[0], d[1]));
+                        let (zs, ys, xs) = ([mz, bz], [my, by], [mx, bx]);
+                        let (zw, yw, xw) = ([wz, vz], [wy, vy], [wx, vx]);
+                        let mut acc = 0.0f32;
+                        for cz in 0..2 {
+                            for cy in 0..2 {
+                                for cx in 0..2 {
+                                    let w = zw[cz] * yw[cy] * xw[cx];
+                                    acc += w * coarse[xs[cx] + nc[0] * (ys[cy] + nc[1] * zs[cz])];
+                                }
                             }
                         }
+                        out[i + nf[0] * j] += acc;
                     }
-                    out[i + nf[0] * j] += acc;
                 }
-            }
-        });
+            },
+        );
     }
 
     fn residual(&mut self) -> Result<f64> {
@@ -302,6 +318,7 @@ impl Engine for CpuEngine {
         let plane = lv.shape[0] * lv.shape[1];
         let partial: Vec<f64> = self.rhs[0]
             .par_chunks_mut(plane)
+            .with_min_len(min_chunks(plane))
             .enumerate()
             .map(|(k, out)| residual_plane(&lv.coef, sol, f, lv.shape, k, out))
             .collect();
@@ -311,7 +328,7 @@ impl Engine for CpuEngine {
     fn correct(&mut self) {
         // `hi + lo + e` in f64 (exact: three f32 words within 2⁵³), split
         // into the nearest f32 and the rest.
-        self.sol.par_iter_mut().zip(&self.e[0]).for_each(|(p, &e)| {
+        self.sol.par_iter_mut().zip(&self.e[0]).with_min_len(MIN_PARALLEL).for_each(|(p, &e)| {
             let s = p[0] as f64 + p[1] as f64 + e as f64;
             let hi = s as f32;
             *p = [hi, (s - hi as f64) as f32];

@@ -84,7 +84,7 @@ pub mod exact;
 mod gpu;
 mod levels;
 
-pub use cpu::CpuEngine;
+pub use cpu::{CpuEngine, MIN_PARALLEL, min_chunks};
 pub use cycle::{Engine, iterate, iterate_from, vcycle};
 pub use gpu::GpuEngine;
 pub use levels::{CLOSED, HELD, Hierarchy, Level};
