@@ -150,6 +150,28 @@ fn run_cmd(scene: Option<PathBuf>, out: PathBuf, common: Common) -> Result<()> {
     Ok(())
 }
 
+/// Every operator's calls over the course and an estimate of their CPU time.
+fn schedule_table(plan: &Plan) {
+    let minutes = plan.steps as f64 * plan.dt;
+    println!("schedule over {minutes} min ({} base steps of {} min):", plan.steps, plan.dt);
+    let Some(counts) = oncovox::solver::schedule::count(plan) else {
+        println!("  (not counted: more than {} base steps)", oncovox::solver::schedule::MAX_COUNTED_STEPS);
+        return;
+    };
+    println!("  {:<40} {:>12} {:>14}", "operator", "calls", "est. CPU s");
+    let rows = counts.estimate(plan, plan.grid.len());
+    for (name, calls, secs) in &rows {
+        println!("  {name:<40} {calls:>12} {secs:>14.1}");
+    }
+    let total: f64 = rows.iter().map(|r| r.2).sum();
+    println!(
+        "  estimated CPU time {:.0} s ({:.1} min) on a 2-core CPU (per-voxel costs in BENCHMARKS.md; advection \
+         sub-steps depend on the interstitial flow and are not counted here)",
+        total,
+        total / 60.0
+    );
+}
+
 fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
     let v = load_scene(scene.as_deref(), sets)?;
     let plan = Plan::new(&v);
@@ -208,6 +230,7 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
     transport_table(&v);
     println!("(D·dt/dx² and decay·dt are per step; an explicit species divides them among its sub-steps)");
     cells_table(&v, &plan);
+    schedule_table(&plan);
     for a in adapters() {
         match check_fits(&plan, &a.adapter.limits()) {
             Ok(slabs) if slabs.len() > 1 => println!(

@@ -179,7 +179,6 @@ pub fn run(
     let start = Instant::now();
     let mut sched = Scheduler::new(plan.clone(), backend);
     let bar = progress_bar(progress, plan.steps);
-    let sample_every = plan.sample_every();
     // Time inside the step loops only (outputs excluded), the device waited for.
     let mut stepping = std::time::Duration::ZERO;
     let t = Instant::now();
@@ -187,10 +186,7 @@ pub fn run(
     stepping += t.elapsed();
     record(&mut sched, &mut rec, &dir, true, false)?;
     let total_h = plan.steps as f64 * plan.dt / 60.0;
-    while sched.step_count() < plan.steps {
-        let done = sched.step_count();
-        let next_output = (done / plan.output_every + 1) * plan.output_every;
-        let n = sample_every.min(next_output - done).min(plan.steps - done);
+    for n in plan.segments() {
         let t = Instant::now();
         sched.advance(n)?;
         sched.backend.finish()?;

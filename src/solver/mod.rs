@@ -28,6 +28,7 @@ pub mod gpu;
 pub mod lod_tissue;
 pub mod multigrid;
 mod plan;
+pub mod schedule;
 mod scheduler;
 
 pub use cells_plan::CellPlan;

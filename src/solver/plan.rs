@@ -371,6 +371,19 @@ impl Plan {
         (self.output_every / 10).max(1)
     }
 
+    /// The base steps a run advances between its time-series rows: rows
+    /// every [`Plan::sample_every`], and at every output time and the end.
+    pub fn segments(&self) -> Vec<u64> {
+        let (mut done, mut out) = (0u64, Vec::new());
+        while done < self.steps {
+            let next_output = (done / self.output_every + 1) * self.output_every;
+            let n = self.sample_every().min(next_output - done).min(self.steps - done);
+            out.push(n);
+            done += n;
+        }
+        out
+    }
+
     /// Device memory for all species, bytes (plus one readback buffer and
     /// the three face-velocity arrays when anything is advected).
     pub fn device_bytes(&self) -> u64 {

@@ -1,0 +1,199 @@
+//! What a run will do, counted before it runs: the scheduler itself is
+//! driven through the run's sequence of `advance` calls over a backend that
+//! only counts the operators it is asked for, so the counts are those of a
+//! run. An estimate of the CPU time goes with them, from per-voxel costs
+//! measured on the 2-core CPU backend (BENCHMARKS.md, "Schedule estimate").
+
+use super::{Backend, Method, Plan, Scheduler, SolveStats};
+use crate::Result;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Calls of every operator over a whole run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    /// Per species: split steps (LOD or explicit), explicit sub-steps,
+    /// advection sub-steps, implicit steps, steady solves.
+    pub species: Vec<SpeciesCounts>,
+    pub cell_kinetics: u64,
+    pub cell_spread: u64,
+    pub fractions: u64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SpeciesCounts {
+    pub lod_sweeps: u64,
+    pub explicit_substeps: u64,
+    pub advection_substeps: u64,
+    pub implicit_steps: u64,
+    pub steady_solves: u64,
+}
+
+/// A backend that does nothing but count.
+struct Counter {
+    counts: Rc<RefCell<Counts>>,
+}
+
+impl Counter {
+    fn species(&self, s: usize) -> std::cell::RefMut<'_, SpeciesCounts> {
+        std::cell::RefMut::map(self.counts.borrow_mut(), |c| &mut c.species[s])
+    }
+}
+
+impl Backend for Counter {
+    fn kind(&self) -> &'static str {
+        "count"
+    }
+    fn device_name(&self) -> String {
+        "none".into()
+    }
+    fn apply_sources(&mut self, _: usize) {}
+    fn vessel_exchange(&mut self, _: usize) {}
+    fn advect(&mut self, s: usize) {
+        self.species(s).advection_substeps += 1;
+    }
+    fn consume(&mut self, _: usize) {}
+    fn end_step(&mut self) {}
+    fn lod_sweep(&mut self, s: usize, _: usize) {
+        self.species(s).lod_sweeps += 1;
+    }
+    fn explicit_substep(&mut self, s: usize) {
+        self.species(s).explicit_substeps += 1;
+    }
+    fn apply_hold(&mut self, _: usize) {}
+    fn implicit_step(&mut self, s: usize, _: u64, _: u64) -> Result<SolveStats> {
+        self.species(s).implicit_steps += 1;
+        Ok(SolveStats::default())
+    }
+    fn steady_solve(&mut self, s: usize, _: u64) -> Result<SolveStats> {
+        self.species(s).steady_solves += 1;
+        Ok(SolveStats::default())
+    }
+    fn cell_kinetics(&mut self, _: u32) {
+        self.counts.borrow_mut().cell_kinetics += 1;
+    }
+    fn cell_spread(&mut self) {
+        self.counts.borrow_mut().cell_spread += 1;
+    }
+    fn irradiate(&mut self, _: f32) {
+        self.counts.borrow_mut().fractions += 1;
+    }
+    fn read_cells(&mut self) -> Result<Vec<f32>> {
+        Ok(Vec::new())
+    }
+    fn write_cells(&mut self, _: &[f32]) -> Result<()> {
+        Ok(())
+    }
+    fn read_field(&mut self, _: usize) -> Result<Vec<f32>> {
+        Ok(Vec::new())
+    }
+    fn write_field(&mut self, _: usize, _: &[f32]) -> Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+    fn sweep_z_then_consume(&mut self, s: usize) {
+        self.lod_sweep(s, 2);
+    }
+    fn sources_then_sweep_x(&mut self, s: usize, _: bool) {
+        self.lod_sweep(s, 0);
+    }
+}
+
+/// Base steps above which the count is not run (it would take longer than
+/// a check should; `check` says so).
+pub const MAX_COUNTED_STEPS: u64 = 50_000_000;
+
+/// Every operator call of a run of `plan`, or `None` beyond
+/// [`MAX_COUNTED_STEPS`].
+pub fn count(plan: &Plan) -> Option<Counts> {
+    if plan.steps > MAX_COUNTED_STEPS {
+        return None;
+    }
+    let counts = Rc::new(RefCell::new(Counts {
+        species: vec![SpeciesCounts::default(); plan.species.len()],
+        ..Counts::default()
+    }));
+    let mut s = Scheduler::new(plan.clone(), Box::new(Counter { counts: counts.clone() }));
+    s.start().ok()?;
+    for n in plan.segments() {
+        s.advance(n).ok()?;
+    }
+    drop(s);
+    Rc::try_unwrap(counts).ok().map(RefCell::into_inner)
+}
+
+/// Per-voxel CPU costs, ns per voxel per call, measured on the 2-core CPU
+/// backend at 128³ (BENCHMARKS.md, "Schedule estimate").
+pub mod cost {
+    /// One LOD sweep.
+    pub const LOD_SWEEP: f64 = 1.3;
+    /// One explicit sub-step.
+    pub const EXPLICIT_SUBSTEP: f64 = 1.0;
+    /// One advection sub-step.
+    pub const ADVECTION_SUBSTEP: f64 = 2.0;
+    /// One coupled implicit step (linearisation, two residuals, store) and
+    /// its V-cycles, at the typical two cycles of a warm start.
+    pub const IMPLICIT_STEP: f64 = 60.0;
+    /// One steady solve after a cell update (warm start: two Newton
+    /// iterations of a few cycles).
+    pub const STEADY_SOLVE: f64 = 150.0;
+    /// One cell kinetics call.
+    pub const CELL_KINETICS: f64 = 170.0;
+    /// One spread sub-step.
+    pub const CELL_SPREAD: f64 = 20.0;
+}
+
+impl Counts {
+    /// Estimated CPU seconds of the run on `voxels` voxels, per operator:
+    /// (name, calls, seconds).
+    pub fn estimate(&self, plan: &Plan, voxels: usize) -> Vec<(String, u64, f64)> {
+        let v = voxels as f64 * 1e-9;
+        let mut rows = Vec::new();
+        for (c, sp) in self.species.iter().zip(&plan.species) {
+            let n = &sp.name;
+            match sp.method {
+                Method::Lod => {
+                    rows.push((format!("{n}: LOD sweeps"), c.lod_sweeps, c.lod_sweeps as f64 * cost::LOD_SWEEP * v))
+                }
+                Method::Explicit { .. } => rows.push((
+                    format!("{n}: explicit sub-steps"),
+                    c.explicit_substeps,
+                    c.explicit_substeps as f64 * cost::EXPLICIT_SUBSTEP * v,
+                )),
+                Method::Implicit => rows.push((
+                    format!("{n}: implicit steps"),
+                    c.implicit_steps,
+                    c.implicit_steps as f64 * cost::IMPLICIT_STEP * v,
+                )),
+                Method::Steady => rows.push((
+                    format!("{n}: steady solves"),
+                    c.steady_solves,
+                    c.steady_solves as f64 * cost::STEADY_SOLVE * v,
+                )),
+            }
+            if c.advection_substeps > 0 {
+                rows.push((
+                    format!("{n}: advection sub-steps"),
+                    c.advection_substeps,
+                    c.advection_substeps as f64 * cost::ADVECTION_SUBSTEP * v,
+                ));
+            }
+        }
+        if plan.cells.is_some() {
+            rows.push((
+                "cells: kinetics".into(),
+                self.cell_kinetics,
+                self.cell_kinetics as f64 * cost::CELL_KINETICS * v,
+            ));
+            rows.push((
+                "cells: spread sub-steps".into(),
+                self.cell_spread,
+                self.cell_spread as f64 * cost::CELL_SPREAD * v,
+            ));
+            rows.push(("cells: radiotherapy fractions".into(), self.fractions, 0.0));
+        }
+        rows
+    }
+}
