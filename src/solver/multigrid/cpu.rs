@@ -8,6 +8,7 @@ use super::cycle::Engine;
 use super::levels::Hierarchy;
 use crate::Result;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Cells below which a parallel loop runs on one thread: on small (coarse)
 /// levels the work is smaller than the cost of waking another.
@@ -19,6 +20,15 @@ pub fn min_chunks(len: usize) -> usize {
     (MIN_PARALLEL / len.max(1)).max(1)
 }
 
+/// A field as cells that threads may read and write concurrently (relaxed
+/// atomics compile to plain loads and stores).
+fn atomic_cells(e: &mut [f32]) -> &[AtomicU32] {
+    // SAFETY: `AtomicU32` has the size and alignment of `u32`, and so of
+    // `f32`; the exclusive borrow guarantees no other access for the
+    // returned lifetime.
+    unsafe { &*(e as *mut [f32] as *const [AtomicU32]) }
+}
+
 /// Cell `(i, j, k)` of linear index `idx`.
 #[inline]
 fn coords(idx: usize, [nx, ny, _]: [usize; 3]) -> [usize; 3] {
@@ -28,14 +38,21 @@ fn coords(idx: usize, [nx, ny, _]: [usize; 3]) -> [usize; 3] {
 /// Gauss–Seidel update of one cell: `(rhs + Σ T e_nb) / (S + Σ T)`, faces
 /// in the order x−, x+, y−, y+, z−, z+.
 #[inline]
-fn relax(coef: &[[f32; 4]], e: &[f32], rhs: &[f32], shape: [usize; 3], idx: usize, [i, j, k]: [usize; 3]) -> f32 {
+fn relax(
+    coef: &[[f32; 4]],
+    e: impl Fn(usize) -> f32,
+    rhs: &[f32],
+    shape: [usize; 3],
+    idx: usize,
+    [i, j, k]: [usize; 3],
+) -> f32 {
     let [nx, ny, nz] = shape;
     let (sy, sz) = (nx, nx * ny);
     let c = coef[idx];
     let mut sum = rhs[idx];
     let mut diag = c[3];
     let mut face = |t: f32, nb: usize| {
-        sum += t * e[nb];
+        sum += t * e(nb);
         diag += t;
     };
     if i > 0 {
@@ -166,20 +183,12 @@ pub struct CpuEngine {
     rhs: Vec<Vec<f32>>,
     /// Finest solution `[hi, lo]`.
     sol: Vec<[f32; 2]>,
-    /// New values of one colour before they are written.
-    scratch: Vec<f32>,
 }
 
 impl CpuEngine {
     pub fn new(h: Hierarchy) -> CpuEngine {
         let e: Vec<Vec<f32>> = h.levels.iter().map(|l| vec![0.0; l.len()]).collect();
-        CpuEngine {
-            rhs: e.clone(),
-            scratch: vec![0.0; h.levels[0].len()],
-            e,
-            sol: h.start.iter().map(|&p| [p, 0.0]).collect(),
-            h,
-        }
+        CpuEngine { rhs: e.clone(), e, sol: h.start.iter().map(|&p| [p, 0.0]).collect(), h }
     }
 
     pub fn hierarchy(&self) -> &Hierarchy {
@@ -227,31 +236,24 @@ impl Engine for CpuEngine {
     fn smooth(&mut self, level: usize, colour: u32) {
         let lv = &self.h.levels[level];
         let shape = lv.shape;
-        let [nx, ny, _] = shape;
+        let [nx, ny, nz] = shape;
         let plane = nx * ny;
-        let (e, rhs) = (&self.e[level], &self.rhs[level]);
+        let rhs = &self.rhs[level];
         let first = |j: usize, k: usize| (j + k + colour as usize) & 1;
-        // Each cell of one colour reads only cells of the other: compute
-        // them all, then write them.
-        let scratch = &mut self.scratch[..lv.len()];
-        scratch.par_chunks_mut(plane).with_min_len(min_chunks(plane)).enumerate().for_each(|(k, out)| {
+        // Each cell of one colour reads only cells of the other, which this
+        // pass does not write: the cells are updated in place, planes in
+        // parallel, with the same result in any order.
+        let e = atomic_cells(&mut self.e[level]);
+        let load = |n: usize| f32::from_bits(e[n].load(Ordering::Relaxed));
+        (0..nz).into_par_iter().with_min_len(min_chunks(plane)).for_each(|k| {
             for j in 0..ny {
                 for i in (first(j, k)..nx).step_by(2) {
                     let idx = i + nx * (j + ny * k);
-                    out[i + nx * j] = relax(&lv.coef, e, rhs, shape, idx, [i, j, k]);
+                    let v = relax(&lv.coef, load, rhs, shape, idx, [i, j, k]);
+                    e[idx].store(v.to_bits(), Ordering::Relaxed);
                 }
             }
         });
-        let min = min_chunks(plane);
-        self.e[level].par_chunks_mut(plane).zip(scratch.par_chunks(plane)).with_min_len(min).enumerate().for_each(
-            |(k, (e, new))| {
-                for j in 0..ny {
-                    for i in (first(j, k)..nx).step_by(2) {
-                        e[i + nx * j] = new[i + nx * j];
-                    }
-                }
-            },
-        );
     }
 
     fn clear(&mut self, level: usize) {
