@@ -82,6 +82,16 @@ pub fn stiffness(s: &Scene, si: usize) -> f64 {
     k
 }
 
+/// The base steps (after 0, before the end) at which a plasma curve's
+/// input jumps or bends.
+fn plasma_events(t: &crate::scene::SpeciesTransport, dt: f64, steps: u64) -> Vec<u64> {
+    let Some(crate::scene::PlasmaCurve::Pk(p)) = &t.plasma else { return Vec::new() };
+    let mut e: Vec<u64> =
+        p.schedule.event_times().iter().map(|&t| (t / dt).round() as u64).filter(|&k| k > 0 && k < steps).collect();
+    e.dedup();
+    e
+}
+
 /// Advection sub-steps keep `dt_sub·Σ outflow velocity / (dx·retardation) ≤ 1`
 /// in every voxel (non-negative upwind update).
 pub fn advection_substeps(max_outflow: f64, retardation: f64, dt: f64, dx: f64) -> u32 {
@@ -222,6 +232,10 @@ pub struct SpeciesPlan {
     /// The fastest linear rate a split step would treat apart from
     /// diffusion, 1/min ([`stiffness`]).
     pub stiffness: f64,
+    /// Base steps at which the species' plasma curve jumps or bends (bolus
+    /// times, infusion starts and ends, rounded to whole steps), sorted: a
+    /// coupled species' step ends there.
+    pub events: Vec<u64>,
 }
 
 impl SpeciesPlan {
@@ -346,6 +360,7 @@ impl Plan {
                     every,
                     tolerance: sp.tolerance,
                     stiffness: stiff,
+                    events: plasma_events(&t, dt, v.steps),
                 }
             })
             .collect();

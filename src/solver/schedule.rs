@@ -197,3 +197,34 @@ impl Counts {
         rows
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::scene::{Scene, Validated};
+    use crate::solver::Plan;
+
+    fn plan(plasma: &str) -> Plan {
+        let text = format!(
+            "[grid]\nshape = [4, 4, 4]\ndx = 10.0\n[time]\ndt = 1.0\nduration = 100.0\noutput_interval = 100.0\n\
+             [vessels]\n[[species]]\nname = \"d\"\ndiffusion = 100.0\nsolver = \"implicit\"\ndt = 10.0\n\
+             wall = {{ permeability = {{ normal = 10.0, tumour = 10.0 }} }}\nplasma = {plasma}\n[[species]]\nname = \"o\"\ndiffusion = 100.0\nsolver = \"steady\"\n"
+        );
+        Plan::new(&Validated::new(Scene::from_toml(&text).unwrap()).unwrap())
+    }
+
+    #[test]
+    fn coupled_steps_end_at_rows_and_at_doses() {
+        // Rows every 10 steps, the species' step 10: ten steps.
+        let c = super::count(&plan("{ preset = \"free_doxorubicin\" }")).unwrap();
+        assert_eq!((c.species[0].implicit_steps, c.species[1].steady_solves), (10, 1));
+        // A bolus at 25 min cuts the step over 20–30 in two.
+        let c = super::count(&plan("{ preset = \"free_doxorubicin\", start = 25.0 }")).unwrap();
+        assert_eq!(c.species[0].implicit_steps, 11);
+        // Two 5-minute infusions from 42 min: cuts at 42 and 47 and at 52 and 57.
+        let c = super::count(&plan(
+            "{ preset = \"free_doxorubicin\", start = 42.0, infusion = 5.0, count = 2, every = 10.0 }",
+        ))
+        .unwrap();
+        assert_eq!(c.species[0].implicit_steps, 14);
+    }
+}

@@ -5,7 +5,8 @@
 //! explicit) takes one step per base step. A coupled `implicit` species
 //! takes steps of its own `dt` (`every` base steps), cut short so that one
 //! ends at every sync point: a cell update, a radiotherapy fraction, and
-//! the end of every `advance` (a time-series row or output). A `steady`
+//! the end of every `advance` (a time-series row or output), and every
+//! bolus, infusion start and infusion end of its own plasma curve. A `steady`
 //! species is solved at the start, after every cell update, and every
 //! `every` base steps when it has its own `dt`. So every event falls on a
 //! step boundary of every species, and a caller that reads fields after
@@ -100,8 +101,9 @@ impl Scheduler {
         let sync = sync_after || cells_update || fraction_next || now == self.plan.steps;
         for s in 0..self.plan.species.len() {
             let sp = &self.plan.species[s];
+            let event = sp.events.binary_search(&now).is_ok();
             match sp.method {
-                Method::Implicit if sync || now - self.reached[s] >= sp.every => self.implicit(s, now)?,
+                Method::Implicit if sync || event || now - self.reached[s] >= sp.every => self.implicit(s, now)?,
                 Method::Steady if sp.every > 0 && now - self.reached[s] >= sp.every => {
                     self.steady(s, now)?;
                 }
