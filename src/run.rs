@@ -107,20 +107,31 @@ fn check_host_memory(plan: &Plan, free: Option<u64>) -> Result<()> {
 pub fn build(device: Device, v: &Validated, plan: &mut Plan) -> Result<(World, Box<dyn Backend>)> {
     match device {
         Device::Cpu => {
-            let world = World::build(v, None)?;
+            let world = build_world(v, None)?;
             plan.attach(&world);
             let backend = Box::new(CpuBackend::new(plan, &world)?);
             Ok((world, backend))
         }
         Device::Gpu(a) => {
             let gpu = Gpu::new(*a)?;
-            let world = World::build(v, Some(&gpu))?;
+            let world = build_world(v, Some(&gpu))?;
             plan.attach(&world);
             check_fits(plan, &gpu.limits)?;
             let backend = Box::new(GpuBackend::new(gpu, plan, &world)?);
             Ok((world, backend))
         }
     }
+}
+
+/// The world of a scene: its geometry, the interstitial pressure solved
+/// (on `gpu` when given), then everything that depends on the pressure.
+pub fn build_world(v: &Validated, gpu: Option<&Gpu>) -> Result<World> {
+    let draft = World::draft(v)?;
+    let pressure = match draft.interstitium() {
+        Some(i) => Some(crate::solver::darcy::solve_interstitium(&draft.grid, i, gpu)?),
+        None => None,
+    };
+    draft.finish(v, pressure)
 }
 
 /// What a finished run reports.

@@ -1,9 +1,11 @@
 //! Grid geometry: voxel indexing (x fastest), voxel centres, and region
 //! shapes turned into voxel sets.
 
+mod faces;
 mod region;
 mod tissue;
 
+pub use faces::{FaceFlow, face_count, face_index};
 pub use region::Shape;
 pub use tissue::Tissue;
 

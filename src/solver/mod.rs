@@ -18,7 +18,6 @@
 //! again; radiotherapy fractions are given at the start of their step.
 //! `scheduler.rs` says when each species steps.
 
-pub mod advection;
 mod cells_plan;
 pub mod coeffs;
 pub mod coupled;

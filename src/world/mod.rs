@@ -7,12 +7,11 @@ mod vascular;
 
 pub use cells::CellData;
 
-pub use vascular::{Vascular, tissue_at, tissue_map};
+pub use vascular::{Interstitium, Pressure, Vascular, VascularGeometry, tissue_at, tissue_map};
 
 use crate::Result;
 use crate::grid::{Grid, Shape, Tissue};
 use crate::scene::{Bc, Face, SpeciesTransport, Validated, transport_of};
-use crate::solver::gpu::Gpu;
 
 /// Marks a voxel that is not held in [`SpeciesData::hold`]. Held values are
 /// never negative, so any negative number means "free".
@@ -77,17 +76,37 @@ pub struct World {
     pub cells: Option<CellData>,
 }
 
-impl World {
-    /// The world of a scene with the interstitial pressure solved on the CPU.
-    pub fn new(v: &Validated) -> Result<World> {
-        World::build(v, None)
-    }
+/// A world whose vessels and tissue are known but whose interstitial
+/// pressure is not yet: the solver solves [`WorldDraft::interstitium`] and
+/// hands the pressure to [`WorldDraft::finish`].
+#[derive(Debug, Clone)]
+pub struct WorldDraft {
+    pub grid: Grid,
+    pub tissue: Vec<Tissue>,
+    pub vascular: Option<VascularGeometry>,
+}
 
-    /// The world of a scene; the interstitial pressure is solved on `gpu` when given.
-    pub fn build(v: &Validated, gpu: Option<&Gpu>) -> Result<World> {
+impl World {
+    /// The geometry of a scene: grid, tissue map, vessel network, its flow
+    /// and maps.
+    pub fn draft(v: &Validated) -> Result<WorldDraft> {
         let grid = v.grid();
         let tissue = tissue_map(v, &grid);
-        let vascular = vascular::build(v, &grid, &tissue, gpu)?;
+        let vascular = vascular::geometry(v, &grid, &tissue)?;
+        Ok(WorldDraft { grid, tissue, vascular })
+    }
+}
+
+impl WorldDraft {
+    /// The interstitial pressure problem, when the scene asks for it.
+    pub fn interstitium(&self) -> Option<&Interstitium> {
+        self.vascular.as_ref().and_then(|g| g.interstitium.as_ref())
+    }
+
+    /// The world with its interstitial pressure (`None`: none asked for).
+    pub fn finish(self, v: &Validated, pressure: Option<Pressure>) -> Result<World> {
+        let WorldDraft { grid, tissue, vascular } = self;
+        let vascular = vascular.map(|g| vascular::complete(v, &tissue, g, pressure)).transpose()?;
         let species = v
             .scene
             .species

@@ -2,11 +2,9 @@
 //! flow, per-voxel vessel maps, the interstitial pressure, fluid exchange
 //! and lymphatic drainage, and the interstitial velocity.
 
+use crate::grid::FaceFlow;
 use crate::grid::{Grid, Shape, Tissue};
 use crate::scene::{FlowMode, InterstitiumSpec, Validated, VesselSpec};
-use crate::solver::advection::FaceFlow;
-use crate::solver::darcy::{self, FaceBc, Problem};
-use crate::solver::gpu::Gpu;
 use crate::vessels::{self, Flow, GenerateParams, Network, VesselMaps};
 use crate::{Error, Result};
 
@@ -83,8 +81,48 @@ pub fn network(v: &Validated, spec: &VesselSpec, grid: &Grid) -> Result<Network>
     }
 }
 
-/// Build the vascular world; the pressure is solved on `gpu` when given.
-pub fn build(v: &Validated, grid: &Grid, tissue: &[Tissue], gpu: Option<&Gpu>) -> Result<Option<Vascular>> {
+/// The interstitium's steady Darcy problem in world terms, per voxel:
+/// `−∇·(K ∇p) + a·p = b` (see `solver::darcy`).
+#[derive(Debug, Clone)]
+pub struct Interstitium {
+    /// Hydraulic conductivity K, µm²/(mmHg·min).
+    pub conductivity: Vec<f32>,
+    /// `a`: vessel and lymphatic filtration per unit pressure, 1/(mmHg·min).
+    pub sink: Vec<f32>,
+    /// `b`: net fluid source at `p = 0`, 1/min.
+    pub source: Vec<f32>,
+    /// Pressure on the box faces, mmHg; `None`: no fluid crosses them.
+    pub boundary_pressure: Option<f64>,
+    /// Relative residual the solve reaches.
+    pub tolerance: f64,
+    /// Whether the flow advects the species (face velocities wanted).
+    pub advection: bool,
+}
+
+/// What the pressure solve gives back to the world.
+#[derive(Debug, Clone)]
+pub struct Pressure {
+    /// Interstitial fluid pressure, mmHg.
+    pub field: Vec<f32>,
+    /// Final relative residual and V-cycles of the solve.
+    pub residual: f64,
+    pub cycles: usize,
+    /// Face velocities for advection, µm/min.
+    pub velocity: Option<FaceFlow>,
+}
+
+/// The vascular world before its interstitial pressure is known.
+#[derive(Debug, Clone)]
+pub struct VascularGeometry {
+    pub network: Network,
+    pub flow: Flow,
+    pub maps: VesselMaps,
+    /// The pressure problem, when `[interstitium]` asks for the pressure.
+    pub interstitium: Option<Interstitium>,
+}
+
+/// The network, its flow and maps, and the interstitial pressure problem.
+pub fn geometry(v: &Validated, grid: &Grid, tissue: &[Tissue]) -> Result<Option<VascularGeometry>> {
     let Some(spec) = &v.scene.vessels else { return Ok(None) };
     let network = network(v, spec, grid)?;
     let flow = match spec.flow {
@@ -92,74 +130,99 @@ pub fn build(v: &Validated, grid: &Grid, tissue: &[Tissue], gpu: Option<&Gpu>) -
         FlowMode::Uniform => vessels::uniform(&network, spec.pressure),
     };
     let maps = vessels::voxelise(&network, &flow, grid);
-    let inter = v.scene.interstitium.clone();
-    let walls = [spec.normal, spec.tumour];
-    // Starling terms split into J_v = a_k·(p_v − p_i) − a_k·σ_k·Δπ per vessel kind.
-    let ist = inter.clone().unwrap_or_default();
-    let drainage = |i: usize| if tissue[i] == Tissue::Normal { ist.lymphatic_drainage } else { 0.0 };
-    let starling = |i: usize, k: usize| -> (f64, f64) {
-        let a = walls[k].hydraulic_conductivity * maps.sv[k][i] as f64;
-        let dpi = spec.plasma_oncotic - ist.oncotic.get(tissue[i]);
-        (a, a * (maps.pressure[i] as f64 - walls[k].oncotic_reflection * dpi))
+    let s = Starling::new(v, spec, tissue, &maps);
+    let interstitium = match &v.scene.interstitium {
+        Some(i) if i.pressure => Some(interstitium(grid, tissue, i, &s)),
+        _ => None,
     };
-    let (pressure, residual, cycles, velocity) = match &inter {
-        Some(i) if i.pressure => {
-            let problem = darcy_problem(grid, tissue, i, &starling, &drainage);
-            // The GPU solver keeps 16 bytes per voxel in one buffer; where that
-            // exceeds a binding, the CPU runs the same algorithm instead.
-            let sol = match gpu.map(|g| darcy::solve_gpu(g, &problem, i.tolerance, 100)) {
-                Some(Ok(sol)) => sol,
-                Some(Err(Error::TooLarge(_))) | None => darcy::solve_cpu(&problem, i.tolerance, 100)?,
-                Some(Err(e)) => return Err(e),
-            };
-            let vel = i.advection.then(|| FaceFlow::from(&darcy::face_velocities(&problem, &sol.field)));
-            (sol.field, sol.residual, sol.cycles, vel)
-        }
-        _ => (vec![0.0; grid.len()], 0.0, 0, None),
-    };
+    Ok(Some(VascularGeometry { network, flow, maps, interstitium }))
+}
+
+/// The vascular world once the pressure is known (0 everywhere without a
+/// pressure problem): filtration and lymphatic drainage follow from it.
+pub fn complete(v: &Validated, tissue: &[Tissue], g: VascularGeometry, p: Option<Pressure>) -> Result<Vascular> {
+    let n = tissue.len();
+    let spec = v.scene.vessels.as_ref().expect("vessels");
+    let ist = v.scene.interstitium.clone().unwrap_or_default();
+    let p = p.unwrap_or(Pressure { field: vec![0.0; n], residual: 0.0, cycles: 0, velocity: None });
+    if p.field.len() != n || p.field.iter().any(|x| !x.is_finite()) {
+        return Err(Error::Numerical("the interstitial pressure is not finite; check [interstitium]".into()));
+    }
+    let s = Starling::new(v, spec, tissue, &g.maps);
+    let pressure = p.field;
     let filtration = [0, 1].map(|k| {
-        (0..grid.len())
+        (0..n)
             .map(|i| {
-                let (a, b) = starling(i, k);
+                let (a, b) = s.wall(i, k);
                 (b - a * pressure[i] as f64) as f32
             })
             .collect()
     });
-    let lymph =
-        (0..grid.len()).map(|i| (drainage(i) * (pressure[i] as f64 - ist.lymph_pressure)).max(0.0) as f32).collect();
-    if pressure.iter().any(|p| !p.is_finite()) {
-        return Err(Error::Numerical("the interstitial pressure is not finite; check [interstitium]".into()));
-    }
-    Ok(Some(Vascular { network, flow, maps, pressure, residual, cycles, filtration, lymph, velocity }))
+    let lymph = (0..n).map(|i| (s.drainage(i) * (pressure[i] as f64 - ist.lymph_pressure)).max(0.0) as f32).collect();
+    Ok(Vascular {
+        network: g.network,
+        flow: g.flow,
+        maps: g.maps,
+        pressure,
+        residual: p.residual,
+        cycles: p.cycles,
+        filtration,
+        lymph,
+        velocity: p.velocity,
+    })
 }
 
-fn darcy_problem(
-    grid: &Grid,
-    tissue: &[Tissue],
-    i: &InterstitiumSpec,
-    starling: &dyn Fn(usize, usize) -> (f64, f64),
-    drainage: &dyn Fn(usize) -> f64,
-) -> Problem {
+/// Starling's fluid exchange per voxel: `J_v = a_k·(p_v − p_i) − a_k·σ_k·Δπ`
+/// per vessel kind k, and lymphatic drainage in normal tissue.
+struct Starling<'a> {
+    walls: [crate::scene::WallSpec; 2],
+    plasma_oncotic: f64,
+    ist: InterstitiumSpec,
+    tissue: &'a [Tissue],
+    maps: &'a VesselMaps,
+}
+
+impl<'a> Starling<'a> {
+    fn new(v: &Validated, spec: &VesselSpec, tissue: &'a [Tissue], maps: &'a VesselMaps) -> Starling<'a> {
+        Starling {
+            walls: [spec.normal, spec.tumour],
+            plasma_oncotic: spec.plasma_oncotic,
+            ist: v.scene.interstitium.clone().unwrap_or_default(),
+            tissue,
+            maps,
+        }
+    }
+
+    /// `(a_k, a_k·(p_v − σ_k·Δπ))` of voxel `i` and vessel kind `k`.
+    fn wall(&self, i: usize, k: usize) -> (f64, f64) {
+        let w = &self.walls[k];
+        let a = w.hydraulic_conductivity * self.maps.sv[k][i] as f64;
+        let dpi = self.plasma_oncotic - self.ist.oncotic.get(self.tissue[i]);
+        (a, a * (self.maps.pressure[i] as f64 - w.oncotic_reflection * dpi))
+    }
+
+    fn drainage(&self, i: usize) -> f64 {
+        if self.tissue[i] == Tissue::Normal { self.ist.lymphatic_drainage } else { 0.0 }
+    }
+}
+
+fn interstitium(grid: &Grid, tissue: &[Tissue], i: &InterstitiumSpec, s: &Starling) -> Interstitium {
     let n = grid.len();
     let mut sink = vec![0.0f32; n];
     let mut source = vec![0.0f32; n];
     for v in 0..n {
-        let (a0, b0) = starling(v, 0);
-        let (a1, b1) = starling(v, 1);
-        let d = drainage(v);
+        let (a0, b0) = s.wall(v, 0);
+        let (a1, b1) = s.wall(v, 1);
+        let d = s.drainage(v);
         sink[v] = (a0 + a1 + d) as f32;
         source[v] = (b0 + b1 + d * i.lymph_pressure) as f32;
     }
-    let face = match i.boundary_pressure {
-        Some(p) => FaceBc::Dirichlet(p),
-        None => FaceBc::ZeroFlux,
-    };
-    Problem {
-        grid: *grid,
+    Interstitium {
         conductivity: tissue.iter().map(|&t| i.conductivity.get(t) as f32).collect(),
         sink,
         source,
-        faces: [face; 6],
-        held: None,
+        boundary_pressure: i.boundary_pressure,
+        tolerance: i.tolerance,
+        advection: i.advection,
     }
 }

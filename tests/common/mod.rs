@@ -19,7 +19,7 @@ pub fn scene(toml: &str) -> Validated {
 
 /// Plan and world of a scene (interstitial pressure solved on the CPU).
 pub fn setup(v: &Validated) -> (Plan, World) {
-    let world = World::new(v).unwrap_or_else(|e| panic!("{e}"));
+    let world = oncovox::run::build_world(v, None).unwrap_or_else(|e| panic!("{e}"));
     let mut plan = Plan::new(v);
     plan.attach(&world);
     (plan, world)

@@ -3,7 +3,7 @@
 //! non-negative when every voxel's outflow Courant number sums to ≤ 1.
 
 use crate::grid::Grid;
-use crate::solver::advection::{FaceFlow, face_index};
+use crate::grid::{FaceFlow, face_index};
 use rayon::prelude::*;
 
 /// `φ_lo − φ_hi` of one axis for one voxel: the upwind face fluxes

@@ -19,8 +19,8 @@ pub use pointwise::{Held, apply_sources, consume, vessel_exchange};
 use super::coupled::{self, CoupledCpu, SolveLimits};
 use super::{SolveStats, coeffs};
 
-use super::advection::FaceFlow;
 use super::{Backend, Plan};
+use crate::grid::FaceFlow;
 use crate::world::World;
 use crate::{Error, Result};
 

@@ -3,7 +3,7 @@
 //! velocity, which the two voxels sharing it use with opposite signs.
 
 use super::{FaceBc, Problem};
-use crate::grid::Grid;
+use crate::grid::{FaceFlow, Grid, face_index};
 
 /// Face-normal Darcy velocities `u = −K ∂p/∂n`, µm/min, positive along
 /// `+axis` on every face (so inflow through a lower domain face is positive,
@@ -113,4 +113,32 @@ pub fn face_velocities(problem: &Problem, pressure: &[f32]) -> FaceVelocities {
         }
     }
     out
+}
+
+impl From<&FaceVelocities> for FaceFlow {
+    /// Re-lays the Darcy solver's face velocities (upper face per voxel plus
+    /// the lower domain faces) as `shape[a] + 1` faces per line.
+    fn from(v: &FaceVelocities) -> FaceFlow {
+        let shape = v.grid.shape;
+        let mut f = FaceFlow::zero(shape);
+        let [nx, ny, nz] = shape;
+        for k in 0..nz {
+            for j in 0..ny {
+                for i in 0..nx {
+                    let idx = v.grid.idx(i, j, k);
+                    for a in 0..3 {
+                        let p = [i, j, k];
+                        let mut hi = p;
+                        hi[a] += 1;
+                        let up = face_index(shape, a, hi[0], hi[1], hi[2]);
+                        f.u[a][up] = v.upper[a][idx];
+                        if p[a] == 0 {
+                            f.u[a][face_index(shape, a, i, j, k)] = v.lower_face(a, idx);
+                        }
+                    }
+                }
+            }
+        }
+        f
+    }
 }

@@ -5,7 +5,7 @@
 
 use super::kernels::Kernels;
 use super::params::Params;
-use crate::solver::advection::FaceFlow;
+use crate::grid::FaceFlow;
 use crate::solver::coeffs::source_step;
 use crate::solver::{Method, Plan, SpeciesPlan};
 use crate::world::SpeciesData;

@@ -1,5 +1,5 @@
-//! Interstitial velocity on voxel faces, in the layout the advection
-//! kernels read (`shaders/advection.wgsl`, `cpu/advection.rs`).
+//! Velocities on voxel faces, in the layout the advection kernels read
+//! (`shaders/advection.wgsl`, `solver/cpu/advection.rs`).
 
 /// Face-normal velocities, µm/min, positive towards +axis. Along axis `a`
 /// there are `shape[a] + 1` faces per line: face `f` is the lower face of
@@ -83,32 +83,4 @@ pub fn face_index(shape: [usize; 3], a: usize, i: usize, j: usize, k: usize) -> 
     let mut s = shape;
     s[a] += 1;
     i + s[0] * (j + s[1] * k)
-}
-
-impl From<&crate::solver::darcy::FaceVelocities> for FaceFlow {
-    /// Re-lays the Darcy solver's face velocities (upper face per voxel plus
-    /// the lower domain faces) as `shape[a] + 1` faces per line.
-    fn from(v: &crate::solver::darcy::FaceVelocities) -> FaceFlow {
-        let shape = v.grid.shape;
-        let mut f = FaceFlow::zero(shape);
-        let [nx, ny, nz] = shape;
-        for k in 0..nz {
-            for j in 0..ny {
-                for i in 0..nx {
-                    let idx = v.grid.idx(i, j, k);
-                    for a in 0..3 {
-                        let p = [i, j, k];
-                        let mut hi = p;
-                        hi[a] += 1;
-                        let up = face_index(shape, a, hi[0], hi[1], hi[2]);
-                        f.u[a][up] = v.upper[a][idx];
-                        if p[a] == 0 {
-                            f.u[a][face_index(shape, a, i, j, k)] = v.lower_face(a, idx);
-                        }
-                    }
-                }
-            }
-        }
-        f
-    }
 }
