@@ -29,12 +29,6 @@ fn atomic_cells(e: &mut [f32]) -> &[AtomicU32] {
     unsafe { &*(e as *mut [f32] as *const [AtomicU32]) }
 }
 
-/// Cell `(i, j, k)` of linear index `idx`.
-#[inline]
-fn coords(idx: usize, [nx, ny, _]: [usize; 3]) -> [usize; 3] {
-    [idx % nx, (idx / nx) % ny, idx / (nx * ny)]
-}
-
 /// Gauss–Seidel update of one cell: `(rhs + Σ T e_nb) / (S + Σ T)`, faces
 /// in the order x−, x+, y−, y+, z−, z+.
 #[inline]
@@ -78,9 +72,9 @@ fn relax(
 
 /// f32 residual `rhs − S e − Σ T (e − e_nb)` of one cell, same face order.
 #[inline]
-fn residual_f32(coef: &[[f32; 4]], e: &[f32], rhs: &[f32], shape: [usize; 3], idx: usize) -> f32 {
+fn residual_f32(coef: &[[f32; 4]], e: &[f32], rhs: &[f32], shape: [usize; 3], [i, j, k]: [usize; 3]) -> f32 {
     let [nx, ny, nz] = shape;
-    let [i, j, k] = coords(idx, shape);
+    let idx = i + nx * (j + ny * k);
     let (sy, sz) = (nx, nx * ny);
     let c = coef[idx];
     let ei = e[idx];
@@ -265,20 +259,20 @@ impl Engine for CpuEngine {
         let (nf, nc) = (fine.shape, coarse.shape);
         let (e, (lo, hi)) = (&self.e[level], self.rhs.split_at_mut(level + 1));
         let rhs = &lo[level];
-        let kids = |ax: usize, c: usize| if nf[ax] > 1 { 2 * c..(2 * c + 2).min(nf[ax]) } else { c..c + 1 };
+        let parent = |ax: usize, f: usize| if nf[ax] > 1 { f / 2 } else { f };
+        let kids_z = |c: usize| if nf[2] > 1 { 2 * c..(2 * c + 2).min(nf[2]) } else { c..c + 1 };
         let min = min_chunks(nf[0] * nf[1] * 2);
+        // The fine cells of each coarse plane in (k, j, i) order: every
+        // coarse cell sums its children in that order from 0, as
+        // `mg_restrict` does.
         hi[0].par_chunks_mut(nc[0] * nc[1]).with_min_len(min).enumerate().for_each(|(kc, out)| {
-            for jc in 0..nc[1] {
-                for ic in 0..nc[0] {
-                    let mut sum = 0.0f32;
-                    for k in kids(2, kc) {
-                        for j in kids(1, jc) {
-                            for i in kids(0, ic) {
-                                sum += residual_f32(&fine.coef, e, rhs, nf, i + nf[0] * (j + nf[1] * k));
-                            }
-                        }
+            out.fill(0.0);
+            for k in kids_z(kc) {
+                for j in 0..nf[1] {
+                    let row = nc[0] * parent(1, j);
+                    for i in 0..nf[0] {
+                        out[row + parent(0, i)] += residual_f32(&fine.coef, e, rhs, nf, [i, j, k]);
                     }
-                    out[ic + nc[0] * jc] = sum;
                 }
             }
         });
