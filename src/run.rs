@@ -211,6 +211,7 @@ pub fn run(
     sched.backend.finish()?;
     bar.finish_and_clear();
     let sched_logs = sched.logs.clone();
+    let timing = sched.timing.clone();
     let wall = start.elapsed().as_secs_f64();
     rec.finish(&dir)?;
     dir.write("scene.resolved.toml", resolved_header(v).as_bytes())?;
@@ -228,6 +229,15 @@ pub fn run(
     summary["seconds_per_step"] = (stepping.as_secs_f64() / plan.steps.max(1) as f64).into();
     if let Some(vs) = vascular {
         summary["vascular"] = vs;
+    }
+    summary["operators"] = timing
+        .operators
+        .iter()
+        .map(|o| serde_json::json!({ "operator": o.name, "calls": o.calls, "seconds": o.seconds }))
+        .collect();
+    announce("time per operator (wall, the stepping loop):");
+    for o in &timing.operators {
+        announce(&format!("  {:<36} {:>8} calls {:>10.2} s", o.name, o.calls, o.seconds));
     }
     if rec.metrics.has_tumour() {
         let names = v.scene.species.iter().map(|s| s.name.clone());

@@ -36,7 +36,7 @@ pub use plan::{
     AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, Method, Plan, STIFF, SpeciesPlan, advection_substeps, choose_method,
     explicit_substeps, stiffness,
 };
-pub use scheduler::{Scheduler, SolveLog};
+pub use scheduler::{OperatorTime, Scheduler, SolveLog, Timing};
 
 use crate::Result;
 

@@ -15,6 +15,7 @@
 use super::coupled::SolveStats;
 use super::{Backend, Method, Plan};
 use crate::Result;
+use std::time::Instant;
 
 /// Solves of one coupled species so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -25,6 +26,36 @@ pub struct SolveLog {
     pub iterations: u64,
     /// The latest solve.
     pub last: SolveStats,
+}
+
+/// Calls and wall time of one operator over a run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OperatorTime {
+    pub name: String,
+    pub calls: u64,
+    pub seconds: f64,
+}
+
+/// Calls and wall time per operator: each species' transport (its split
+/// steps, implicit steps or steady solves, advection included), the cell
+/// kinetics, spread and radiotherapy. On the GPU the split operators are
+/// queued, so their time shows where the device is next waited for.
+#[derive(Debug, Clone, Default)]
+pub struct Timing {
+    pub operators: Vec<OperatorTime>,
+}
+
+impl Timing {
+    fn add(&mut self, name: &str, start: Instant) {
+        let secs = start.elapsed().as_secs_f64();
+        match self.operators.iter_mut().find(|o| o.name == name) {
+            Some(o) => {
+                o.calls += 1;
+                o.seconds += secs;
+            }
+            None => self.operators.push(OperatorTime { name: name.to_string(), calls: 1, seconds: secs }),
+        }
+    }
 }
 
 /// Steps a backend through the plan.
@@ -38,13 +69,27 @@ pub struct Scheduler {
     reached: Vec<u64>,
     /// Per species: its coupled solves so far.
     pub logs: Vec<SolveLog>,
+    /// Calls and wall time per operator.
+    pub timing: Timing,
+    /// Operator names per species (for `timing`).
+    names: Vec<String>,
     started: bool,
 }
 
 impl Scheduler {
     pub fn new(plan: Plan, backend: Box<dyn Backend>) -> Self {
         let n = plan.species.len();
-        Scheduler { plan, backend, step: 0, reached: vec![0; n], logs: vec![SolveLog::default(); n], started: false }
+        let names = plan.species.iter().map(|s| format!("{} ({})", s.name, s.method.name())).collect();
+        Scheduler {
+            plan,
+            backend,
+            step: 0,
+            reached: vec![0; n],
+            logs: vec![SolveLog::default(); n],
+            timing: Timing::default(),
+            names,
+            started: false,
+        }
     }
 
     /// Steps taken so far.
@@ -86,12 +131,16 @@ impl Scheduler {
         if let Some(c) = &self.plan.cells {
             let dose = c.dose_at(step);
             if dose > 0.0 {
+                let t = Instant::now();
                 self.backend.irradiate(dose);
+                self.timing.add("cells: radiotherapy", t);
             }
         }
         for s in 0..self.plan.species.len() {
             if !self.plan.species[s].method.is_coupled() {
+                let t = Instant::now();
                 step_species(self.backend.as_mut(), &self.plan, s);
+                self.timing.add(&self.names[s], t);
                 self.reached[s] = step + 1;
             }
         }
@@ -112,9 +161,15 @@ impl Scheduler {
         }
         if cells_update {
             let c = self.plan.cells.as_ref().expect("cells");
+            let t = Instant::now();
             self.backend.cell_kinetics(c.trigger_bits(step));
+            self.timing.add("cells: kinetics", t);
+            let t = Instant::now();
             for _ in 0..c.spread_substeps {
                 self.backend.cell_spread();
+            }
+            if c.spread_substeps > 0 {
+                self.timing.add("cells: spread", t);
             }
             self.solve_steady(now)?;
         }
@@ -129,6 +184,7 @@ impl Scheduler {
         if from >= now {
             return Ok(());
         }
+        let t = Instant::now();
         let sp = &self.plan.species[s];
         let steps = now - from;
         if sp.advected() {
@@ -140,13 +196,16 @@ impl Scheduler {
             }
         }
         let stats = self.backend.implicit_step(s, from, steps)?;
+        self.timing.add(&self.names[s], t);
         self.log(s, stats);
         self.reached[s] = now;
         Ok(())
     }
 
     fn steady(&mut self, s: usize, now: u64) -> Result<()> {
+        let t = Instant::now();
         let stats = self.backend.steady_solve(s, now)?;
+        self.timing.add(&self.names[s], t);
         self.log(s, stats);
         self.reached[s] = now;
         Ok(())
