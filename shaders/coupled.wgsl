@@ -122,13 +122,6 @@ fn coupled_linearise(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgrou
 @group(0) @binding(13) var<storage, read_write> coarse_coef: array<vec4<f32>>;
 @group(0) @binding(14) var<storage, read> coarse_fixed: array<f32>;
 
-fn kids(c: u32, nf: u32) -> vec2<u32> {
-    if nf > 1u {
-        return vec2<u32>(2u * c, min(2u * c + 2u, nf));
-    }
-    return vec2<u32>(c, c + 1u);
-}
-
 // Each coarse cell sums its children's sink (k, j, i order: levels.rs
 // restrict_sum) and rebuilds its diagonal.
 @compute @workgroup_size(256)
@@ -138,14 +131,10 @@ fn coupled_sink_restrict(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_work
     if ci >= sd.cn {
         return;
     }
-    let cplane = sd.cx * sd.cy;
-    let kc = ci / cplane;
-    let rem = ci - kc * cplane;
-    let jc = rem / sd.cx;
-    let ic = rem - jc * sd.cx;
-    let kr = kids(kc, sd.nz);
-    let jr = kids(jc, sd.ny);
-    let ir = kids(ic, sd.nx);
+    let ch = children(ci, sd.cx, sd.cy, sd.nx, sd.ny, sd.nz);
+    let kr = ch.z;
+    let jr = ch.y;
+    let ir = ch.x;
     var s = 0.0;
     for (var k = kr.x; k < kr.y; k++) {
         for (var j = jr.x; j < jr.y; j++) {

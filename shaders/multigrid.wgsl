@@ -132,14 +132,6 @@ fn residual_f32(i: u32, j: u32, k: u32) -> f32 {
     return r;
 }
 
-// Children of coarse index c along an axis of nf fine cells: [start, end).
-fn kids(c: u32, nf: u32) -> vec2<u32> {
-    if nf > 1u {
-        return vec2<u32>(2u * c, min(2u * c + 2u, nf));
-    }
-    return vec2<u32>(c, c + 1u);
-}
-
 // Coarse right side: the sum of the children's residuals (k, j, i order).
 @compute @workgroup_size(256)
 fn mg_restrict(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
@@ -148,14 +140,10 @@ fn mg_restrict(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
     if ci >= dims.cn {
         return;
     }
-    let cplane = dims.cx * dims.cy;
-    let kc = ci / cplane;
-    let rem = ci - kc * cplane;
-    let jc = rem / dims.cx;
-    let ic = rem - jc * dims.cx;
-    let kr = kids(kc, dims.nz);
-    let jr = kids(jc, dims.ny);
-    let ir = kids(ic, dims.nx);
+    let ch = children(ci, dims.cx, dims.cy, dims.nx, dims.ny, dims.nz);
+    let kr = ch.z;
+    let jr = ch.y;
+    let ir = ch.x;
     var sum = 0.0;
     for (var k = kr.x; k < kr.y; k++) {
         for (var j = jr.x; j < jr.y; j++) {

@@ -4,7 +4,7 @@
 //! parallel; sums in plane order, so results do not depend on the thread
 //! count.
 
-use super::{FORCING, Linearisation, Rates, Row, SolveLimits, SolveStats, linearise};
+use super::{Linearisation, Newton, Rates, Row, SolveLimits, SolveStats, linearise};
 use crate::Result;
 use crate::solver::multigrid::{
     CpuEngine, Engine, HELD, Hierarchy, MIN_PARALLEL, Problem, iterate, iterate_from, min_chunks,
@@ -129,42 +129,15 @@ impl CoupledCpu {
         limits: SolveLimits,
     ) -> Result<SolveStats> {
         let p = Linearisation { alpha: 0.0, plasma, half_saturation, volume: self.volume, newton: true };
-        let mut stats = SolveStats::default();
-        let mut stalled = 0;
-        let mut previous = f64::INFINITY;
+        let mut newton = Newton::new(limits);
         loop {
-            let norm = self.linearise(field, vmax, &p, stats.iterations == 0);
+            let norm = self.linearise(field, vmax, &p, newton.first());
             let r0 = self.engine.residual()?.sqrt();
-            let denom = if norm > 0.0 { norm } else { r0 };
-            let rel = if denom > 0.0 { r0 / denom } else { 0.0 };
-            stats.residual = rel;
-            if rel <= limits.tolerance {
-                return Ok(stats);
-            }
-            // Three iterations that do not halve the residual: it has met the
-            // floor that the f32 coefficients of the linearisation set.
-            stalled = if rel > 0.5 * previous { stalled + 1 } else { 0 };
-            previous = previous.min(rel);
-            if stats.iterations >= limits.max_iterations || stalled >= 3 {
-                return Err(crate::Error::Numerical(format!(
-                    "{}: the steady solve did not converge: relative residual {rel:.3e} after {} Newton \
-                     iterations, above the tolerance {:.1e}{}",
-                    self.what,
-                    stats.iterations,
-                    limits.tolerance,
-                    if stalled >= 3 {
-                        "; it stopped falling (f32 coefficients allow about 1e-9): loosen the tolerance"
-                    } else {
-                        "; loosen the tolerance or check the rates"
-                    }
-                )));
-            }
-            let target = limits.tolerance.max(FORCING * rel);
+            let Some(target) = newton.next(norm, r0, &self.what)? else { return Ok(newton.stats) };
             let (cycles, _) = iterate_from(&mut self.engine, r0, norm, target, limits.max_cycles, &self.what)?;
             self.engine.clamp_solution();
             self.store(field);
-            stats.cycles += cycles;
-            stats.iterations += 1;
+            newton.done(cycles);
         }
     }
 }

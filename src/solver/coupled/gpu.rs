@@ -3,7 +3,7 @@
 //! linearisation one 4-byte norm is read back, per V-cycle one residual
 //! norm. The same algorithm as `cpu.rs`, step for step.
 
-use super::{FORCING, Rates, SolveLimits, SolveStats};
+use super::{Newton, Rates, SolveLimits, SolveStats};
 use crate::solver::gpu::{Gpu, bind_group, pipelines};
 use crate::solver::multigrid::{Engine, GpuEngine, Hierarchy, Problem, iterate, iterate_from};
 use crate::{Error, Result};
@@ -223,33 +223,16 @@ impl CoupledGpu {
 
     /// The steady state at plasma level `plasma` (see `CoupledCpu::steady`).
     pub fn steady(&mut self, cur: usize, plasma: f32, limits: SolveLimits) -> Result<SolveStats> {
-        let mut stats = SolveStats::default();
-        let (mut stalled, mut previous) = (0, f64::INFINITY);
+        let mut newton = Newton::new(limits);
         loop {
-            let p = self.params(0.0, plasma, true, stats.iterations == 0);
+            let p = self.params(0.0, plasma, true, newton.first());
             let norm = self.linearise(cur, p)?;
             let r0 = self.engine.residual()?.sqrt();
-            let denom = if norm > 0.0 { norm } else { r0 };
-            let rel = if denom > 0.0 { r0 / denom } else { 0.0 };
-            stats.residual = rel;
-            if rel <= limits.tolerance {
-                return Ok(stats);
-            }
-            stalled = if rel > 0.5 * previous { stalled + 1 } else { 0 };
-            previous = previous.min(rel);
-            if stats.iterations >= limits.max_iterations || stalled >= 3 {
-                return Err(Error::Numerical(format!(
-                    "{}: the steady solve did not converge: relative residual {rel:.3e} after {} Newton \
-                     iterations, above the tolerance {:.1e}; loosen the tolerance",
-                    self.what, stats.iterations, limits.tolerance
-                )));
-            }
-            let target = limits.tolerance.max(FORCING * rel);
+            let Some(target) = newton.next(norm, r0, &self.what)? else { return Ok(newton.stats) };
             let (cycles, _) = iterate_from(&mut self.engine, r0, norm, target, limits.max_cycles, &self.what)?;
             self.engine.record(&self.pipelines.clamp, &self.clamp, self.n);
             self.store(cur);
-            stats.cycles += cycles;
-            stats.iterations += 1;
+            newton.done(cycles);
         }
     }
 }

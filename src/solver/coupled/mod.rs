@@ -183,3 +183,59 @@ impl SolveLimits {
 /// A Newton iteration's linear solve stops at this fraction of the
 /// nonlinear residual it starts from (or at the tolerance).
 pub const FORCING: f64 = 0.1;
+
+/// The outer loop of a steady solve, shared by both drivers: after each
+/// linearisation, given its norm `‖f‖` and initial residual, says whether
+/// the solve has converged (`Ok(Some(target))` asks for V-cycles down to
+/// `target`; `Ok(None)`: done), or fails naming why.
+#[derive(Debug, Clone)]
+pub struct Newton {
+    pub stats: SolveStats,
+    stalled: u32,
+    previous: f64,
+    limits: SolveLimits,
+}
+
+impl Newton {
+    pub fn new(limits: SolveLimits) -> Newton {
+        Newton { stats: SolveStats::default(), stalled: 0, previous: f64::INFINITY, limits }
+    }
+
+    /// Whether to start the solution at the field (the first iteration).
+    pub fn first(&self) -> bool {
+        self.stats.iterations == 0
+    }
+
+    pub fn next(&mut self, norm: f64, r0: f64, what: &str) -> crate::Result<Option<f64>> {
+        let denom = if norm > 0.0 { norm } else { r0 };
+        let rel = if denom > 0.0 { r0 / denom } else { 0.0 };
+        self.stats.residual = rel;
+        if rel <= self.limits.tolerance {
+            return Ok(None);
+        }
+        // Three iterations that do not halve the residual: it has met the
+        // floor that the f32 coefficients of the linearisation set.
+        self.stalled = if rel > 0.5 * self.previous { self.stalled + 1 } else { 0 };
+        self.previous = self.previous.min(rel);
+        if self.stats.iterations >= self.limits.max_iterations || self.stalled >= 3 {
+            return Err(crate::Error::Numerical(format!(
+                "{what}: the steady solve did not converge: relative residual {rel:.3e} after {} Newton \
+                 iterations, above the tolerance {:.1e}{}",
+                self.stats.iterations,
+                self.limits.tolerance,
+                if self.stalled >= 3 {
+                    "; it stopped falling (f32 coefficients allow about 1e-9): loosen the tolerance"
+                } else {
+                    "; loosen the tolerance or check the rates"
+                }
+            )));
+        }
+        Ok(Some(self.limits.tolerance.max(FORCING * rel)))
+    }
+
+    /// An iteration's V-cycles are done.
+    pub fn done(&mut self, cycles: usize) {
+        self.stats.cycles += cycles;
+        self.stats.iterations += 1;
+    }
+}

@@ -7,7 +7,7 @@
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
 /// Every kernel file: (file name, text).
-const FILES: [(&str, &str); 13] = [
+const FILES: [(&str, &str); 14] = [
     ("lod.wgsl", include_str!("../../../shaders/lod.wgsl")),
     ("lod_x_tiled.wgsl", include_str!("../../../shaders/lod_x_tiled.wgsl")),
     ("lod_x_plain.wgsl", include_str!("../../../shaders/lod_x_plain.wgsl")),
@@ -18,6 +18,7 @@ const FILES: [(&str, &str); 13] = [
     ("explicit.wgsl", include_str!("../../../shaders/explicit.wgsl")),
     ("pointwise.wgsl", include_str!("../../../shaders/pointwise.wgsl")),
     ("advection.wgsl", include_str!("../../../shaders/advection.wgsl")),
+    ("coarse.wgsl", include_str!("../../../shaders/coarse.wgsl")),
     ("multigrid.wgsl", include_str!("../../../shaders/multigrid.wgsl")),
     ("coupled.wgsl", include_str!("../../../shaders/coupled.wgsl")),
     ("cells.wgsl", include_str!("../../../shaders/cells.wgsl")),
@@ -32,8 +33,8 @@ const MODULES: [(&str, &[&str]); 10] = [
     ("explicit.wgsl", &["explicit.wgsl"]),
     ("pointwise.wgsl", &["pointwise.wgsl"]),
     ("advection.wgsl", &["advection.wgsl"]),
-    ("multigrid.wgsl", &["multigrid.wgsl"]),
-    ("coupled.wgsl", &["coupled.wgsl"]),
+    ("multigrid.wgsl", &["coarse.wgsl", "multigrid.wgsl"]),
+    ("coupled.wgsl", &["coarse.wgsl", "coupled.wgsl"]),
     ("cells.wgsl", &["cells.wgsl"]),
 ];
 
