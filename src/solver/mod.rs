@@ -64,6 +64,9 @@ pub trait Backend {
     fn vessel_exchange(&mut self, species: usize);
     /// One upwind advection sub-step with the interstitial velocity.
     fn advect(&mut self, species: usize);
+    /// The Courant factor of the species' advection sub-steps from now on
+    /// (`dt_sub/(dx·retardation)`): a coupled species' step sets its own.
+    fn set_advection_scale(&mut self, species: usize, scale: f32);
     /// Michaelis–Menten consumption, semi-implicit.
     fn consume(&mut self, species: usize);
     /// The step is over: advance the clock that indexes plasma curves.

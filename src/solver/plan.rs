@@ -214,10 +214,13 @@ pub struct SpeciesPlan {
     pub decay: f64,
     /// Largest diffusion coefficient, µm²/min.
     pub diffusion_max: f64,
-    /// Advection sub-steps per step, when the species is advected.
+    /// Advection sub-steps per base step, when the species is advected.
     pub advection: Option<u32>,
     /// `dt_sub / (dx·retardation)`: face velocity (µm/min) to Courant number.
     pub advection_scale: f32,
+    /// Largest total outflow Courant number per minute, `max_out/(dx·R)`,
+    /// 1/min: a coupled species advects in sub-steps of `1/rate` min.
+    pub advection_rate: f64,
     pub retardation: f64,
     /// The species has held (Dirichlet) voxels somewhere.
     pub has_hold: bool,
@@ -354,6 +357,7 @@ impl Plan {
                     diffusion_max: d_max,
                     advection: None,
                     advection_scale: 0.0,
+                    advection_rate: 0.0,
                     retardation: t.retardation,
                     has_hold: v.has_hold(&sp.name),
                     held: 0,
@@ -421,13 +425,12 @@ impl Plan {
         let Some(vel) = world.vascular.as_ref().and_then(|v| v.velocity.as_ref()) else { return };
         let max_out = vel.max_outflow();
         for sp in &mut self.species {
-            // A coupled species is advected over its own step, in sub-steps
-            // of at most one base step's Courant number (`advection_scale`
-            // is that of one base step; a step of `every` base steps runs
-            // `every` times the sub-steps).
+            // A split species advects in `n` sub-steps per base step; a
+            // coupled one over each of its own steps (`advection_rate`).
             let n = advection_substeps(max_out, sp.retardation, self.dt, self.grid.dx);
             sp.advection = Some(n);
             sp.advection_scale = (self.dt / n as f64 / (self.grid.dx * sp.retardation)) as f32;
+            sp.advection_rate = max_out / (self.grid.dx * sp.retardation);
         }
     }
 

@@ -53,6 +53,7 @@ impl Backend for Counter {
         self.species(s).advection_substeps += 1;
     }
     fn consume(&mut self, _: usize) {}
+    fn set_advection_scale(&mut self, _: usize, _: f32) {}
     fn end_step(&mut self) {}
     fn lod_sweep(&mut self, s: usize, _: usize) {
         self.species(s).lod_sweeps += 1;

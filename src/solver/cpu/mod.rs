@@ -57,6 +57,8 @@ pub struct CpuBackend {
     zero_row: Vec<f32>,
     /// Cell state and its buffers, when the scene has cells.
     cells: Option<cells_backend::CellsCpu>,
+    /// Per species, the Courant factor of its advection sub-steps.
+    advection_scale: Vec<f32>,
 }
 
 impl CpuBackend {
@@ -109,6 +111,7 @@ impl CpuBackend {
             line_scratch: vec![0.0; world.grid.shape[1] * world.grid.shape[2]],
             zero_row: vec![0.0; world.grid.shape[0]],
             cells: cells_backend::CellsCpu::new(plan, world),
+            advection_scale: plan.species.iter().map(|s| s.advection_scale).collect(),
         })
     }
 
@@ -179,9 +182,13 @@ impl Backend for CpuBackend {
         if self.scratch.len() != self.fields[s].len() {
             self.scratch = vec![0.0; self.fields[s].len()];
         }
-        let scale = self.plan.species[s].advection_scale;
+        let scale = self.advection_scale[s];
         advect(&self.plan.grid, flow, scale, &self.fields[s], &mut self.scratch, &self.zero_row);
         std::mem::swap(&mut self.fields[s], &mut self.scratch);
+    }
+
+    fn set_advection_scale(&mut self, s: usize, scale: f32) {
+        self.advection_scale[s] = scale;
     }
 
     fn consume(&mut self, s: usize) {

@@ -362,6 +362,21 @@ impl Backend for GpuBackend {
         self.dispatch(Kernel::Consume, s);
     }
 
+    fn set_advection_scale(&mut self, s: usize, scale: f32) {
+        let changed = self.species[s].slabs.iter().any(|g| g.advect_params.as_ref().is_some_and(|(_, p)| p.r != scale));
+        if !changed {
+            return;
+        }
+        // Queued sub-steps read the uniform when they run: submit them first.
+        self.submit();
+        for g in &mut self.species[s].slabs {
+            if let Some((buf, p)) = &mut g.advect_params {
+                p.r = scale;
+                self.gpu.queue.write_buffer(buf, 0, bytemuck::bytes_of(p));
+            }
+        }
+    }
+
     fn end_step(&mut self) {
         self.dispatch(Kernel::Clock, 0);
     }

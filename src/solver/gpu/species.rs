@@ -52,6 +52,9 @@ pub struct SlabGpu {
     /// Per-voxel `dt·V` of the consumption; the cell kinetics rewrite it
     /// for oxygen.
     pub consumption: Option<wgpu::Buffer>,
+    /// The advection sub-step's uniform and its values (a coupled species
+    /// rewrites its Courant factor `r` for each step's sub-steps).
+    pub advect_params: Option<(wgpu::Buffer, Params)>,
 }
 
 /// The split scheme's per-step arrays of a species (`solver::coeffs`).
@@ -101,14 +104,19 @@ impl Builder<'_> {
     }
 
     fn uniform(&self, z: &Range<usize>, r: f32, kd: f32) -> wgpu::Buffer {
+        self.uniform_with(z, r, kd, wgpu::BufferUsages::empty()).0
+    }
+
+    fn uniform_with(&self, z: &Range<usize>, r: f32, kd: f32, extra: wgpu::BufferUsages) -> (wgpu::Buffer, Params) {
         let [nx, ny, nz_all] = self.plan.grid.shape.map(|v| v as u32);
         let nz = z.len() as u32;
         let p = Params { nx, ny, nz, n: nx * ny * nz, r, kd, z0: z.start as u32, nz_all };
-        self.dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        let buf = self.dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("params"),
             contents: bytemuck::bytes_of(&p),
-            usage: wgpu::BufferUsages::UNIFORM,
-        })
+            usage: wgpu::BufferUsages::UNIFORM | extra,
+        });
+        (buf, p)
     }
 
     fn bind(&self, pipeline: &wgpu::ComputePipeline, entries: &[(u32, &wgpu::Buffer)]) -> wgpu::BindGroup {
@@ -216,6 +224,7 @@ impl Builder<'_> {
             held: 0,
             halo: None,
             consumption: None,
+            advect_params: None,
             fields,
         };
         let fields = &g.fields;
@@ -288,7 +297,7 @@ impl Builder<'_> {
         }
         if let (true, Some(vel)) = (sp.advected(), &shared.velocity) {
             let [ux, uy, uz] = &vel[i];
-            let p = self.uniform(z, sp.advection_scale, 0.0);
+            let (p, values) = self.uniform_with(z, sp.advection_scale, 0.0, wgpu::BufferUsages::COPY_DST);
             g.advect = (0..2)
                 .map(|c| {
                     self.bind(
@@ -297,6 +306,7 @@ impl Builder<'_> {
                     )
                 })
                 .collect();
+            g.advect_params = Some((p, values));
         }
         if let Some(h) = &data.hold {
             (g.hold, g.held) = self.hold_groups(self.part(h, z), fields);
