@@ -167,8 +167,11 @@ pub fn kinetics<'a>(mut rows: Vec<&'a mut [f32]>, mask: Option<&[u32]>, call: &K
     });
 }
 
-/// One block of the kinetics: its voxels with cells in groups of [`LANES`],
-/// then its voxels without cells.
+/// One block of the kinetics: its voxels with cells in groups of [`LANES`]
+/// ([`integrate`]), then its voxels without cells that hold free carriers
+/// ([`release_outside`]), then every value clamped at zero, which is all
+/// that the kinetics do to the other voxels (see `model::cells`, "Voxels
+/// without cells") and leaves the integrated ones as they are.
 fn kinetics_block(rows: Rows, start: usize, mask: Option<&[u32]>, call: &KineticsCall) {
     let l = call.layout;
     let (e, len) = (l.ext(), rows[0].len());
@@ -179,132 +182,128 @@ fn kinetics_block(rows: Rows, start: usize, mask: Option<&[u32]>, call: &Kinetic
             *c |= x > 0.0;
         }
     }
-    let mut with = [0u16; BLOCK];
-    let mut count = 0;
-    for (i, &c) in cells[..len].iter().enumerate() {
+    let mut carried = [false; BLOCK];
+    for row in &rows[EXT_CARRIER0..e] {
+        for (c, &x) in carried[..len].iter_mut().zip(row.iter()) {
+            *c |= x > 0.0;
+        }
+    }
+    let (mut with, mut count) = ([0u16; BLOCK], 0);
+    let (mut free, mut free_count) = ([0u16; BLOCK], 0);
+    for (i, (&c, &f)) in cells[..len].iter().zip(&carried[..len]).enumerate() {
         with[count] = i as u16;
         count += c as usize;
+        free[free_count] = i as u16;
+        free_count += (f && !c) as usize;
     }
+    let trigger = |i: usize| mask.map_or(0, |m| m[start + i]) & call.trigger_on;
     for group in with[..count].chunks(LANES) {
         // Lanes past the group's voxels repeat its last one and are not stored.
         let at = |lane: usize| group[lane.min(group.len() - 1)] as usize;
         let mut y = [Lanes::ZERO; MAX_VARS];
         for (y, row) in y.iter_mut().zip(rows.iter()) {
-            for lane in 0..LANES {
-                y.0[lane] = row[at(lane)];
-            }
+            *y = Lanes(std::array::from_fn(|lane| row[at(lane)]));
         }
-        let trigger: [u32; LANES] =
-            std::array::from_fn(|lane| mask.map_or(0, |m| m[start + at(lane)]) & call.trigger_on);
-        integrate(&mut y, call, &trigger);
+        integrate(&mut y, call, &std::array::from_fn(|lane| trigger(at(lane))));
         for (y, row) in y.iter().zip(rows.iter_mut()) {
             for (lane, &i) in group.iter().enumerate() {
                 row[i as usize] = y.0[lane];
             }
         }
     }
-    without_cells(rows, &cells[..len], start, mask, call);
+    for group in free[..free_count].chunks(LANES) {
+        let at = |lane: usize| group[lane.min(group.len() - 1)] as usize;
+        let mut y = [Lanes::ZERO; MAX_VARS];
+        for (y, row) in y[..e].iter_mut().zip(rows.iter()) {
+            *y = Lanes(std::array::from_fn(|lane| row[at(lane)]));
+        }
+        release_outside(&mut y, call, &std::array::from_fn(|lane| trigger(at(lane))));
+        for (y, row) in y[..e].iter().zip(rows.iter_mut()) {
+            for (lane, &i) in group.iter().enumerate() {
+                row[i as usize] = y.0[lane];
+            }
+        }
+    }
+    for row in rows.iter_mut() {
+        for chunk in row.chunks_mut(64) {
+            if chunk.iter().fold(false, |any, &x| any | !(x >= 0.0)) {
+                chunk.iter_mut().for_each(|x| *x = x.max(0.0));
+            }
+        }
+    }
 }
 
-/// `a` in the lanes where `cond` holds, `b` elsewhere.
+/// One kinetics interval of [`LANES`] voxels without cells but with free
+/// carriers (`y`'s linked fields; see `model::cells`, "Voxels without
+/// cells"): each free carrier is released into drug and inhibitor through
+/// the stages and the clamp of [`integrate`], the only rates there that are
+/// not a finite number times zero. Oxygen is left as it is (the caller
+/// clamps it), and so are the values of the stages that no rate here reads.
+pub fn release_outside(y: &mut Voxels, call: &KineticsCall, trigger: &[u32; LANES]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX.
+        return unsafe { avx::release_outside(y, call, trigger) };
+    }
+    release_outside_lanes(y, call, trigger)
+}
+
 #[inline(always)]
-fn pick(cond: &[bool; LANES], a: Lanes, b: Lanes) -> Lanes {
-    Lanes(std::array::from_fn(|i| if cond[i] { a.0[i] } else { b.0[i] }))
-}
-
-/// The voxels of a block that have no cells (`cells` false; see
-/// `model::cells`, "Voxels without cells"), [`LANES`] at a time: each free
-/// carrier is released into drug and inhibitor through the Runge–Kutta
-/// stages of [`integrate`] (the only rates there that are not a finite
-/// number times zero), every other value is clamped at zero as
-/// [`integrate`] leaves it. A row is stored only where its values change.
-fn without_cells(rows: Rows, cells: &[bool], start: usize, mask: Option<&[u32]>, call: &KineticsCall) {
+fn release_outside_lanes(y: &mut Voxels, call: &KineticsCall, trigger: &[u32; LANES]) {
     let l = call.layout;
     let t = call.params;
-    let (e, vars, nc) = (l.ext(), l.vars(), l.carriers);
+    let nc = l.carriers;
     let h = call.h / call.substeps as f32;
-    for at in (0..cells.len()).step_by(LANES) {
-        let m = LANES.min(cells.len() - at);
-        let load = |row: &[f32]| {
-            let mut a = [0.0f32; LANES];
-            a[..m].copy_from_slice(&row[at..at + m]);
-            Lanes(a)
-        };
-        // Lanes past the block keep their (absent) values.
-        let keep: [bool; LANES] = std::array::from_fn(|i| i >= m || cells[at + i]);
-        let put = |row: &mut [f32], x: Lanes| {
-            let old = load(row);
-            let x = pick(&keep, old, x);
-            if x.0.iter().zip(&old.0).any(|(a, b)| a.to_bits() != b.to_bits()) {
-                row[at..at + m].copy_from_slice(&x.0[..m]);
-            }
-        };
-        let o2 = load(rows[EXT_OXYGEN]).pos();
-        let hyp = below(o2, t[g::HYPOXIC_O2]);
-        let mut release = [Lanes::ZERO; MAX_CARRIERS];
-        let mut free = [Lanes::ZERO; MAX_CARRIERS];
+    let hyp = below(y[EXT_OXYGEN].pos(), t[g::HYPOXIC_O2]);
+    let mut release = [Lanes::ZERO; MAX_CARRIERS];
+    for (ci, release) in release[..nc].iter_mut().enumerate() {
+        let q = l.carrier(ci);
+        let bit = 1 << ci;
+        let triggered = Lanes(trigger.map(|b| if b & bit != 0 { t[q + c::TRIGGER_RELEASE] } else { 0.0 }));
+        *release = t[q + c::RELEASE] + (t[q + c::RELEASE_ACIDIC] - t[q + c::RELEASE]) * hyp + triggered;
+    }
+    // Rates of the free carriers (into `kf`), drug and inhibitor at `fs`.
+    let rates = |fs: &[Lanes], kf: &mut [Lanes]| {
+        let (mut kd, mut kx) = (Lanes::ZERO, Lanes::ZERO);
         for ci in 0..nc {
             let q = l.carrier(ci);
-            let bit = 1 << ci;
-            let trigger = Lanes(std::array::from_fn(|i| {
-                let on = i < m && mask.map_or(0, |mk| mk[start + at + i]) & call.trigger_on & bit != 0;
-                if on { t[q + c::TRIGGER_RELEASE] } else { 0.0 }
-            }));
-            release[ci] = t[q + c::RELEASE] + (t[q + c::RELEASE_ACIDIC] - t[q + c::RELEASE]) * hyp + trigger;
-            free[ci] = load(rows[EXT_CARRIER0 + ci]);
+            let out = release[ci] * fs[ci].pos();
+            kf[ci] = 0.0 - out;
+            kd += t[q + c::DRUG_LOAD] * out;
+            kx += t[q + c::INHIBITOR_LOAD] * out;
         }
-        let (mut drug, mut inhibitor) = (load(rows[EXT_DRUG]), load(rows[EXT_INHIBITOR]));
-        // Rates of the free carriers (into `kf`), drug and inhibitor at `fs`.
-        let rates = |fs: &[Lanes; MAX_CARRIERS], kf: &mut [Lanes; MAX_CARRIERS]| {
-            let (mut kd, mut kx) = (Lanes::ZERO, Lanes::ZERO);
-            for ci in 0..nc {
-                let q = l.carrier(ci);
-                let out = release[ci] * fs[ci].pos();
-                kf[ci] = 0.0 - out;
-                kd += t[q + c::DRUG_LOAD] * out;
-                kx += t[q + c::INHIBITOR_LOAD] * out;
-            }
-            (kd, kx)
-        };
-        let (mut kf, mut acc, mut fs) = ([Lanes::ZERO; MAX_CARRIERS], [Lanes::ZERO; MAX_CARRIERS], free);
-        for _ in 0..call.substeps {
-            let (kd, kx) = rates(&free, &mut kf);
-            let (mut ad, mut ax) = (kd, kx);
-            for ci in 0..nc {
-                acc[ci] = kf[ci];
-                fs[ci] = free[ci] + 0.5 * h * kf[ci];
-            }
-            let (kd, kx) = rates(&fs, &mut kf);
-            ad += 2.0 * kd;
-            ax += 2.0 * kx;
-            for ci in 0..nc {
-                acc[ci] += 2.0 * kf[ci];
-                fs[ci] = free[ci] + 0.5 * h * kf[ci];
-            }
-            let (kd, kx) = rates(&fs, &mut kf);
-            ad += 2.0 * kd;
-            ax += 2.0 * kx;
-            for ci in 0..nc {
-                acc[ci] += 2.0 * kf[ci];
-                fs[ci] = free[ci] + h * kf[ci];
-            }
-            let (kd, kx) = rates(&fs, &mut kf);
-            for ci in 0..nc {
-                free[ci] = (free[ci] + h / 6.0 * (acc[ci] + kf[ci])).pos();
-            }
-            drug = (drug + h / 6.0 * (ad + kd)).pos();
-            inhibitor = (inhibitor + h / 6.0 * (ax + kx)).pos();
-        }
-        put(rows[EXT_OXYGEN], o2);
-        put(rows[EXT_DRUG], drug);
-        put(rows[EXT_INHIBITOR], inhibitor);
+        (kd, kx)
+    };
+    let f = EXT_CARRIER0..EXT_CARRIER0 + nc;
+    let (mut kf, mut acc, mut fs) =
+        ([Lanes::ZERO; MAX_CARRIERS], [Lanes::ZERO; MAX_CARRIERS], [Lanes::ZERO; MAX_CARRIERS]);
+    for _ in 0..call.substeps {
+        let (kd, kx) = rates(&y[f.clone()], &mut kf);
+        let (mut ad, mut ax) = (kd, kx);
         for ci in 0..nc {
-            put(rows[EXT_CARRIER0 + ci], free[ci]);
+            acc[ci] = kf[ci];
+            fs[ci] = y[f.start + ci] + 0.5 * h * kf[ci];
         }
-        for row in rows[e..vars].iter_mut() {
-            let x = load(row).pos();
-            put(row, x);
+        let (kd, kx) = rates(&fs, &mut kf);
+        ad += 2.0 * kd;
+        ax += 2.0 * kx;
+        for ci in 0..nc {
+            acc[ci] += 2.0 * kf[ci];
+            fs[ci] = y[f.start + ci] + 0.5 * h * kf[ci];
         }
+        let (kd, kx) = rates(&fs, &mut kf);
+        ad += 2.0 * kd;
+        ax += 2.0 * kx;
+        for ci in 0..nc {
+            acc[ci] += 2.0 * kf[ci];
+            fs[ci] = y[f.start + ci] + h * kf[ci];
+        }
+        let (kd, kx) = rates(&fs, &mut kf);
+        for ci in 0..nc {
+            y[f.start + ci] = (y[f.start + ci] + h / 6.0 * (acc[ci] + kf[ci])).pos();
+        }
+        y[EXT_DRUG] = (y[EXT_DRUG] + h / 6.0 * (ad + kd)).pos();
+        y[EXT_INHIBITOR] = (y[EXT_INHIBITOR] + h / 6.0 * (ax + kx)).pos();
     }
 }
 
@@ -312,6 +311,34 @@ fn without_cells(rows: Rows, cells: &[bool], start: usize, mask: Option<&[u32]>,
 /// classical Runge–Kutta steps, clamped at zero; `trigger` holds each
 /// lane's triggered carriers (bit c).
 pub fn integrate(y: &mut Voxels, call: &KineticsCall, trigger: &[u32; LANES]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX.
+        return unsafe { avx::integrate(y, call, trigger) };
+    }
+    integrate_lanes(y, call, trigger)
+}
+
+/// The lane kernels compiled for AVX: the same f32 operations in 256-bit
+/// registers (no fused multiply-adds: Rust never contracts), so the results
+/// are those of the baseline build, bit for bit.
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    use super::{KineticsCall, LANES, Voxels};
+
+    #[target_feature(enable = "avx")]
+    pub fn integrate(y: &mut Voxels, call: &KineticsCall, trigger: &[u32; LANES]) {
+        super::integrate_lanes(y, call, trigger)
+    }
+
+    #[target_feature(enable = "avx")]
+    pub fn release_outside(y: &mut Voxels, call: &KineticsCall, trigger: &[u32; LANES]) {
+        super::release_outside_lanes(y, call, trigger)
+    }
+}
+
+#[inline(always)]
+fn integrate_lanes(y: &mut Voxels, call: &KineticsCall, trigger: &[u32; LANES]) {
     let vars = call.layout.vars();
     let h = call.h / call.substeps as f32;
     let (mut k, mut acc, mut ys) = ([Lanes::ZERO; MAX_VARS], [Lanes::ZERO; MAX_VARS], [Lanes::ZERO; MAX_VARS]);
@@ -338,6 +365,12 @@ pub fn integrate(y: &mut Voxels, call: &KineticsCall, trigger: &[u32; LANES]) {
     }
 }
 
+/// `a` in the lanes where `cond` holds, `b` elsewhere.
+#[inline(always)]
+fn pick(cond: &[bool; LANES], a: Lanes, b: Lanes) -> Lanes {
+    Lanes(std::array::from_fn(|i| if cond[i] { a.0[i] } else { b.0[i] }))
+}
+
 /// `1/(1 + (x/k)⁴)`: 1 well below `k`, ½ at `k`, 0 well above.
 #[inline(always)]
 fn below(x: Lanes, k: f32) -> Lanes {
@@ -346,8 +379,8 @@ fn below(x: Lanes, k: f32) -> Lanes {
     1.0 / (1.0 + u2 * u2)
 }
 
-/// `x^h` as `model::cells::hill_power` takes it: products for h = 1…4,
-/// `powf` otherwise.
+/// `x^h` per lane as `model::cells::hill_power` takes it (the branch taken
+/// once for all lanes).
 #[inline(always)]
 fn hill_power(x: Lanes, h: f32) -> Lanes {
     if h == 1.0 {
@@ -367,6 +400,7 @@ fn hill_power(x: Lanes, h: f32) -> Lanes {
 /// Time derivative of every value of [`LANES`] voxels (see `model::cells`;
 /// oxygen is consumed by the transport's consumption step, at the rate
 /// [`kinetics`] sets).
+#[inline(always)]
 pub fn rhs(y: &Voxels, dy: &mut Voxels, call: &KineticsCall, trigger: &[u32; LANES]) {
     let l = call.layout;
     let t = call.params;
@@ -577,4 +611,139 @@ pub fn spread(
             }
         });
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic value in `[lo, hi)` for index `i` of stream `s`.
+    fn noise(s: u64, i: u64, lo: f32, hi: f32) -> f32 {
+        let mut x = (s.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i.wrapping_mul(0xBF58_476D_1CE4_E5B9)).wrapping_add(i);
+        x ^= x >> 31;
+        x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
+        x ^= x >> 29;
+        lo + (hi - lo) * (x >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// A parameter table with every rate on: three phenotypes (Hill 2, 1.5
+    /// and 3), two carriers, switching between different phenotypes only.
+    fn table(l: Layout) -> Vec<f32> {
+        let mut t: Vec<f32> = (0..l.params_len()).map(|i| noise(1, i as u64, 0.05, 0.5)).collect();
+        t[g::MAX_DENSITY] = 1.0;
+        for (slot, v) in [(g::GROWTH_O2, 5.0), (g::HYPOXIC_O2, 10.0), (g::NECROSIS_O2, 2.5), (g::INHIBITOR_KI, 0.1)] {
+            t[slot] = v;
+        }
+        for (k, hill) in [2.0, 1.5, 3.0].into_iter().enumerate().take(l.phenotypes) {
+            let q = l.pheno(k);
+            t[q + p::HILL] = hill;
+            t[q + p::BCL2] = 1.0 + t[q + p::BCL2];
+            for which in 0..3 {
+                t[l.switching(which) + k * l.phenotypes + k] = 0.0;
+            }
+        }
+        t
+    }
+
+    /// Rows of `n` voxels: cells in about half of them (some with only
+    /// dead cells, bound carriers or siRNA), none in the rest, whose state
+    /// is zero or slightly negative; free carriers in some voxels of
+    /// either kind, and a few negative linked values.
+    fn voxels(l: Layout, n: usize) -> Vec<Vec<f32>> {
+        let mut rows: Vec<Vec<f32>> = (0..l.vars())
+            .map(|v| (0..n).map(|i| noise(2 + v as u64, i as u64, -0.02, 1.0).max(0.0)).collect())
+            .collect();
+        let e = l.ext();
+        for i in 0..n {
+            rows[EXT_OXYGEN][i] *= 40.0;
+            let kind = i % 7;
+            if kind >= 3 {
+                // Without cells: every state value but the sink at most zero.
+                for row in &mut rows[e..e + l.sink()] {
+                    row[i] = -row[i] * 0.01 * (i % 2) as f32;
+                }
+            }
+            if kind == 1 {
+                // Only dead cells and bound carriers.
+                for k in 0..l.phenotypes {
+                    rows[e + l.density(k)][i] = 0.0;
+                    rows[e + l.drug(k)][i] = 0.0;
+                }
+            }
+            if kind == 4 || kind == 5 {
+                for ci in 0..l.carriers {
+                    rows[EXT_CARRIER0 + ci][i] = 0.0;
+                }
+            }
+            if kind == 5 {
+                rows[EXT_DRUG][i] = -0.01;
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn kinetics_equal_the_full_integration_of_every_voxel_alone() {
+        // The split into voxels with and without cells, the lanes and the
+        // blocks change no value: every voxel as `integrate` leaves it when
+        // it fills all lanes alone.
+        let l = Layout { phenotypes: 3, carriers: 2 };
+        let t = table(l);
+        let n = BLOCK + 333;
+        let mask: Vec<u32> = (0..n).map(|i| (i % 4) as u32).collect();
+        for (substeps, trigger_on) in [(1, 0), (2, 0b10), (3, 0b11)] {
+            let call = KineticsCall { layout: l, params: &t, h: 1.5, substeps, trigger_on };
+            let mut rows = voxels(l, n);
+            let before = rows.clone();
+            let base: Vec<f32> = (0..n).map(|i| noise(9, i as u64, 0.0, 1.0)).collect();
+            let mut out = vec![0.0f32; n];
+            let o2 = OxygenRate { base: &base, out: &mut out, dt_rate: 0.25 };
+            kinetics(rows.iter_mut().map(|r| &mut r[..]).collect(), Some(&mask), &call, o2);
+            let (mut with, mut without) = (0, 0);
+            for i in 0..n {
+                let mut y = [Lanes::ZERO; MAX_VARS];
+                for (y, row) in y.iter_mut().zip(&before) {
+                    *y = Lanes([row[i]; LANES]);
+                }
+                integrate(&mut y, &call, &[mask[i] & trigger_on; LANES]);
+                for (v, row) in rows.iter().enumerate() {
+                    assert!(
+                        row[i] == y[v].0[0],
+                        "substeps {substeps}, voxel {i}, value {v}: {} by kinetics, {} alone",
+                        row[i],
+                        y[v].0[0]
+                    );
+                }
+                let live: f32 = (0..l.phenotypes).map(|k| rows[l.ext() + l.density(k)][i]).sum();
+                assert_eq!(out[i], base[i] + 0.25 * live);
+                let has_cells = before[l.ext()..l.ext() + l.sink()].iter().any(|r| r[i] > 0.0);
+                *(if has_cells { &mut with } else { &mut without }) += 1;
+            }
+            assert!(with > n / 3 && without > n / 3, "{with} voxels with cells, {without} without");
+            assert_ne!(rows, before, "the kinetics changed nothing");
+        }
+    }
+
+    #[test]
+    fn carriers_release_drug_outside_cells() {
+        // A voxel without cells but with free carriers is not left alone.
+        let l = Layout { phenotypes: 1, carriers: 1 };
+        let t = table(l);
+        let call = KineticsCall { layout: l, params: &t, h: 1.0, substeps: 1, trigger_on: 0 };
+        let mut y = [Lanes::ZERO; MAX_VARS];
+        y[EXT_OXYGEN] = Lanes([20.0; LANES]);
+        y[EXT_CARRIER0] = Lanes([1.0; LANES]);
+        release_outside(&mut y, &call, &[0; LANES]);
+        assert!(y[EXT_CARRIER0].0[0] < 1.0 && y[EXT_DRUG].0[0] > 0.0 && y[EXT_INHIBITOR].0[0] > 0.0);
+    }
+
+    #[test]
+    fn hill_powers_in_lanes_are_those_of_the_model() {
+        let x = Lanes(std::array::from_fn(|i| 0.3 + 1.7 * i as f32));
+        for h in [1.0, 2.0, 3.0, 4.0, 1.5, 2.5] {
+            assert_eq!(hill_power(x, h), x.map(|v| crate::model::cells::hill_power(v, h)), "h = {h}");
+        }
+        assert_eq!(crate::model::cells::hill_power(3.0, 4.0), 81.0);
+        assert_eq!(crate::model::cells::hill_power(3.0, 3.0), 27.0);
+    }
 }
