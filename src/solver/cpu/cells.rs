@@ -59,8 +59,8 @@ impl Lanes {
     #[inline(always)]
     fn zip(self, o: Lanes, f: impl Fn(f32, f32) -> f32) -> Lanes {
         let mut r = [0.0f32; LANES];
-        for i in 0..LANES {
-            r[i] = f(self.0[i], o.0[i]);
+        for ((r, &a), &b) in r.iter_mut().zip(&self.0).zip(&o.0) {
+            *r = f(a, b);
         }
         Lanes(r)
     }
@@ -226,7 +226,7 @@ fn kinetics_block(rows: Rows, start: usize, mask: Option<&[u32]>, call: &Kinetic
     }
     for row in rows.iter_mut() {
         for chunk in row.chunks_mut(64) {
-            if chunk.iter().fold(false, |any, &x| any | !(x >= 0.0)) {
+            if chunk.iter().fold(false, |any, &x| any | (x < 0.0 || x.is_nan())) {
                 chunk.iter_mut().for_each(|x| *x = x.max(0.0));
             }
         }
@@ -637,7 +637,7 @@ mod tests {
         for (k, hill) in [2.0, 1.5, 3.0].into_iter().enumerate().take(l.phenotypes) {
             let q = l.pheno(k);
             t[q + p::HILL] = hill;
-            t[q + p::BCL2] = 1.0 + t[q + p::BCL2];
+            t[q + p::BCL2] += 1.0;
             for which in 0..3 {
                 t[l.switching(which) + k * l.phenotypes + k] = 0.0;
             }
