@@ -8,12 +8,15 @@
 //! without copying them; the spread takes the state as `Layout::state`
 //! arrays of `n`.
 //!
-//! The kinetics split each block of voxels in two (`model::cells`, "Voxels
-//! without cells"): voxels with cells are integrated [`LANES`] at a time,
-//! one voxel per lane of every operation, so the compiler emits vector
-//! instructions; voxels without cells take the carriers' release outside
-//! cells alone, a whole row of voxels at a time, and store only the values
-//! that change.
+//! The kinetics sort each block of voxels (`model::cells`, "Voxels without
+//! cells"): voxels with cells are gathered and integrated [`LANES`] at a
+//! time, one voxel per lane of every operation, so the compiler emits vector
+//! instructions (also built for AVX, chosen at run time); voxels without
+//! cells but with free carriers take the carriers' release alone, in lanes
+//! too; then one pass clamps the block at zero, writing only where a value
+//! is negative, which is all the kinetics do to the remaining voxels. A
+//! voxel's values do not depend on the voxels that share its lanes or its
+//! block, nor on the thread count.
 
 use crate::model::cells::{EXT_CARRIER0, EXT_DRUG, EXT_INHIBITOR, EXT_OXYGEN, Layout, MAX_CARRIERS, MAX_VARS, c, g, p};
 use rayon::prelude::*;
