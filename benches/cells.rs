@@ -1,11 +1,17 @@
 //! Criterion benches of the cell operators (kinetics, spread) and of a whole
 //! step of a scene with cells, on the CPU backend and (when an adapter
 //! exists) the GPU backend; the device is waited for inside the timed region.
+//!
+//! Two tumours: a sphere holding cells in 13 % of the 64³ voxels (the
+//! liposomes fill every voxel, so the others take the carriers' release),
+//! and the kinetics alone with the tumour filling the grid (cells in every
+//! voxel: the cost of a voxel with cells).
 
 mod common;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
+/// The tumour's shape replaces `TUMOUR`.
 const SCENE: &str = r#"
 [grid]
 shape = [64, 64, 64]
@@ -30,7 +36,7 @@ diffusion = 300.0
 initial = 5.0
 [[regions]]
 name = "tumour"
-sphere = { center = [640.0, 640.0, 640.0], radius = 400.0 }
+TUMOUR
 tissue = "tumour"
 [cells]
 oxygen = "oxygen"
@@ -48,8 +54,11 @@ species = "liposome"
 class = "liposome"
 "#;
 
+const SPHERE: &str = "sphere = { center = [640.0, 640.0, 640.0], radius = 400.0 }";
+const FILLED: &str = "box = { min = [0.0, 0.0, 0.0], max = [1280.0, 1280.0, 1280.0] }";
+
 fn bench_cells(c: &mut Criterion) {
-    for (kind, mut s) in common::schedulers(SCENE) {
+    for (kind, mut s) in common::schedulers(&SCENE.replace("TUMOUR", SPHERE)) {
         let label = format!("{kind} 64³");
         c.bench_function(&format!("{label}: cell kinetics"), |b| {
             b.iter(|| {
@@ -66,6 +75,14 @@ fn bench_cells(c: &mut Criterion) {
         c.bench_function(&format!("{label}: whole step with cells"), |b| {
             b.iter(|| {
                 s.step().unwrap();
+                s.backend.finish().expect("device finishes");
+            })
+        });
+    }
+    for (kind, mut s) in common::schedulers(&SCENE.replace("TUMOUR", FILLED)) {
+        c.bench_function(&format!("{kind} 64³, cells in every voxel: cell kinetics"), |b| {
+            b.iter(|| {
+                s.backend.cell_kinetics(0);
                 s.backend.finish().expect("device finishes");
             })
         });

@@ -34,6 +34,7 @@ struct CellParams {
 }
 
 const MAX_VARS: u32 = 40u;
+const MAX_CARRIERS: u32 = 4u;
 // Table offsets (src/model/cells.rs: GLOBAL, PHENO, CARRIER and slot modules).
 const GLOBAL: u32 = 12u;
 const PHENO: u32 = 16u;
@@ -95,6 +96,24 @@ fn below(x: f32, k: f32) -> f32 {
     return 1.0 / (1.0 + u2 * u2);
 }
 
+// x^h of the Hill terms (model::cells::hill_power): products for h = 1…4.
+fn hill_power(x: f32, h: f32) -> f32 {
+    if h == 1.0 {
+        return x;
+    }
+    if h == 2.0 {
+        return x * x;
+    }
+    if h == 3.0 {
+        return x * x * x;
+    }
+    if h == 4.0 {
+        let x2 = x * x;
+        return x2 * x2;
+    }
+    return pow(x, h);
+}
+
 fn rhs(y: ptr<function, array<f32, MAX_VARS>>, dy: ptr<function, array<f32, MAX_VARS>>, trigger: u32) {
     let np = cp.phenotypes;
     let nc = cp.carriers;
@@ -125,7 +144,7 @@ fn rhs(y: ptr<function, array<f32, MAX_VARS>>, dy: ptr<function, array<f32, MAX_
         let ec50 = table[q + 8u] * (1.0 + (table[q + 10u] - 1.0) * (1.0 - knock));
         var eff = 0.0;
         if ci > 0.0 {
-            eff = 1.0 / (1.0 + pow(ec50 / ci, table[q + 9u]));
+            eff = 1.0 / (1.0 + hill_power(ec50 / ci, table[q + 9u]));
         }
         let s = table[q + 11u];
         let kill = table[q + 7u] * (1.0 - s + s * fo * crowd) * eff;
@@ -140,8 +159,14 @@ fn rhs(y: ptr<function, array<f32, MAX_VARS>>, dy: ptr<function, array<f32, MAX_
         (*dy)[e + i_sink()] += deact;
         for (var j = 0u; j < np; j++) {
             let at = k * np + j;
-            let rate = table[t_switching(0u) + at] + table[t_switching(1u) + at] * eff
-                + table[t_switching(2u) + at] * hyp;
+            let r0 = table[t_switching(0u) + at];
+            let r1 = table[t_switching(1u) + at];
+            let r2 = table[t_switching(2u) + at];
+            if r0 == 0.0 && r1 == 0.0 && r2 == 0.0 {
+                // A zero rate moves +0: nothing to add.
+                continue;
+            }
+            let rate = r0 + r1 * eff + r2 * hyp;
             (*dy)[e + i_density(k)] -= rate * n;
             (*dy)[e + i_density(j)] += rate * n;
             (*dy)[e + i_drug(k)] -= rate * m;
@@ -181,6 +206,79 @@ fn rhs(y: ptr<function, array<f32, MAX_VARS>>, dy: ptr<function, array<f32, MAX_
     (*dy)[e + i_sirna()] -= table[10] * sirna;
 }
 
+// Rates of the free carriers (into kf), and of drug and inhibitor
+// (returned), at the free carriers fs of a voxel without cells.
+fn release_rates(fs: ptr<function, array<f32, MAX_CARRIERS>>, kf: ptr<function, array<f32, MAX_CARRIERS>>,
+                 release: ptr<function, array<f32, MAX_CARRIERS>>) -> vec2<f32> {
+    var kd = 0.0;
+    var kx = 0.0;
+    for (var c = 0u; c < cp.carriers; c++) {
+        let q = t_carrier(c);
+        let out = (*release)[c] * max((*fs)[c], 0.0);
+        (*kf)[c] = 0.0 - out;
+        kd += table[q] * out;
+        kx += table[q + 1u] * out;
+    }
+    return vec2<f32>(kd, kx);
+}
+
+// Kinetics over cp.h min of a voxel without cells (model::cells, "Voxels
+// without cells"): each free carrier released into drug and inhibitor
+// through the Runge–Kutta stages of the full integration, every other value
+// clamped at zero, as the full integration leaves it.
+fn release_outside(y: ptr<function, array<f32, MAX_VARS>>, trigger: u32) {
+    let h = cp.h / f32(cp.substeps);
+    let hyp = below(max((*y)[0], 0.0), table[2]);
+    var release: array<f32, MAX_CARRIERS>;
+    for (var c = 0u; c < cp.carriers; c++) {
+        let q = t_carrier(c);
+        var triggered = 0.0;
+        if (trigger & (1u << c)) != 0u {
+            triggered = table[q + 9u];
+        }
+        release[c] = table[q + 7u] + (table[q + 8u] - table[q + 7u]) * hyp + triggered;
+    }
+    var f: array<f32, MAX_CARRIERS>;
+    var fs: array<f32, MAX_CARRIERS>;
+    var kf: array<f32, MAX_CARRIERS>;
+    var acc: array<f32, MAX_CARRIERS>;
+    for (var s = 0u; s < cp.substeps; s++) {
+        for (var c = 0u; c < cp.carriers; c++) {
+            f[c] = (*y)[3u + c];
+        }
+        var k = release_rates(&f, &kf, &release);
+        var ad = k.x;
+        var ax = k.y;
+        for (var c = 0u; c < cp.carriers; c++) {
+            acc[c] = kf[c];
+            fs[c] = f[c] + 0.5 * h * kf[c];
+        }
+        k = release_rates(&fs, &kf, &release);
+        ad += 2.0 * k.x;
+        ax += 2.0 * k.y;
+        for (var c = 0u; c < cp.carriers; c++) {
+            acc[c] += 2.0 * kf[c];
+            fs[c] = f[c] + 0.5 * h * kf[c];
+        }
+        k = release_rates(&fs, &kf, &release);
+        ad += 2.0 * k.x;
+        ax += 2.0 * k.y;
+        for (var c = 0u; c < cp.carriers; c++) {
+            acc[c] += 2.0 * kf[c];
+            fs[c] = f[c] + h * kf[c];
+        }
+        k = release_rates(&fs, &kf, &release);
+        for (var c = 0u; c < cp.carriers; c++) {
+            (*y)[3u + c] = max(f[c] + h / 6.0 * (acc[c] + kf[c]), 0.0);
+        }
+        (*y)[1] = max((*y)[1] + h / 6.0 * (ad + k.x), 0.0);
+        (*y)[2] = max((*y)[2] + h / 6.0 * (ax + k.y), 0.0);
+    }
+    for (var v = 0u; v < n_vars(); v++) {
+        (*y)[v] = max((*y)[v], 0.0);
+    }
+}
+
 fn load(idx: u32) -> array<f32, MAX_VARS> {
     var y: array<f32, MAX_VARS>;
     let e = n_ext();
@@ -203,8 +301,9 @@ fn store(idx: u32, y: ptr<function, array<f32, MAX_VARS>>) {
     }
 }
 
-// Kinetics over cp.h min: cp.substeps classical Runge–Kutta steps, clamped at
-// zero; then the oxygen consumption rate of the new live density.
+// Kinetics over cp.h min: in a voxel with cells cp.substeps classical
+// Runge–Kutta steps, clamped at zero, else release_outside; then the oxygen
+// consumption rate of the new live density.
 @compute @workgroup_size(64)
 fn cell_kinetics(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) local: u32) {
@@ -215,33 +314,42 @@ fn cell_kinetics(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) 
     var y = load(idx);
     let trigger = mask[min(idx, arrayLength(&mask) - 1u)] & cp.trigger_on;
     let vars = n_vars();
-    let h = cp.h / f32(cp.substeps);
-    var k: array<f32, MAX_VARS>;
-    var acc: array<f32, MAX_VARS>;
-    var ys: array<f32, MAX_VARS>;
-    for (var s = 0u; s < cp.substeps; s++) {
-        rhs(&y, &k, trigger);
-        for (var v = 0u; v < vars; v++) {
-            acc[v] = k[v];
-            ys[v] = y[v] + 0.5 * h * k[v];
+    let e = n_ext();
+    // A voxel has cells when any state value but the sink is positive.
+    var cells = false;
+    for (var v = e; v < e + i_sink(); v++) {
+        cells = cells || y[v] > 0.0;
+    }
+    if cells {
+        let h = cp.h / f32(cp.substeps);
+        var k: array<f32, MAX_VARS>;
+        var acc: array<f32, MAX_VARS>;
+        var ys: array<f32, MAX_VARS>;
+        for (var s = 0u; s < cp.substeps; s++) {
+            rhs(&y, &k, trigger);
+            for (var v = 0u; v < vars; v++) {
+                acc[v] = k[v];
+                ys[v] = y[v] + 0.5 * h * k[v];
+            }
+            rhs(&ys, &k, trigger);
+            for (var v = 0u; v < vars; v++) {
+                acc[v] += 2.0 * k[v];
+                ys[v] = y[v] + 0.5 * h * k[v];
+            }
+            rhs(&ys, &k, trigger);
+            for (var v = 0u; v < vars; v++) {
+                acc[v] += 2.0 * k[v];
+                ys[v] = y[v] + h * k[v];
+            }
+            rhs(&ys, &k, trigger);
+            for (var v = 0u; v < vars; v++) {
+                y[v] = max(y[v] + h / 6.0 * (acc[v] + k[v]), 0.0);
+            }
         }
-        rhs(&ys, &k, trigger);
-        for (var v = 0u; v < vars; v++) {
-            acc[v] += 2.0 * k[v];
-            ys[v] = y[v] + 0.5 * h * k[v];
-        }
-        rhs(&ys, &k, trigger);
-        for (var v = 0u; v < vars; v++) {
-            acc[v] += 2.0 * k[v];
-            ys[v] = y[v] + h * k[v];
-        }
-        rhs(&ys, &k, trigger);
-        for (var v = 0u; v < vars; v++) {
-            y[v] = max(y[v] + h / 6.0 * (acc[v] + k[v]), 0.0);
-        }
+    } else {
+        release_outside(&y, trigger);
     }
     store(idx, &y);
-    let e = n_ext();
     var live = 0.0;
     for (var k = 0u; k < cp.phenotypes; k++) {
         live += y[e + i_density(k)];

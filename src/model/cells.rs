@@ -28,6 +28,20 @@
 //!   inside only).
 //!
 //! Drug is conserved: `E + Σ m_k + Σ_c drug_load·(F_c + B_c + I_c) + sink`.
+//!
+//! The kill's Hill term is evaluated as `1/(1 + (EC50/c)^h)`, the power by
+//! [`hill_power`].
+//!
+//! Voxels without cells: where no state value but the sink is positive
+//! (the kernels read every value through `max(·, 0)`), every rate above but
+//! the carriers' release outside cells is a finite number times zero (the
+//! checks keep every parameter finite and every half-saturation positive),
+//! and binding needs live cells, so the voxel stays without cells for the
+//! whole interval. The kernels there release each free carrier into drug
+//! and inhibitor through the same Runge–Kutta stages as the full
+//! integration and clamp every other value at zero, which is what the full
+//! integration does to them, value for value (`solver/cpu/cells.rs` tests
+//! it); a voxel without cells or free carriers costs a read and a clamp.
 
 use crate::scene::CellsSpec;
 
@@ -271,6 +285,24 @@ impl Kinetics {
     /// Sub-steps of the kinetics over an interval of `h` min.
     pub fn substeps(&self, h: f64) -> u32 {
         ((h * self.fastest_rate() / STIFFNESS_STEP).ceil() as u32).max(1)
+    }
+}
+
+/// `x^h` as the kernels take it for the Hill terms: repeated products for
+/// the integer coefficients 1 to 4 (one or two roundings, and the same on
+/// every device), `powf` otherwise.
+pub fn hill_power(x: f32, h: f32) -> f32 {
+    if h == 1.0 {
+        x
+    } else if h == 2.0 {
+        x * x
+    } else if h == 3.0 {
+        x * x * x
+    } else if h == 4.0 {
+        let x2 = x * x;
+        x2 * x2
+    } else {
+        x.powf(h)
     }
 }
 

@@ -1,7 +1,9 @@
-//! The CPU backend's cell state: linked fields are copied into `ext`, the
-//! kernels of `cells.rs` run, and the fields are copied back (as on the GPU).
+//! The CPU backend's cell state. The kernels of `cells.rs` read and write
+//! the linked transport fields in place (the GPU copies them into `ext` and
+//! back); `ext` holds the slots that no species fills, and copies of a
+//! species linked to more than one slot.
 
-use super::cells::{KineticsCall, irradiate, kinetics, oxygen_rate, spread};
+use super::cells::{KineticsCall, OxygenRate, irradiate, kinetics, spread};
 use crate::solver::{CellPlan, Plan};
 use crate::world::World;
 
@@ -10,7 +12,12 @@ pub struct CellsCpu {
     pub state: Vec<f32>,
     /// Spread output, swapped with `state`.
     scratch: Vec<f32>,
+    /// `Layout::ext` arrays: the values of the slots that read no field of
+    /// their own (unlinked slots keep theirs from call to call).
     ext: Vec<f32>,
+    /// Per slot, the species whose field the kernels use in place: linked
+    /// to this slot alone.
+    direct: Vec<Option<usize>>,
     mask: Option<Vec<u32>>,
     /// The regions' oxygen consumption per voxel (`coeffs::oxygen_base`).
     o2_base: Vec<f32>,
@@ -32,25 +39,51 @@ impl CellsCpu {
             state: data.initial.clone(),
             scratch: if cp.spread_substeps > 0 { vec![0.0; data.initial.len()] } else { Vec::new() },
             ext: vec![0.0; cp.kinetics.layout.ext() * n],
+            direct: cp
+                .ext_species
+                .iter()
+                .map(|s| s.filter(|s| cp.ext_species.iter().filter(|t| **t == Some(*s)).count() == 1))
+                .collect(),
             mask: data.mask.clone(),
             o2_base: crate::solver::coeffs::oxygen_base(plan, data),
             excess: if cp.spread_substeps > 0 { vec![(0.0, 0.0); n] } else { Vec::new() },
         })
     }
 
-    fn gather(&mut self, fields: &[Vec<f32>]) {
-        let n = self.ext.len() / self.plan.ext_species.len();
-        for (slot, s) in self.plan.ext_species.iter().enumerate() {
-            if let Some(s) = s {
-                self.ext[slot * n..(slot + 1) * n].copy_from_slice(&fields[*s]);
+    /// The `Layout::vars` rows the kernels read and write: per linked slot
+    /// its species' field (in place) or its `ext` array (copied in first
+    /// for a species linked to several slots), then the state arrays.
+    fn rows<'a>(
+        fields: &'a mut [Vec<f32>],
+        plan: &CellPlan,
+        direct: &[Option<usize>],
+        ext: &'a mut [f32],
+        state: &'a mut [f32],
+    ) -> Vec<&'a mut [f32]> {
+        let n = ext.len() / direct.len();
+        for (slot, (s, d)) in plan.ext_species.iter().zip(direct).enumerate() {
+            if let (Some(s), None) = (s, d) {
+                ext[slot * n..(slot + 1) * n].copy_from_slice(&fields[*s]);
             }
         }
+        let mut fields: Vec<Option<&mut [f32]>> = fields.iter_mut().map(|f| Some(&mut f[..])).collect();
+        let mut rows: Vec<&mut [f32]> = Vec::with_capacity(plan.kinetics.layout.vars());
+        for (d, slot) in direct.iter().zip(ext.chunks_mut(n)) {
+            rows.push(match d {
+                Some(s) => fields[*s].take().expect("a field linked once"),
+                None => slot,
+            });
+        }
+        rows.extend(state.chunks_mut(n));
+        rows
     }
 
+    /// Copy the `ext` arrays of species linked to several slots back, in
+    /// slot order (the last slot's values win, as on the GPU).
     fn scatter(&self, fields: &mut [Vec<f32>]) {
-        let n = self.ext.len() / self.plan.ext_species.len();
-        for (slot, s) in self.plan.ext_species.iter().enumerate() {
-            if let Some(s) = s {
+        let n = self.ext.len() / self.direct.len();
+        for (slot, (s, d)) in self.plan.ext_species.iter().zip(&self.direct).enumerate() {
+            if let (Some(s), None) = (s, d) {
                 fields[*s].copy_from_slice(&self.ext[slot * n..(slot + 1) * n]);
             }
         }
@@ -59,29 +92,25 @@ impl CellsCpu {
     /// The kinetics, then the oxygen consumption rate (`o2_rate`, the
     /// oxygen species' `dt·V` per voxel) from the new live density.
     pub fn kinetics(&mut self, fields: &mut [Vec<f32>], trigger_on: u32, o2_rate: &mut [f32]) {
-        self.gather(fields);
+        let p = &self.plan;
         let call = KineticsCall {
-            layout: self.plan.kinetics.layout,
-            params: &self.plan.kinetics.params,
-            h: self.plan.h as f32,
-            substeps: self.plan.substeps,
+            layout: p.kinetics.layout,
+            params: &p.kinetics.params,
+            h: p.h as f32,
+            substeps: p.substeps,
             trigger_on,
         };
-        kinetics(&mut self.ext, &mut self.state, self.mask.as_deref(), &call);
+        let o2 = OxygenRate { base: &self.o2_base, out: o2_rate, dt_rate: p.o2_dt_rate };
+        let rows = Self::rows(fields, p, &self.direct, &mut self.ext, &mut self.state);
+        kinetics(rows, self.mask.as_deref(), &call, o2);
         self.scatter(fields);
-        oxygen_rate(&self.state, &self.o2_base, o2_rate, self.plan.kinetics.layout, self.plan.o2_dt_rate);
     }
 
     pub fn irradiate(&mut self, fields: &mut [Vec<f32>], dose: f32) {
-        self.gather(fields);
-        let [oer_max, oer_k] = self.plan.oer;
-        irradiate(
-            &mut self.ext,
-            &mut self.state,
-            self.plan.kinetics.layout,
-            &self.plan.kinetics.params,
-            [dose, oer_max, oer_k],
-        );
+        let p = &self.plan;
+        let [oer_max, oer_k] = p.oer;
+        let rows = Self::rows(fields, p, &self.direct, &mut self.ext, &mut self.state);
+        irradiate(rows, p.kinetics.layout, &p.kinetics.params, [dose, oer_max, oer_k]);
         self.scatter(fields);
     }
 

@@ -29,11 +29,6 @@ pub struct Columns<'a> {
 }
 
 impl Columns<'_> {
-    /// Values of this block per plane.
-    pub fn len(&self) -> usize {
-        self.range.len()
-    }
-
     /// First in-plane index of this block.
     pub fn start(&self) -> usize {
         self.range.start
@@ -51,16 +46,6 @@ impl Columns<'_> {
         // `Columns` covers `range` (see `for_each_block`), and `&mut self`
         // keeps this block from lending the row twice.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(self.offset(b)), self.range.len()) }
-    }
-
-    /// This block's rows of every plane, in order.
-    pub fn rows(&mut self) -> impl Iterator<Item = &mut [f32]> {
-        let (ptr, len) = (self.ptr, self.range.len());
-        let offsets = (0..self.count).map(|b| self.offset(b));
-        // SAFETY: each row lies inside the field, rows of different planes do
-        // not overlap, no other `Columns` covers `range`, and the iterator
-        // borrows `self` mutably for as long as any row is alive.
-        offsets.map(move |o| unsafe { std::slice::from_raw_parts_mut(ptr.add(o), len) })
     }
 
     /// This block's rows of planes `a` (read) and `b` (written), `a ≠ b`.

@@ -2,10 +2,11 @@
 //! (`shaders/cells.wgsl`; CPU twins in `solver/cpu/cells.rs`), made once
 //! when the scene has `[cells]`.
 //!
-//! As on the CPU, the linked transport fields are gathered into `ext` (one
+//! The linked transport fields are gathered into `ext` (one
 //! `copy_buffer_to_buffer` per linked species from its current field), the
-//! kernel runs, and `ext` is scattered back; the backend records all of it
-//! into its command encoder (`GpuBackend::cell_op`).
+//! kernel runs, and `ext` is scattered back (the CPU kernels read the fields
+//! in place, with the same arithmetic); the backend records all of it into
+//! its command encoder (`GpuBackend::cell_op`).
 //!
 //! One uniform `CellParams` serves every cell kernel. Only two of its values
 //! change between calls: the kinetics' `trigger_on` and the irradiation's
