@@ -216,9 +216,7 @@ impl CpuEngine {
 
     /// Start from `u` (`lo = 0`).
     pub fn set_solution(&mut self, u: &[f32]) {
-        for (s, &v) in self.sol.iter_mut().zip(u) {
-            *s = [v, 0.0];
-        }
+        self.sol.par_iter_mut().zip(u.par_iter()).with_min_len(MIN_PARALLEL).for_each(|(s, &v)| *s = [v, 0.0]);
     }
 }
 

@@ -41,6 +41,7 @@
 
 use super::{FaceBc, Problem};
 use crate::Result;
+use rayon::prelude::*;
 
 /// [`Level::fixed`] of an identity row: a held voxel, or a coarse cell of
 /// held voxels only.
@@ -361,16 +362,20 @@ impl Hierarchy {
     /// ([`diagonal`]). The conductances stay. Twin of `mg_sink_restrict` in
     /// `shaders/multigrid.wgsl`.
     pub fn set_sink(&mut self, fine: &[f32]) {
-        let mut a = fine.to_vec();
         let count = self.levels.len();
+        let mut coarse: Vec<f32> = Vec::new();
         for l in 0..count {
+            let a: &[f32] = if l == 0 { fine } else { &coarse };
             let lv = &mut self.levels[l];
-            for ((c, &f), &ai) in lv.coef.iter_mut().zip(&lv.fixed).zip(&a) {
-                c[3] = diagonal(ai, f);
-            }
+            let min = super::min_chunks(1);
+            lv.coef.par_iter_mut().zip(lv.fixed.par_iter()).zip(a.par_iter()).with_min_len(min).for_each(
+                |((c, &f), &ai)| {
+                    c[3] = diagonal(ai, f);
+                },
+            );
             let shape = lv.shape;
             if l + 1 < count {
-                a = restrict_sum(&a, shape, self.levels[l + 1].shape);
+                coarse = restrict_sum(a, shape, self.levels[l + 1].shape);
             }
         }
     }
@@ -390,7 +395,9 @@ pub fn restrict_sum(fine: &[f32], nf: [usize; 3], nc: [usize; 3]) -> Vec<f32> {
         if nf[axis] > 1 { 2 * c..(2 * c + 2).min(nf[axis]) } else { c..c + 1 }
     };
     let mut out = vec![0.0f32; nc[0] * nc[1] * nc[2]];
-    for kc in 0..nc[2] {
+    let cplane = nc[0] * nc[1];
+    let min = super::min_chunks(2 * nf[0] * nf[1]);
+    out.par_chunks_mut(cplane).with_min_len(min).enumerate().for_each(|(kc, out)| {
         for jc in 0..nc[1] {
             for ic in 0..nc[0] {
                 let mut s = 0.0f32;
@@ -401,10 +408,10 @@ pub fn restrict_sum(fine: &[f32], nf: [usize; 3], nc: [usize; 3]) -> Vec<f32> {
                         }
                     }
                 }
-                out[ic + nc[0] * (jc + nc[1] * kc)] = s;
+                out[ic + nc[0] * jc] = s;
             }
         }
-    }
+    });
     out
 }
 
