@@ -167,6 +167,92 @@ pub fn step_bytes(plan: &Plan) -> f64 {
     bytes
 }
 
+/// Bytes per fine voxel one V-cycle moves: four smoothing sweeps (the
+/// coefficients 16, the right side 4, the correction read and written 8),
+/// the restriction (a residual: 24) and prolongation (8) on the finest
+/// level, the finest exact residual (coefficients, solution, right side,
+/// result: 32) and the update (20); the coarser levels add a seventh.
+const MG_CYCLE_BYTES: f64 = (4.0 * 28.0 + 24.0 + 8.0 + 32.0 + 20.0) * 8.0 / 7.0;
+
+/// Bytes per voxel of a coupled step besides its V-cycles: the
+/// linearisation (field, rates 16, fixed parts 8; sink, diagonal, right
+/// side and warm start written: 32), the sink's restriction (8), the first
+/// residual (32) and the store (12).
+const COUPLED_STEP_BYTES: f64 = 4.0 + 16.0 + 8.0 + 32.0 + 8.0 + 32.0 + 12.0;
+
+/// A scene of one coupled implicit species (free doxorubicin from a
+/// generated vessel network, tissue-dependent diffusion) and one steady
+/// species (oxygen with Michaelis–Menten consumption in a tumour), for the
+/// multigrid rows.
+fn coupled_scene(n: usize) -> Result<Validated> {
+    let e = n as f64 * 10.0;
+    let text = format!(
+        r#"
+[grid]
+shape = [{n}, {n}, {n}]
+dx = 10.0
+[time]
+dt = 1.0
+duration = 1.0
+[vessels]
+[[species]]
+name = "drug"
+diffusion = 7000.0
+diffusion_tumour = 3500.0
+solver = "implicit"
+plasma = {{ preset = "free_doxorubicin" }}
+wall = {{ permeability = {{ normal = 21.0, tumour = 160.0 }} }}
+[[species]]
+name = "oxygen"
+diffusion = 1.0e5
+decay = 0.1
+initial = 20.0
+solver = "steady"
+plasma = {{ level = 40.0 }}
+wall = {{ permeability = {{ normal = 3000.0, tumour = 3000.0 }} }}
+[[regions]]
+name = "tumour"
+sphere = {{ center = [{c}, {c}, {c}], radius = {r} }}
+tissue = "tumour"
+consumption = {{ oxygen = {{ rate = 400.0, half_saturation = 2.5 }} }}
+"#,
+        c = e / 2.0,
+        r = e / 4.0
+    );
+    Validated::new(Scene::from_toml(&text)?)
+}
+
+/// The coupled rows on `target`: an implicit step of 1 min (after one
+/// step from the start, so that each timed step is warm-started), the
+/// V-cycle it is made of, and a steady solve from a perturbed state.
+fn coupled_rows(size: usize, reps: u32, target: BackendChoice) -> Result<Vec<(String, f64, f64, f64)>> {
+    let v = coupled_scene(size)?;
+    let mut plan = Plan::new(&v);
+    let (_, mut b) = build(select_device(target, &plan)?.0, &v, &mut plan)?;
+    b.implicit_step(0, 0, 1)?;
+    let (mut secs, mut cycles) = (0.0, 0usize);
+    for k in 0..reps.max(1) as u64 {
+        let t = Instant::now();
+        cycles += b.implicit_step(0, k + 1, 1)?.cycles;
+        b.finish()?;
+        secs += t.elapsed().as_secs_f64();
+    }
+    let per = reps.max(1) as f64;
+    let (step, cyc) = (secs / per, cycles as f64 / per);
+    let mut rows = vec![("implicit_step".to_string(), step, cyc, COUPLED_STEP_BYTES + cyc * MG_CYCLE_BYTES)];
+    // The step's time less its linearisation's share, per cycle.
+    if cyc > 0.0 {
+        let cycle = step * (cyc * MG_CYCLE_BYTES) / (COUPLED_STEP_BYTES + cyc * MG_CYCLE_BYTES) / cyc;
+        rows.push(("mg_vcycle".to_string(), cycle, 1.0, MG_CYCLE_BYTES));
+    }
+    let t = Instant::now();
+    let stats = b.steady_solve(1, 0)?;
+    b.finish()?;
+    let bytes = stats.iterations as f64 * COUPLED_STEP_BYTES + stats.cycles as f64 * MG_CYCLE_BYTES;
+    rows.push(("steady_solve".to_string(), t.elapsed().as_secs_f64(), stats.cycles as f64, bytes));
+    Ok(rows)
+}
+
 /// One measured row.
 #[derive(Debug, Clone, serde::Serialize)]
 struct Row {
@@ -181,6 +267,9 @@ struct Row {
     /// excluded), and its share of the copy bandwidth.
     kernel_ms: Option<f64>,
     kernel_of_copy: Option<f64>,
+    /// V-cycles per call of a coupled solve.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cycles: Option<f64>,
 }
 
 /// Time `reps` calls of `f` (after one warm-up), waiting for the device:
@@ -241,6 +330,7 @@ pub fn run_bench(size: usize, reps: u32, species: usize, choice: BackendChoice, 
                 of_copy: gbs / floor,
                 kernel_ms: kernel.map(|k| k * 1e3),
                 kernel_of_copy: kernel.map(|k| bytes * voxels / k / 1e9 / floor),
+                cycles: None,
             }
         };
         let timed = b.time_kernels();
@@ -269,6 +359,11 @@ pub fn run_bench(size: usize, reps: u32, species: usize, choice: BackendChoice, 
         let kernels = sched.backend.kernel_seconds()?.map(|k| k / per);
         bytes_per_step = step_bytes(&plan);
         rows.push(row("whole_step", (wall, kernels), bytes_per_step));
+        for (name, secs, cycles, bytes) in coupled_rows(size.max(2), reps, t)? {
+            let mut r = row(&name, (secs, None), bytes);
+            r.cycles = Some(cycles);
+            rows.push(r);
+        }
         if !json {
             println!("\n{kind} — {device}; measured copy bandwidth {floor:.1} GB/s");
             let kernel_head = if timed { format!(" {:>11} {:>9}", "kernel ms", "of copy") } else { String::new() };
@@ -282,8 +377,9 @@ pub fn run_bench(size: usize, reps: u32, species: usize, choice: BackendChoice, 
                     _ if timed => format!(" {:>11} {:>9}", "—", "—"),
                     _ => String::new(),
                 };
+                let cycles = r.cycles.map(|c| format!("  ({c:.1} V-cycles per call)")).unwrap_or_default();
                 println!(
-                    "{:<18} {:>12.3} {:>14.3} {:>10.1} {:>8.0}%{kernel}",
+                    "{:<18} {:>12.3} {:>14.3} {:>10.1} {:>8.0}%{kernel}{cycles}",
                     r.operator,
                     r.ms_per_call,
                     r.gvoxel_per_s,
@@ -291,6 +387,9 @@ pub fn run_bench(size: usize, reps: u32, species: usize, choice: BackendChoice, 
                     100.0 * r.of_copy
                 );
             }
+            println!(
+                "(coupled rows: bytes counted as MG_CYCLE_BYTES per V-cycle, src/bench.rs; the coupled scene of the same size)"
+            );
             if timed {
                 println!("(kernel ms: device time of the kernels alone, from GPU timestamp queries)");
             }
