@@ -134,16 +134,16 @@ pub mod cost {
     pub const EXPLICIT_SUBSTEP: f64 = 1.0;
     /// One advection sub-step.
     pub const ADVECTION_SUBSTEP: f64 = 2.0;
-    /// One coupled implicit step (linearisation, two residuals, store) and
-    /// its V-cycles, at the typical two cycles of a warm start.
-    pub const IMPLICIT_STEP: f64 = 60.0;
-    /// One steady solve after a cell update (warm start: two Newton
-    /// iterations of a few cycles).
-    pub const STEADY_SOLVE: f64 = 150.0;
-    /// One cell kinetics call.
-    pub const CELL_KINETICS: f64 = 170.0;
+    /// One coupled implicit step (linearisation, residuals, store) at the
+    /// 7–9 V-cycles of a 5-min step of the 21-day course (about 48 each;
+    /// shorter steps start closer and take fewer).
+    pub const IMPLICIT_STEP: f64 = 400.0;
+    /// One steady solve after a cell update (warm start: about 4 V-cycles).
+    pub const STEADY_SOLVE: f64 = 250.0;
+    /// One Runge–Kutta sub-step of the cell kinetics.
+    pub const CELL_KINETICS_SUBSTEP: f64 = 9.0;
     /// One spread sub-step.
-    pub const CELL_SPREAD: f64 = 20.0;
+    pub const CELL_SPREAD: f64 = 77.0;
 }
 
 impl Counts {
@@ -186,7 +186,10 @@ impl Counts {
             rows.push((
                 "cells: kinetics".into(),
                 self.cell_kinetics,
-                self.cell_kinetics as f64 * cost::CELL_KINETICS * v,
+                self.cell_kinetics as f64
+                    * plan.cells.as_ref().map_or(0.0, |c| c.substeps as f64)
+                    * cost::CELL_KINETICS_SUBSTEP
+                    * v,
             ));
             rows.push((
                 "cells: spread sub-steps".into(),
