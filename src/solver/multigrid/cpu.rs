@@ -239,41 +239,10 @@ impl Engine for CpuEngine {
         let load = |n: usize| f32::from_bits(e[n].load(Ordering::Relaxed));
         (0..nz).into_par_iter().with_min_len(min_chunks(plane)).for_each(|k| {
             for j in 0..ny {
-                let row = nx * (j + ny * k);
-                let edge = |i: usize| {
-                    let v = relax(&lv.coef, load, rhs, shape, row + i, [i, j, k]);
-                    e[row + i].store(v.to_bits(), Ordering::Relaxed);
-                };
-                if j == 0 || j + 1 == ny || k == 0 || k + 1 == nz || nx < 3 {
-                    (first(j, k)..nx).step_by(2).for_each(&edge);
-                    continue;
-                }
-                // An inner row: every neighbour exists; the same sums in
-                // the same order as `relax`, without its bounds tests.
-                let f = first(j, k);
-                if f == 0 {
-                    edge(0);
-                }
-                for i in (2 - f..nx - 1).step_by(2) {
-                    let idx = row + i;
-                    let c = lv.coef[idx];
-                    let mut sum = rhs[idx];
-                    let mut diag = c[3];
-                    for (t, nb) in [
-                        (lv.coef[idx - 1][0], idx - 1),
-                        (c[0], idx + 1),
-                        (lv.coef[idx - nx][1], idx - nx),
-                        (c[1], idx + nx),
-                        (lv.coef[idx - plane][2], idx - plane),
-                        (c[2], idx + plane),
-                    ] {
-                        sum += t * load(nb);
-                        diag += t;
-                    }
-                    e[idx].store((sum / diag).to_bits(), Ordering::Relaxed);
-                }
-                if (nx - 1 + f).is_multiple_of(2) {
-                    edge(nx - 1);
+                for i in (first(j, k)..nx).step_by(2) {
+                    let idx = i + nx * (j + ny * k);
+                    let v = relax(&lv.coef, load, rhs, shape, idx, [i, j, k]);
+                    e[idx].store(v.to_bits(), Ordering::Relaxed);
                 }
             }
         });
@@ -312,13 +281,13 @@ impl Engine for CpuEngine {
         let (lo, hi) = self.e.split_at_mut(level + 1);
         let coarse = &hi[0];
         let d = self.h.dirichlet;
-        let xw: Vec<_> = (0..nf[0]).map(|i| axis_weights(i, nf[0], nc[0], (d[0], d[1]))).collect();
         lo[level].par_chunks_mut(nf[0] * nf[1]).with_min_len(min_chunks(nf[0] * nf[1])).enumerate().for_each(
             |(k, out)| {
                 let (mz, bz, wz, vz) = axis_weights(k, nf[2], nc[2], (d[4], d[5]));
                 for j in 0..nf[1] {
                     let (my, by, wy, vy) = axis_weights(j, nf[1], nc[1], (d[2], d[3]));
-                    for (i, &(mx, bx, wx, vx)) in xw.iter().enumerate() {
+                    for i in 0..nf[0] {
+                        let (mx, bx, wx, vx) = axis_weights(i, nf[0], nc[0], (d[0], d[1]));
                         let (zs, ys, xs) = ([mz, bz], [my, by], [mx, bx]);
                         let (zw, yw, xw) = ([wz, vz], [wy, vy], [wx, vx]);
                         let mut acc = 0.0f32;
