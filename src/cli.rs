@@ -6,7 +6,7 @@ use oncovox::run::{BackendChoice, load_scene, run};
 use oncovox::solver::gpu::{adapters, check_fits};
 use oncovox::solver::{Method, Plan};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// oncovox: 3D transport of oxygen, drugs and nanoparticles in tumour
 /// tissue, on any GPU (Vulkan, Metal, DX12) or on the CPU.
@@ -139,7 +139,8 @@ fn run_cmd(scene: Option<PathBuf>, out: PathBuf, common: Common) -> Result<()> {
     let what = scene.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in default scene".into());
     eprintln!("scene: {what}; {} steps of {} min", v.steps, v.scene.time.dt);
     let progress = std::io::stderr().is_terminal();
-    let report = run(&v, common.backend.into(), &out, progress, &mut |line| eprintln!("{line}"))?;
+    let inputs: Vec<&Path> = scene.as_deref().into_iter().collect();
+    let report = run(&v, common.backend.into(), &out, &inputs, progress, &mut |line| eprintln!("{line}"))?;
     eprintln!(
         "done: {} steps in {:.2} s; {} files in {}",
         report.steps,

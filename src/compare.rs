@@ -261,7 +261,8 @@ pub fn run_arms(
     log: &mut dyn FnMut(&str),
 ) -> Result<Vec<String>> {
     let arms = plan_arms(scenes, sets)?;
-    let dir = OutputDir::prepare(out)?;
+    let inputs: Vec<&Path> = scenes.iter().map(PathBuf::as_path).collect();
+    let dir = OutputDir::prepare(out, &inputs)?;
     // OutputDir makes a `slices` folder for runs; a comparison has none.
     let _ = std::fs::remove_dir(dir.path().join("slices"));
     let (mut files, mut csvs, mut summary) = (Vec::new(), Vec::new(), Vec::new());
@@ -275,7 +276,7 @@ pub fn run_arms(
             arm.scene.display()
         ));
         let mut backend_line = String::new();
-        let r = run(&arm.v, backend, &dir.path().join(&arm.name), progress, &mut |l: &str| {
+        let r = run(&arm.v, backend, &dir.path().join(&arm.name), &[], progress, &mut |l: &str| {
             if backend_line.is_empty() {
                 backend_line = l.to_string();
             }

@@ -145,18 +145,20 @@ pub struct RunReport {
     pub files: Vec<String>,
 }
 
-/// Run a validated scene into `out`. `announce` receives the one line
-/// saying which backend runs; `progress` shows a bar on the terminal.
+/// Run a validated scene into `out` (which must not hold `inputs`, the
+/// scene files). `announce` receives the one line saying which backend
+/// runs; `progress` shows a bar on the terminal.
 pub fn run(
     v: &Validated,
     choice: BackendChoice,
     out: &Path,
+    inputs: &[&Path],
     progress: bool,
     announce: &mut dyn FnMut(&str),
 ) -> Result<RunReport> {
     let mut plan = Plan::new(v);
     let (device, why) = select_device(choice, &plan)?;
-    let dir = OutputDir::prepare(out)?;
+    let dir = OutputDir::prepare(out, inputs)?;
     let ((world, backend), why) = match (build(device, v, &mut plan), choice) {
         (Ok(b), _) => (b, why),
         // `auto` never fails for want of a working GPU: the CPU backend always works.
