@@ -173,6 +173,14 @@ fn resolved_scene_reruns_the_same_simulation() {
     }
 }
 
+/// A voxel edge no tissue model means, whose totals Σ c·dx³ overflowed and
+/// were written as `inf`, is refused up front.
+#[test]
+fn absurd_voxel_edges_are_refused() {
+    assert_rejected(&BASE.replace("dx = 10.0", "dx = 1e200"), "grid.dx");
+    assert_rejected(&BASE.replace("dx = 10.0", "dx = 1e-9"), "grid.dx");
+}
+
 #[test]
 fn rerun_replaces_an_earlier_output_but_not_a_foreign_folder() {
     let tmp = tempfile::tempdir().unwrap();

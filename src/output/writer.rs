@@ -154,6 +154,12 @@ impl OutputDir {
     }
 }
 
+/// The index of the first field of a CSV row that is not a finite number
+/// as Rust writes it (`inf`, `-inf`, `NaN`).
+fn non_finite_column(row: &str) -> Option<usize> {
+    row.split(',').position(|t| matches!(t.trim(), "inf" | "-inf" | "NaN"))
+}
+
 /// Remove the staging and trash folders of `.name` that processes no longer
 /// running left in `parent`; a trash folder whose target is missing is the
 /// earlier run itself (its process died between the two renames of a
@@ -377,6 +383,7 @@ impl Recorder {
                 "the cell state is not finite at t = {time} min; nothing was written. Reduce time.dt or cells.interval, or check the rates"
             )));
         }
+        let start = self.csv.len();
         let _ = write!(self.csv, "{time}");
         for (s, f) in fields.iter().enumerate() {
             let st = FieldStats::of(f, self.grid.voxel_volume());
@@ -397,6 +404,16 @@ impl Recorder {
         for &s in &self.coupled {
             let c = solves.get(s).copied().unwrap_or_default();
             let _ = write!(self.csv, ",{},{},{},{:.3e}", c.solves, c.cycles, c.iterations, c.residual);
+        }
+        // Values can be finite while a derived one (a total Σ c·V, an AUC)
+        // overflows: no row with one is kept.
+        if let Some(i) = non_finite_column(&self.csv[start..]) {
+            let column = self.csv.lines().next().and_then(|h| h.split(',').nth(i)).unwrap_or("?").to_string();
+            self.csv.truncate(start);
+            return Err(Error::Numerical(format!(
+                "{column} is not finite at t = {time} min; nothing was written. A value overflows: check grid.dx \
+                 (µm) and the magnitudes of the rates and concentrations"
+            )));
         }
         self.csv.push('\n');
         Ok(())
@@ -469,7 +486,16 @@ impl Recorder {
 
 #[cfg(test)]
 mod tests {
-    use super::tidy;
+    use super::{non_finite_column, tidy};
+
+    #[test]
+    fn a_row_with_an_overflowed_value_is_caught_at_its_column() {
+        assert_eq!(non_finite_column("0,1.5,2e300,3"), None);
+        assert_eq!(non_finite_column("0,1.5,inf,3"), Some(2));
+        assert_eq!(non_finite_column("0,-inf,NaN"), Some(1));
+        assert_eq!(non_finite_column(&format!("1,{},{}", 1.0, f64::NAN)), Some(2));
+        assert_eq!(non_finite_column(&format!("1,{}", f64::INFINITY * 2.0)), Some(1));
+    }
 
     #[cfg(target_os = "linux")]
     #[test]

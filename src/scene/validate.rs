@@ -83,8 +83,20 @@ fn check_grid(s: &Scene) -> Result<()> {
     if total > MAX_VOXELS {
         return Err(Error::scene("grid.shape", format!("{total} voxels exceed {MAX_VOXELS}"), "use fewer voxels"));
     }
-    finite_at_least("grid.dx", s.grid.dx, 0.0, true, "give the voxel edge in µm, e.g. dx = 10")
+    finite_at_least("grid.dx", s.grid.dx, 0.0, true, "give the voxel edge in µm, e.g. dx = 10")?;
+    if !(MIN_DX..=MAX_DX).contains(&s.grid.dx) {
+        return Err(Error::scene(
+            "grid.dx",
+            format!("is {:e} µm, outside {MIN_DX:e}–{MAX_DX:e} µm", s.grid.dx),
+            "give the voxel edge in µm (1 nm to 10 cm), e.g. dx = 10",
+        ));
+    }
+    Ok(())
 }
+
+/// Voxel edges (µm) a continuum model of tissue can mean: 1 nm to 10 cm.
+pub const MIN_DX: f64 = 1e-3;
+pub const MAX_DX: f64 = 1e5;
 
 fn check_time(s: &mut Scene) -> Result<(u64, u64)> {
     let t = &mut s.time;
