@@ -17,6 +17,8 @@ use std::path::{Path, PathBuf};
 pub struct OutputDir {
     target: PathBuf,
     staging: PathBuf,
+    /// Where an earlier run waits while the new one moves into place.
+    trash: PathBuf,
     committed: bool,
 }
 
@@ -102,9 +104,10 @@ impl OutputDir {
         }
         std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        let trash = parent.join(format!(".{name}.trash-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&staging);
         std::fs::create_dir_all(staging.join("slices")).map_err(|e| Error::io(&staging, e))?;
-        Ok(OutputDir { target: target.to_path_buf(), staging, committed: false })
+        Ok(OutputDir { target: target.to_path_buf(), staging, trash, committed: false })
     }
 
     /// Where files are written until `commit`.
@@ -133,13 +136,13 @@ impl OutputDir {
             if let Some(why) = not_replaceable(&self.target) {
                 return Err(refused(&self.target, &why, "choose another output directory, or move those files away"));
             }
-            let trash = self.sibling("trash");
-            std::fs::rename(&self.target, &trash).map_err(|e| Error::io(&self.target, e))?;
+            let trash = &self.trash;
+            std::fs::rename(&self.target, trash).map_err(|e| Error::io(&self.target, e))?;
             if let Err(e) = std::fs::rename(&self.staging, &self.target) {
-                let _ = std::fs::rename(&trash, &self.target);
+                let _ = std::fs::rename(trash, &self.target);
                 return Err(Error::io(&self.target, e));
             }
-            let _ = std::fs::remove_dir_all(&trash);
+            let _ = std::fs::remove_dir_all(trash);
         } else {
             std::fs::rename(&self.staging, &self.target).map_err(|e| Error::io(&self.target, e))?;
         }
@@ -147,11 +150,6 @@ impl OutputDir {
         Ok(self.target.clone())
     }
 
-    fn sibling(&self, kind: &str) -> PathBuf {
-        let name = self.target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-        let parent = self.target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        parent.join(format!(".{name}.{kind}-{}", std::process::id()))
-    }
 }
 
 /// The index of the first field of a CSV row that is not a finite number
