@@ -120,6 +120,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run { scene, out, common } => run_cmd(scene, out, common),
         Command::Check { scene, sets } => check_cmd(scene, &sets),
         Command::Compare { scenes, out, common } => {
+            stop_on_signals();
             let progress = std::io::stderr().is_terminal();
             let log = &mut |line: &str| eprintln!("{line}");
             oncovox::compare::run_arms(&scenes, &out, common.backend.into(), &common.sets, progress, log).map(drop)
@@ -134,7 +135,27 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     }
 }
 
+/// SIGINT, SIGTERM and SIGHUP stop a run or comparison between its steps
+/// (it fails with `Error::Interrupted`, removing its staging folder); the
+/// same signal again while it stops ends the process at once, with the same
+/// exit code (128 + the signal).
+fn stop_on_signals() {
+    use signal_hook::consts::signal::{SIGINT, SIGTERM};
+    #[cfg(unix)]
+    let signals = [SIGINT, SIGTERM, signal_hook::consts::signal::SIGHUP];
+    #[cfg(not(unix))]
+    let signals = [SIGINT, SIGTERM];
+    for s in signals {
+        let again = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        // Registered first, so that it sees the flag as the previous signal left it.
+        let _ = signal_hook::flag::register_conditional_shutdown(s, 128 + s, std::sync::Arc::clone(&again));
+        let _ = signal_hook::flag::register(s, again);
+        let _ = signal_hook::flag::register_usize(s, oncovox::output::stop_flag(), s as usize);
+    }
+}
+
 fn run_cmd(scene: Option<PathBuf>, out: PathBuf, common: Common) -> Result<()> {
+    stop_on_signals();
     let v = load_scene(scene.as_deref(), &common.sets)?;
     let what = scene.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in default scene".into());
     eprintln!("scene: {what}; {} steps of {} min", v.steps, v.scene.time.dt);

@@ -251,7 +251,8 @@ struct Arm {
 /// arms are the scene files (named by file stem, made unique), or, for one
 /// scene file with `[[arms]]`, one per entry (`name`, `set = ["key=value"]`
 /// applied after `sets`). Every arm is validated before any runs; `out`
-/// appears only when all arms and the comparison succeeded.
+/// appears only when all arms and the comparison succeeded. A signal (see
+/// [`crate::output::stop_flag`]) stops it between arms or inside one.
 pub fn run_arms(
     scenes: &[PathBuf],
     out: &Path,
@@ -267,6 +268,7 @@ pub fn run_arms(
     let _ = std::fs::remove_dir(dir.path().join("slices"));
     let (mut files, mut csvs, mut summary) = (Vec::new(), Vec::new(), Vec::new());
     for (i, arm) in arms.iter().enumerate() {
+        dir.check_stop(|| format!("before arm {}/{} `{}`", i + 1, arms.len(), arm.name))?;
         let (steps, dt) = (arm.v.steps, arm.v.scene.time.dt);
         log(&format!(
             "arm {}/{} `{}` ({}): {steps} steps of {dt} min",
@@ -281,7 +283,14 @@ pub fn run_arms(
                 backend_line = l.to_string();
             }
         })
-        .map_err(|e| in_arm(e, &arm.name))?;
+        .map_err(|e| match e {
+            // Stopped inside the arm: the comparison's folder is the one untouched.
+            Error::Interrupted { signal, at, .. } => {
+                let at = format!("in arm {}/{} `{}`, {at}", i + 1, arms.len(), arm.name);
+                Error::Interrupted { signal, at, target: out.to_path_buf() }
+            }
+            e => in_arm(e, &arm.name),
+        })?;
         files.extend(r.files.iter().map(|f| format!("{}/{f}", arm.name)));
         csvs.push((arm.name.clone(), r.out_dir.join("timeseries.csv")));
         summary.push(serde_json::json!({
@@ -293,6 +302,7 @@ pub fn run_arms(
     let json = serde_json::json!({ "oncovox_version": env!("CARGO_PKG_VERSION"), "compare": summary });
     dir.write("summary.json", serde_json::to_string_pretty(&json).unwrap_or_default().as_bytes())?;
     files.push("summary.json".into());
+    dir.check_stop(|| format!("after all {} arms, before moving the outputs into place", arms.len()))?;
     let target = dir.commit()?;
     log(&format!("done: {} arms; {} files in {}", arms.len(), files.len(), target.display()));
     Ok(files)

@@ -1,5 +1,5 @@
 //! The library's error type. Scene errors name the key and the fix; the
-//! binary maps them to exit code 2.
+//! binary maps them to exit code 2, an interruption to 128 + the signal.
 
 use std::path::PathBuf;
 
@@ -31,6 +31,21 @@ pub enum Error {
 
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+
+    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped the run before it was
+    /// committed: its staging folder is removed, `target` left as it was.
+    /// `at` says where the run stood ("at step 40 of 100"). The binary
+    /// exits with 128 + `signal`.
+    #[error("interrupted by {}: stopped {at}; nothing written, {} untouched", signal_name(*.signal), .target.display())]
+    Interrupted { signal: i32, at: String, target: PathBuf },
+}
+
+/// `SIGINT` and the like, or `signal N`.
+fn signal_name(signal: i32) -> String {
+    match signal_hook::low_level::signal_name(signal) {
+        Some(name) => name.to_string(),
+        None => format!("signal {signal}"),
+    }
 }
 
 impl Error {

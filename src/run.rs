@@ -147,7 +147,9 @@ pub struct RunReport {
 
 /// Run a validated scene into `out` (which must not hold `inputs`, the
 /// scene files). `announce` receives the one line saying which backend
-/// runs; `progress` shows a bar on the terminal.
+/// runs; `progress` shows a bar on the terminal. A signal caught by the
+/// binary (see [`crate::output::stop_flag`]) stops the run between steps
+/// and outputs with [`Error::Interrupted`], `out` untouched.
 pub fn run(
     v: &Validated,
     choice: BackendChoice,
@@ -185,6 +187,9 @@ pub fn run(
         ));
     }
     let coupled = (0..plan.species.len()).filter(|&s| plan.species[s].method.is_coupled()).collect();
+    let steps = plan.steps;
+    let at_step = |n: u64| move || format!("at step {n} of {steps}");
+    dir.check_stop(at_step(0))?;
     let mut rec = Recorder::new(&v.scene, &world, coupled);
     rec.maps(&dir, &world)?;
     let vascular = vascular_summary(&world);
@@ -200,6 +205,10 @@ pub fn run(
     record(&mut sched, &mut rec, &dir, true, false)?;
     let total_h = plan.steps as f64 * plan.dt / 60.0;
     for n in plan.segments() {
+        if let Err(e) = dir.check_stop(at_step(sched.step_count())) {
+            bar.finish_and_clear();
+            return Err(e);
+        }
         let t = Instant::now();
         sched.advance(n)?;
         sched.backend.finish()?;
@@ -215,6 +224,7 @@ pub fn run(
     let sched_logs = sched.logs.clone();
     let timing = sched.timing.clone();
     let wall = start.elapsed().as_secs_f64();
+    dir.check_stop(at_step(steps))?;
     rec.finish(&dir)?;
     dir.write("scene.resolved.toml", resolved_header(v).as_bytes())?;
     let mut summary = summary_json(v, &plan, kind, &device, wall);
@@ -267,6 +277,8 @@ pub fn run(
     dir.write("summary.json", summary.as_bytes())?;
     let mut files = rec.files.clone();
     files.extend(["scene.resolved.toml".to_string(), "summary.json".to_string()]);
+    // A signal from here on no longer stops the run: the commit is not cut short.
+    dir.check_stop(|| format!("after all {steps} steps, before moving the outputs into place"))?;
     let out_dir = dir.commit()?;
     Ok(RunReport { out_dir, backend: kind.into(), device, steps: plan.steps, wall_seconds: wall, files })
 }

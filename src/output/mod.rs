@@ -1,8 +1,9 @@
 //! Outputs: PNG slices, NPY fields, the time series CSV, the JSON summary,
-//! line charts (`plot`).
+//! line charts (`plot`), and the output folder (`folder`).
 
 pub mod cell_metrics;
 pub mod colormap;
+mod folder;
 pub mod font;
 pub mod maps;
 pub mod metrics;
@@ -13,4 +14,5 @@ pub mod slice;
 pub mod stats;
 mod writer;
 
-pub use writer::{OutputDir, Recorder, SolveColumns};
+pub use folder::{OutputDir, stop_flag};
+pub use writer::{Recorder, SolveColumns};

@@ -1,8 +1,8 @@
-//! The output directory (written in a staging folder, moved into place only
-//! when the run succeeds: never half-written) and the recorder that turns
-//! fields at output times into CSV rows, NPY dumps and PNG slices.
+//! The recorder that turns fields at output times into CSV rows, NPY dumps
+//! and PNG slices, written into an [`OutputDir`].
 
 use super::cell_metrics::CellMetrics;
+use super::folder::OutputDir;
 use super::metrics::Metrics;
 use super::{maps, npy, png, slice, stats::FieldStats};
 use crate::grid::Grid;
@@ -11,180 +11,11 @@ use crate::scene::{Axis, Scene};
 use crate::world::World;
 use crate::{Error, Result};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-
-/// A staging folder beside the final one; removed unless committed.
-pub struct OutputDir {
-    target: PathBuf,
-    staging: PathBuf,
-    /// Where an earlier run waits while the new one moves into place.
-    trash: PathBuf,
-    committed: bool,
-}
-
-/// The file that marks a folder as an oncovox output: it lists every file
-/// and folder the run wrote, one relative path a line (folders end in `/`).
-pub const MARKER: &str = ".oncovox-output";
-
-/// Every entry under `dir` as a relative path with `/` separators, folders
-/// ending in `/`; links are entries, not followed.
-fn entries_under(dir: &Path) -> std::io::Result<Vec<String>> {
-    let mut out = Vec::new();
-    let mut stack = vec![(dir.to_path_buf(), String::new())];
-    while let Some((path, rel)) = stack.pop() {
-        for e in std::fs::read_dir(&path)? {
-            let e = e?;
-            let name = format!("{rel}{}", e.file_name().to_string_lossy());
-            if e.file_type()?.is_dir() {
-                out.push(format!("{name}/"));
-                stack.push((e.path(), format!("{name}/")));
-            } else {
-                out.push(name);
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// Why `dir` may not be replaced, or `None` when it may: it is empty, or
-/// it holds oncovox's marker and nothing the marker does not list.
-fn not_replaceable(dir: &Path) -> Option<String> {
-    let entries = match entries_under(dir) {
-        Ok(e) => e,
-        Err(e) => return Some(format!("it cannot be read ({e})")),
-    };
-    if entries.is_empty() {
-        return None;
-    }
-    let Ok(listed) = std::fs::read_to_string(dir.join(MARKER)) else {
-        return Some(format!("it is not an oncovox output (no {MARKER} marker)"));
-    };
-    let listed: std::collections::HashSet<&str> = listed.lines().collect();
-    entries
-        .iter()
-        .find(|e| e.as_str() != MARKER && !listed.contains(e.as_str()))
-        .map(|e| format!("it holds {e}, which the earlier run did not write"))
-}
-
-fn refused(target: &Path, why: &str, fix: &str) -> Error {
-    Error::scene("-o", format!("{} cannot be replaced: {why}", target.display()), fix)
-}
-
-/// Whether process `pid` is alive (where that can be known; elsewhere it
-/// counts as alive, so its folders are left alone).
-fn alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") { Path::new("/proc").join(pid.to_string()).exists() } else { true }
-}
-
-impl OutputDir {
-    /// Check that `target` may be written, tidy what earlier runs on it
-    /// left behind, and create the staging folder. `inputs` (the scene
-    /// files) must not lie inside `target`, nor the current folder.
-    pub fn prepare(target: &Path, inputs: &[&Path]) -> Result<OutputDir> {
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        if let Ok(t) = target.canonicalize() {
-            let fix = "write the outputs to a new folder, e.g. -o out";
-            if std::env::current_dir().and_then(|c| c.canonicalize()).is_ok_and(|c| c.starts_with(&t)) {
-                return Err(refused(target, "it is the current folder or one above it", fix));
-            }
-            if let Some(i) = inputs.iter().find(|i| i.canonicalize().is_ok_and(|i| i.starts_with(&t))) {
-                return Err(refused(target, &format!("it holds the scene {}", i.display()), fix));
-            }
-        }
-        tidy(parent, &name, target);
-        if target.exists() {
-            if !target.is_dir() {
-                return Err(refused(target, "it is a file", "choose another output directory"));
-            }
-            if let Some(why) = not_replaceable(target) {
-                return Err(refused(target, &why, "choose another output directory, or move those files away"));
-            }
-        }
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        let trash = parent.join(format!(".{name}.trash-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir_all(staging.join("slices")).map_err(|e| Error::io(&staging, e))?;
-        Ok(OutputDir { target: target.to_path_buf(), staging, trash, committed: false })
-    }
-
-    /// Where files are written until `commit`.
-    pub fn path(&self) -> &Path {
-        &self.staging
-    }
-
-    /// Write a file into the staging folder.
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.staging.join(rel);
-        if let Some(p) = path.parent() {
-            std::fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
-        }
-        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, e))
-    }
-
-    /// Mark the finished outputs and move them into place. An earlier run
-    /// is moved aside first and deleted only once the new one stands in
-    /// its place: at every instant one of the two is whole, under the
-    /// target's name or (between two renames) under its trash name, which
-    /// the next run on the folder puts back.
-    pub fn commit(mut self) -> Result<PathBuf> {
-        let list = entries_under(&self.staging).map_err(|e| Error::io(&self.staging, e))?;
-        self.write(MARKER, (list.join("\n") + "\n").as_bytes())?;
-        if self.target.exists() {
-            if let Some(why) = not_replaceable(&self.target) {
-                return Err(refused(&self.target, &why, "choose another output directory, or move those files away"));
-            }
-            let trash = &self.trash;
-            std::fs::rename(&self.target, trash).map_err(|e| Error::io(&self.target, e))?;
-            if let Err(e) = std::fs::rename(&self.staging, &self.target) {
-                let _ = std::fs::rename(trash, &self.target);
-                return Err(Error::io(&self.target, e));
-            }
-            let _ = std::fs::remove_dir_all(trash);
-        } else {
-            std::fs::rename(&self.staging, &self.target).map_err(|e| Error::io(&self.target, e))?;
-        }
-        self.committed = true;
-        Ok(self.target.clone())
-    }
-
-}
 
 /// The index of the first field of a CSV row that is not a finite number
 /// as Rust writes it (`inf`, `-inf`, `NaN`).
 fn non_finite_column(row: &str) -> Option<usize> {
     row.split(',').position(|t| matches!(t.trim(), "inf" | "-inf" | "NaN"))
-}
-
-/// Remove the staging and trash folders of `.name` that processes no longer
-/// running left in `parent`; a trash folder whose target is missing is the
-/// earlier run itself (its process died between the two renames of a
-/// commit) and is put back.
-fn tidy(parent: &Path, name: &str, target: &Path) {
-    let Ok(entries) = std::fs::read_dir(parent) else { return };
-    for e in entries.flatten() {
-        let file = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = file.strip_prefix(&format!(".{name}.")) else { continue };
-        let Some((kind, pid)) = rest.split_once('-') else { continue };
-        let Ok(pid) = pid.parse::<u32>() else { continue };
-        if pid == std::process::id() || alive(pid) || !matches!(kind, "partial" | "trash") {
-            continue;
-        }
-        if kind == "trash" && !target.exists() && std::fs::rename(e.path(), target).is_ok() {
-            continue;
-        }
-        let _ = std::fs::remove_dir_all(e.path());
-    }
-}
-
-impl Drop for OutputDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.staging);
-        }
-    }
 }
 
 /// What a slice or dump shows: a species' field or a cell density.
@@ -460,6 +291,7 @@ impl Recorder {
                 sl.index
             );
             for (time, values) in &sl.frames {
+                out.check_stop(|| "while writing the slices, after the last step".into())?;
                 let img = png::render_slice(&png::SliceImage {
                     values,
                     width: w,
@@ -484,7 +316,7 @@ impl Recorder {
 
 #[cfg(test)]
 mod tests {
-    use super::{non_finite_column, tidy};
+    use super::non_finite_column;
 
     #[test]
     fn a_row_with_an_overflowed_value_is_caught_at_its_column() {
@@ -493,24 +325,5 @@ mod tests {
         assert_eq!(non_finite_column("0,-inf,NaN"), Some(1));
         assert_eq!(non_finite_column(&format!("1,{},{}", 1.0, f64::NAN)), Some(2));
         assert_eq!(non_finite_column(&format!("1,{}", f64::INFINITY * 2.0)), Some(1));
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_dead_runs_trash_is_put_back_when_the_target_is_missing() {
-        let tmp = tempfile::tempdir().unwrap();
-        let (p, dead) = (tmp.path(), 4_194_305u32);
-        let trash = p.join(format!(".out.trash-{dead}"));
-        std::fs::create_dir(&trash).unwrap();
-        std::fs::write(trash.join("summary.json"), "old").unwrap();
-        let live = p.join(format!(".out.partial-{}", std::process::id()));
-        std::fs::create_dir(&live).unwrap();
-        tidy(p, "out", &p.join("out"));
-        assert_eq!(std::fs::read_to_string(p.join("out/summary.json")).unwrap(), "old");
-        assert!(!trash.exists() && live.exists(), "a live process's folder stays");
-        // With the target present, a dead run's trash is deleted.
-        std::fs::create_dir(&trash).unwrap();
-        tidy(p, "out", &p.join("out"));
-        assert!(!trash.exists() && p.join("out/summary.json").exists());
     }
 }
