@@ -286,7 +286,7 @@ pub fn run_arms(
         .map_err(|e| match e {
             // Stopped inside the arm: the comparison's folder is the one untouched.
             Error::Interrupted { signal, at, .. } => {
-                let at = format!("in arm {}/{} `{}`, {at}", i + 1, arms.len(), arm.name);
+                let at = format!("{at} in arm {}/{} `{}`", i + 1, arms.len(), arm.name);
                 Error::Interrupted { signal, at, target: out.to_path_buf() }
             }
             e => in_arm(e, &arm.name),
