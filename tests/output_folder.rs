@@ -120,3 +120,47 @@ fn what_dead_runs_left_is_tidied_and_a_moved_aside_run_put_back() {
     assert_eq!(names(p), ["new", "out", "s.toml"], "leftovers of dead runs are removed");
     assert!(p.join("out/summary.json").exists() && p.join("out/.oncovox-output").exists());
 }
+
+/// A run of a few seconds (60,000 steps on 16³ voxels).
+const LONGER: &str = r#"
+[grid]
+shape = [16, 16, 16]
+dx = 10.0
+[time]
+dt = 0.01
+duration = 600.0
+output_interval = 50.0
+[[species]]
+name = "oxygen"
+diffusion = 1.0e5
+decay = 0.1
+initial = 10.0
+"#;
+
+#[test]
+fn a_second_run_into_a_folder_being_written_refuses_at_once() {
+    let tmp = setup();
+    let p = tmp.path();
+    std::fs::write(p.join("long.toml"), LONGER).unwrap();
+    let mut first = Command::new(env!("CARGO_BIN_EXE_oncovox"))
+        .args(["run", "long.toml", "-o", "out", "--backend", "cpu"])
+        .current_dir(p)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let staging = p.join(format!(".out.partial-{}", first.id()));
+    let t = std::time::Instant::now();
+    while !staging.exists() {
+        assert!(first.try_wait().unwrap().is_none() && t.elapsed().as_secs() < 30, "the first run never staged");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    let second = run_in(p, "s.toml", "out");
+    assert!(first.try_wait().unwrap().is_none(), "the second run must refuse while the first is still running");
+    assert_refused(&second, &format!("another oncovox run (process {}) is writing out", first.id()));
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(0), "the first run completes: {}", stderr(&first));
+    let written = std::fs::read_to_string(p.join("out/scene.resolved.toml")).unwrap();
+    assert!(written.contains("duration = 600"), "out holds the first run's results");
+    assert_eq!(names(p), ["long.toml", "out", "s.toml"], "nothing is left beside it");
+}

@@ -1,0 +1,384 @@
+//! Runs ended from outside. SIGINT, SIGTERM and SIGHUP stop a run (or a
+//! comparison) cleanly: exit 128 + the signal's number, one line saying so,
+//! no staging folder left and an earlier run untouched. A run replacing an
+//! earlier one, killed with SIGKILL at 100 instants across its commit,
+//! leaves the folder holding the whole earlier run or the whole new one.
+
+#![cfg(target_os = "linux")]
+
+mod common;
+use common::cli::stderr;
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A short run into an earlier folder.
+const SHORT: &str = r#"
+[grid]
+shape = [8, 8, 8]
+dx = 10.0
+[time]
+dt = 0.01
+duration = 0.02
+output_interval = 0.01
+[[species]]
+name = "oxygen"
+diffusion = 1.0e5
+decay = 0.1
+initial = 10.0
+"#;
+
+/// A run of many minutes that the tests stop: 200,000 steps.
+const LONG: &str = r#"
+[grid]
+shape = [16, 16, 16]
+dx = 10.0
+[time]
+dt = 0.01
+duration = 2000.0
+output_interval = 100.0
+[[species]]
+name = "oxygen"
+diffusion = 1.0e5
+decay = 0.1
+initial = 10.0
+"#;
+
+/// 1,002 field dumps (two species at 501 output times) and 4 more files.
+const MANY_FILES: &str = r#"
+[grid]
+shape = [8, 8, 8]
+dx = 10.0
+[time]
+dt = 0.01
+duration = 5.0
+output_interval = 0.01
+[[species]]
+name = "oxygen"
+diffusion = 1.0e5
+decay = 0.1
+initial = 10.0
+[[species]]
+name = "drug"
+diffusion = 1.0e4
+decay = 0.05
+initial = 1.0
+[output]
+fields = ["oxygen", "drug"]
+fields_every_output = true
+"#;
+
+fn oncovox(cwd: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_oncovox"));
+    // One worker thread: the run keeps to one core and the test to the other.
+    c.args(args).args(["--backend", "cpu"]).current_dir(cwd).env("RAYON_NUM_THREADS", "1");
+    c
+}
+
+fn spawn(cwd: &Path, args: &[&str]) -> Child {
+    oncovox(cwd, args).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("the oncovox binary starts")
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+/// Every file's bytes and every folder (ending in `/`, no bytes) under `dir`.
+type Snapshot = BTreeMap<String, Vec<u8>>;
+
+fn snapshot(dir: &Path) -> Snapshot {
+    let mut out = Snapshot::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((path, rel)) = stack.pop() {
+        for e in std::fs::read_dir(&path).unwrap() {
+            let e = e.unwrap();
+            let name = format!("{rel}{}", e.file_name().to_string_lossy());
+            if e.file_type().unwrap().is_dir() {
+                stack.push((e.path(), format!("{name}/")));
+                out.insert(format!("{name}/"), Vec::new());
+            } else {
+                out.insert(name, std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// The snapshot with the wall-clock times of `summary.json` (the only
+/// bytes two runs of one scene on the CPU backend do not share) set to 0.
+fn without_times(mut s: Snapshot) -> Snapshot {
+    if let Some(bytes) = s.get_mut("summary.json") {
+        let Ok(mut j) = serde_json::from_slice::<serde_json::Value>(bytes) else { return s };
+        for k in ["wall_seconds", "seconds_per_step", "voxel_species_steps_per_second"] {
+            j[k] = 0.into();
+        }
+        for o in j["operators"].as_array_mut().into_iter().flatten() {
+            o["seconds"] = 0.into();
+        }
+        *bytes = serde_json::to_vec(&j).unwrap();
+    }
+    s
+}
+
+/// Where two snapshots differ, for a failure message.
+fn difference(got: &Snapshot, want: &Snapshot) -> String {
+    let missing: Vec<&String> = want.keys().filter(|k| !got.contains_key(*k)).take(3).collect();
+    let extra: Vec<&String> = got.keys().filter(|k| !want.contains_key(*k)).take(3).collect();
+    let changed: Vec<&String> = want.keys().filter(|k| got.get(*k).is_some_and(|g| g != &want[*k])).take(3).collect();
+    format!(
+        "{} entries (want {}); missing {missing:?}, extra {extra:?}, other bytes in {changed:?}",
+        got.len(),
+        want.len()
+    )
+}
+
+/// Wait for `child` at most `limit`; kill it and panic beyond.
+fn wait(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let t = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if t.elapsed() > limit {
+            let _ = child.kill();
+            panic!("the run did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The staging folder of run `pid` for the target `out`.
+fn staging(dir: &Path, pid: u32) -> std::path::PathBuf {
+    dir.join(format!(".out.partial-{pid}"))
+}
+
+/// Start `args` (a run into `out` or a comparison into `cmp`), send
+/// `signal` once it is stepping, and check how it ended.
+fn stopped_by(signal: i32, name: &str, args: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path();
+    std::fs::write(p.join("short.toml"), SHORT).unwrap();
+    std::fs::write(p.join("long.toml"), LONG).unwrap();
+    std::fs::write(p.join("arms.toml"), format!("{LONG}\n[[arms]]\nname = \"a\"\n[[arms]]\nname = \"b\"\n")).unwrap();
+    let o = oncovox(p, &["run", "short.toml", "-o", "out"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let earlier = snapshot(&p.join("out"));
+    let before = names(p);
+    let mut child = spawn(p, args);
+    let target = if args[0] == "compare" { "cmp" } else { "out" };
+    let staged = p.join(format!(".{target}.partial-{}", child.id()));
+    let t = Instant::now();
+    while !staged.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it staged anything");
+        assert!(t.elapsed() < Duration::from_secs(30), "no staging folder within 30 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "the run must still be going when {name} is sent");
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    let status = wait(&mut child, Duration::from_secs(30));
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert_eq!(status.code(), Some(128 + signal), "{name} must end the run with {} ({status}): {err}", 128 + signal);
+    let line = format!("interrupted by {name}: stopped at ");
+    assert!(err.contains(&line) && err.contains("nothing written"), "one line must say so: {err}");
+    assert!(err.contains(&format!("{target} untouched")), "the line must name the folder: {err}");
+    assert_eq!(names(p), before, "no staging folder (nor anything else) may be left");
+    assert_eq!(snapshot(&p.join("out")), earlier, "the earlier run must be untouched");
+}
+
+#[test]
+fn sigint_stops_a_run_cleanly_with_exit_130() {
+    stopped_by(libc::SIGINT, "SIGINT", &["run", "long.toml", "-o", "out"]);
+}
+
+#[test]
+fn sigterm_stops_a_run_cleanly_with_exit_143() {
+    stopped_by(libc::SIGTERM, "SIGTERM", &["run", "long.toml", "-o", "out"]);
+}
+
+#[test]
+fn sighup_stops_a_run_cleanly_with_exit_129() {
+    stopped_by(libc::SIGHUP, "SIGHUP", &["run", "long.toml", "-o", "out"]);
+}
+
+#[test]
+fn sigint_stops_a_comparison_between_its_arms_steps() {
+    stopped_by(libc::SIGINT, "SIGINT", &["compare", "arms.toml", "-o", "cmp"]);
+}
+
+/// A file that appears in the staging folder of run `pid` just before its
+/// commit (the last field dump; then come `timeseries.csv`,
+/// `scene.resolved.toml`, `summary.json` and the commit) and stays there
+/// until the swap. The marker, which the commit writes first, may live too
+/// briefly to be seen on a loaded machine.
+fn commit_begins(dir: &Path, pid: u32) -> std::path::PathBuf {
+    staging(dir, pid).join("fields/drug_step00000500.npy")
+}
+
+/// Where a kill landed, told by what it left.
+#[derive(Debug, Default)]
+struct Landed {
+    /// The earlier run stood, the new one whole in staging.
+    before: usize,
+    /// The new run stood, the earlier one (partly deleted) beside it.
+    during_deletion: usize,
+    /// The new run stood, nothing beside it.
+    after: usize,
+}
+
+/// One replacing run killed `delay` after its commit began (see
+/// [`commit_begins`]); `None` kills it only once it has ended. Watches
+/// the target's marker all along: returns the moments the target name
+/// held no run, the run's exit status, its process id, and whether the
+/// commit was seen (a loaded machine may not give this process the CPU
+/// for the whole commit: the run then ends before it is killed).
+fn kill_during_commit(p: &Path, args: &[&str], delay: Option<Duration>) -> (usize, std::process::ExitStatus, u32, bool) {
+    let mut child = spawn(p, args);
+    let pid = child.id();
+    let marker = commit_begins(p, pid);
+    let watched = p.join("out/.oncovox-output");
+    let mut gaps = 0;
+    let mut started: Option<Instant> = None;
+    loop {
+        if std::fs::symlink_metadata(&watched).is_err() {
+            gaps += 1;
+        }
+        match started {
+            None if marker.exists() => started = Some(Instant::now()),
+            Some(t) if delay.is_some_and(|d| t.elapsed() >= d) => break,
+            _ => {}
+        }
+        if delay.is_none() || started.is_none() {
+            if let Some(s) = child.try_wait().unwrap() {
+                return (gaps, s, pid, started.is_some());
+            }
+        }
+    }
+    // A child that has ended but is not yet waited for keeps its id: the
+    // signal cannot reach another process.
+    child.kill().unwrap();
+    (gaps, child.wait().unwrap(), pid, true)
+}
+
+#[test]
+fn a_replacement_killed_anywhere_in_its_commit_leaves_one_whole_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path();
+    std::fs::write(p.join("s.toml"), MANY_FILES).unwrap();
+    // The two runs that take turns replacing each other, and their bytes.
+    let arms: [&[&str]; 2] =
+        [&["run", "s.toml", "-o", "out"], &["run", "s.toml", "-o", "out", "--set", "species.oxygen.initial=20"]];
+    let mut reference = Vec::new();
+    for (i, args) in arms.iter().enumerate() {
+        let dir = format!("ref{i}");
+        let mut a = args.to_vec();
+        a[3] = &dir;
+        let o = oncovox(p, &a).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        reference.push(without_times(snapshot(&p.join(&dir))));
+    }
+    assert!(reference[0].len() >= 1000, "the runs write {} entries", reference[0].len());
+    assert_ne!(reference[0], reference[1], "the two runs must differ");
+    let o = oncovox(p, arms[0]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // `holds`: which run stands in `out`; `earlier`: its exact bytes.
+    let (mut holds, mut earlier) = (0usize, snapshot(&p.join("out")));
+    assert_eq!(without_times(earlier.clone()), reference[0]);
+
+    // Calibrate: how long after the commit begins the target changes (the
+    // swap) and the run ends.
+    let (mut swaps, mut ends) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let mut child = spawn(p, arms[1 - holds]);
+        let marker = commit_begins(p, child.id());
+        let ino = std::fs::metadata(p.join("out")).unwrap().ino();
+        let mut t0: Option<Instant> = None;
+        let mut swap = None;
+        let status = loop {
+            if t0.is_none() && marker.exists() {
+                t0 = Some(Instant::now());
+            }
+            if let (Some(t), None) = (t0, swap) {
+                if std::fs::metadata(p.join("out")).is_ok_and(|m| m.ino() != ino) {
+                    swap = Some(t.elapsed());
+                }
+            }
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+        };
+        assert!(status.success());
+        let (t0, swap) = (t0.expect("the commit was seen"), swap.expect("the swap was seen"));
+        swaps.push(swap);
+        ends.push(t0.elapsed());
+        holds = 1 - holds;
+        earlier = snapshot(&p.join("out"));
+        assert_eq!(without_times(earlier.clone()), reference[holds]);
+    }
+    swaps.sort();
+    ends.sort();
+    let (swap, end) = (swaps[1], ends[1]);
+    eprintln!("commit: the swap {swap:?} and the end {end:?} after it begins");
+
+    // 100 kills: 40 spread up to a little past the swap, 60 from a little
+    // before it to past the end of the run.
+    let mut landed = Landed::default();
+    let (mut gaps, mut missed) = (0, 0);
+    for i in 0..100 {
+        let delay = if i < 40 {
+            swap.mul_f64(1.25 * i as f64 / 39.0)
+        } else {
+            swap.mul_f64(0.75) + (end.mul_f64(1.1) - swap.mul_f64(0.75)).mul_f64((i - 40) as f64 / 59.0)
+        };
+        let (mut g, mut status, mut pid, mut seen) = kill_during_commit(p, arms[1 - holds], Some(delay));
+        while !seen {
+            // The run completed unseen: it stands, whole; the kill is tried again.
+            assert!(status.success(), "{status}");
+            assert_eq!(without_times(snapshot(&p.join("out"))), reference[1 - holds]);
+            holds = 1 - holds;
+            earlier = snapshot(&p.join("out"));
+            missed += 1;
+            assert!(missed < 100, "the commit was not seen in {missed} runs");
+            gaps += g;
+            (g, status, pid, seen) = kill_during_commit(p, arms[1 - holds], Some(delay));
+        }
+        gaps += g;
+        assert!(p.join("out").is_dir(), "kill {i} ({delay:?} into the commit) left no folder: {:?}", names(p));
+        let now = snapshot(&p.join("out"));
+        if now == earlier {
+            landed.before += 1;
+        } else if without_times(now.clone()) == reference[1 - holds] {
+            if staging(p, pid).exists() && status.signal().is_some() {
+                landed.during_deletion += 1;
+            } else {
+                landed.after += 1;
+            }
+            holds = 1 - holds;
+            earlier = now;
+        } else {
+            panic!(
+                "kill {i} ({delay:?} into the commit) left neither run: against the earlier one: {}; against the new one: {}",
+                difference(&now, &earlier),
+                difference(&without_times(now.clone()), &reference[1 - holds])
+            );
+        }
+    }
+    eprintln!(
+        "100 kills: {} before the swap, {} after it while the earlier run was deleted, {} after the commit \
+         ({missed} runs whose commit was not seen were not counted)",
+        landed.before, landed.during_deletion, landed.after
+    );
+    assert_eq!(gaps, 0, "the folder's name held no run at {gaps} moments watched");
+    assert!(landed.before > 0 && landed.during_deletion + landed.after > 0, "{landed:?}");
+    // The next run tidies what the killed ones left.
+    let (_, status, _, _) = kill_during_commit(p, arms[1 - holds], None);
+    assert!(status.success());
+    assert_eq!(names(p), ["out", "ref0", "ref1", "s.toml"]);
+}
