@@ -244,6 +244,12 @@ fn kill_during_commit(p: &Path, args: &[&str], delay: Option<Duration>) -> (usiz
     let pid = child.id();
     let marker = commit_begins(p, pid);
     let watched = p.join("out/.oncovox-output");
+    // Not spinning while the run steps leaves it the CPU; its commit comes
+    // after the last of its 500 steps.
+    let near = staging(p, pid).join("fields/drug_step00000450.npy");
+    while !near.exists() && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_micros(500));
+    }
     let mut gaps = 0;
     let mut started: Option<Instant> = None;
     loop {
@@ -298,6 +304,10 @@ fn a_replacement_killed_anywhere_in_its_commit_leaves_one_whole_run() {
     for _ in 0..3 {
         let mut child = spawn(p, arms[1 - holds]);
         let marker = commit_begins(p, child.id());
+        let near = staging(p, child.id()).join("fields/drug_step00000450.npy");
+        while !near.exists() && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_micros(500));
+        }
         let ino = std::fs::metadata(p.join("out")).unwrap().ino();
         let mut t0: Option<Instant> = None;
         let mut swap = None;
