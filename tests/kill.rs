@@ -239,7 +239,11 @@ struct Landed {
 /// held no run, the run's exit status, its process id, and whether the
 /// commit was seen (a loaded machine may not give this process the CPU
 /// for the whole commit: the run then ends before it is killed).
-fn kill_during_commit(p: &Path, args: &[&str], delay: Option<Duration>) -> (usize, std::process::ExitStatus, u32, bool) {
+fn kill_during_commit(
+    p: &Path,
+    args: &[&str],
+    delay: Option<Duration>,
+) -> (usize, std::process::ExitStatus, u32, bool) {
     let mut child = spawn(p, args);
     let pid = child.id();
     let marker = commit_begins(p, pid);
@@ -261,10 +265,10 @@ fn kill_during_commit(p: &Path, args: &[&str], delay: Option<Duration>) -> (usiz
             Some(t) if delay.is_some_and(|d| t.elapsed() >= d) => break,
             _ => {}
         }
-        if delay.is_none() || started.is_none() {
-            if let Some(s) = child.try_wait().unwrap() {
-                return (gaps, s, pid, started.is_some());
-            }
+        if (delay.is_none() || started.is_none())
+            && let Some(s) = child.try_wait().unwrap()
+        {
+            return (gaps, s, pid, started.is_some());
         }
     }
     // A child that has ended but is not yet waited for keeps its id: the
@@ -315,10 +319,10 @@ fn a_replacement_killed_anywhere_in_its_commit_leaves_one_whole_run() {
             if t0.is_none() && marker.exists() {
                 t0 = Some(Instant::now());
             }
-            if let (Some(t), None) = (t0, swap) {
-                if std::fs::metadata(p.join("out")).is_ok_and(|m| m.ino() != ino) {
-                    swap = Some(t.elapsed());
-                }
+            if let (Some(t), None) = (t0, swap)
+                && std::fs::metadata(p.join("out")).is_ok_and(|m| m.ino() != ino)
+            {
+                swap = Some(t.elapsed());
             }
             if let Some(s) = child.try_wait().unwrap() {
                 break s;
