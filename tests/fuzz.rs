@@ -76,10 +76,10 @@ fn corpus_is_valid() {
     }
 }
 
-/// The CI share: 15 000 scene and 5 000 network mutants and 48 runs.
+/// The CI share: 12 000 scene and 8 000 network mutants and 48 runs.
 #[test]
 fn fuzz_ci() {
-    check(&fuzz(&config("ci", 15_000, 5_000, 48)));
+    check(&fuzz(&config("ci", 12_000, 8_000, 48)));
 }
 
 /// The long run (counts from the environment; see the module docs).

@@ -40,12 +40,16 @@ pub const MAX_PLAN_ROWS: u64 = 1 << 22;
 pub const MAX_WORLD_VOXELS: u64 = 1 << 21;
 /// `Plan::device_bytes` of a case that builds vessel maps.
 pub const MAX_WORLD_BYTES: u64 = 512 << 20;
-/// Wall and lumen samples voxelisation would take (24 bytes each).
-pub const MAX_SAMPLES: f64 = 4e6;
+/// Wall and lumen samples voxelisation would hold for one segment (24
+/// bytes each, a segment per thread at a time), and take in all.
+pub const MAX_SEGMENT_SAMPLES: f64 = 4e6;
+pub const MAX_SAMPLES: f64 = 2e8;
 /// Capillary-bed lattice points a generated network would have.
 pub const MAX_BED_NODES: f64 = 2e4;
 /// Doses of one plasma schedule (each dose is expanded into a list).
 pub const MAX_DOSES: u32 = 100_000;
+/// Voxel updates (sub-steps × steps × voxels) of a run-stage case.
+pub const MAX_RUN_UPDATES: f64 = 2e8;
 /// Memory of a run-stage case.
 pub const MAX_RUN_BYTES: u64 = 64 << 20;
 
@@ -250,11 +254,17 @@ impl Findings {
     fn record(&self, kind: &'static str, stage: Stage, message: &str, location: &str, case: &Case) {
         let key = normalise(message);
         let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
+        // A std location is one finding whichever frame of the library
+        // the backtrace named (inlining and rayon threads hide some).
+        let site = |l: &str| l.split(", called from").next().unwrap_or("").to_string();
         if let Some(f) = list
             .iter_mut()
-            .find(|f| f.kind == kind && f.stage == stage && f.location == location && normalise(&f.message) == key)
+            .find(|f| f.kind == kind && f.stage == stage && site(&f.location) == site(location) && normalise(&f.message) == key)
         {
             f.count += 1;
+            if f.location.len() < location.len() {
+                f.location = location.to_string();
+            }
             return;
         }
         let repro = self.dir.join(format!("{}-{:03}", kind.replace(' ', "-"), list.len()));
@@ -321,7 +331,15 @@ fn install_hook() {
                 return default(info);
             }
             let msg = info.payload_as_str().unwrap_or("<non-string panic>").to_string();
-            let loc = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+            let mut loc = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+            if !loc.starts_with("src/") {
+                // A panic inside std (an allocation, an index): name the
+                // library function that called it.
+                let bt = std::backtrace::Backtrace::force_capture().to_string();
+                if let Some(f) = bt.lines().map(str::trim).find_map(|l| l.split_once(": oncovox::").map(|(_, f)| f)) {
+                    loc = format!("{loc}, called from oncovox::{f}");
+                }
+            }
             let mut m = locations().lock().unwrap_or_else(|e| e.into_inner());
             if m.len() > 4096 {
                 m.clear();
@@ -573,6 +591,10 @@ fn scene_case(ctx: &mut Ctx, seed: u64, index: u64) {
         return ctx.too_large(Stage::Plan, "Plan::new: species × Σ grid.shape over the fuzz cap");
     }
     let Some(plan) = ctx.stage(Stage::Plan, || Ok(Plan::new(&v))) else { return };
+    if let Some(sp) = plan.species.iter().find(|sp| sp.substeps() == u32::MAX) {
+        let msg = format!("explicit sub-steps of species {} saturate at u32::MAX", sp.name);
+        ctx.findings.record("saturated", Stage::Plan, &msg, "", &ctx.case);
+    }
     let Some(spec) = v.scene.vessels.clone() else { return };
     if !ctx.first_time(&vessel_inputs(&v, &spec, &plan.grid, net_seed)) {
         ctx.stats.repeats += 1;
@@ -661,23 +683,39 @@ fn read_network(text: &str, file: &str, csv: bool) -> oncovox::Result<Network> {
 }
 
 /// Wall and lumen samples `voxelise` takes for `net` at voxel edge `dx`
-/// (the rule of `vessels::voxelise`), and the lattice points it visits.
-pub fn samples(net: &Network, dx: f64) -> f64 {
+/// (the rule of `vessels::voxelise`, with the lattice points it visits):
+/// the most of one segment, and the total. NaN when a count is undefined.
+/// A segment whose ring of wall samples alone needs more than `isize::MAX`
+/// bytes is left out: its first allocation fails with a (caught) capacity
+/// overflow before it holds anything.
+pub fn samples(net: &Network, dx: f64) -> (f64, f64) {
     let step = dx / 4.0;
-    (0..net.segments.len())
-        .map(|s| {
-            let (len, r) = (net.length(s), net.segments[s].radius);
-            let n_len = (len / step).ceil().max(1.0);
-            let n_az = if r > step { (2.0 * std::f64::consts::PI * r / step).ceil().max(8.0) } else { 1.0 };
-            let lattice = (2.0 * (r / step).floor() + 1.0).powi(2);
-            n_len * (n_az + lattice) + lattice
-        })
-        .sum()
+    let (mut most, mut total) = (0.0f64, 0.0);
+    for s in 0..net.segments.len() {
+        let (len, r) = (net.length(s), net.segments[s].radius);
+        let n_len = (len / step).ceil().max(1.0);
+        let n_az = if r > step { (2.0 * std::f64::consts::PI * r / step).ceil().max(8.0) } else { 1.0 };
+        if n_az * 24.0 > 2.0 * isize::MAX as f64 {
+            continue;
+        }
+        let lattice = (2.0 * (r / step).floor() + 1.0).powi(2);
+        let n = n_len * (n_az + lattice) + lattice;
+        if n.is_nan() {
+            return (f64::NAN, f64::NAN);
+        }
+        most = most.max(n);
+        total += n;
+    }
+    (most, total)
 }
 
 fn voxelise_stage(ctx: &mut Ctx, net: &Network, flow: &Flow, grid: &Grid) {
-    if !(samples(net, grid.dx) <= MAX_SAMPLES) {
-        return ctx.too_large(Stage::Voxelise, "voxelise: wall and lumen samples over the fuzz cap");
+    let (most, total) = samples(net, grid.dx);
+    if !(most <= MAX_SEGMENT_SAMPLES) {
+        return ctx.too_large(Stage::Voxelise, "voxelise: one segment's wall and lumen samples over the fuzz cap");
+    }
+    if !(total <= MAX_SAMPLES) {
+        return ctx.too_large(Stage::Voxelise, "voxelise: the network's wall and lumen samples over the fuzz cap");
     }
     let Some(maps) = ctx.stage(Stage::Voxelise, || Ok(vessels::voxelise(net, flow, grid))) else { return };
     let finite = |v: &Vec<f32>| v.iter().all(|x| x.is_finite());
@@ -787,6 +825,13 @@ fn run_case(ctx: &mut Ctx, cfg: &Config, index: u64) {
     let Some(plan) = ctx.stage(Stage::Plan, || Ok(Plan::new(&v))) else { return };
     if plan.device_bytes() > MAX_RUN_BYTES || plan.steps > 64 {
         return ctx.too_large(Stage::Run, "run stage: plan over the fuzz cap");
+    }
+    // Sweeps over the grid the run would take: explicit and cell sub-steps
+    // (advection sub-steps are known only once the world is built).
+    let per_step: f64 = plan.species.iter().map(|sp| sp.substeps() as f64).sum::<f64>()
+        + plan.cells.as_ref().map_or(0.0, |c| c.substeps as f64 + c.spread_substeps as f64);
+    if per_step * plan.steps as f64 * plan.grid.len() as f64 > MAX_RUN_UPDATES {
+        return ctx.too_large(Stage::Run, "run stage: explicit or cell sub-steps over the fuzz cap");
     }
     if let Some(spec) = &v.scene.vessels {
         if spec.file.is_none() {
