@@ -167,7 +167,11 @@ impl Stats {
             );
         }
         if self.repeats > 0 {
-            let _ = writeln!(s, "  vessel stages skipped for {} cases whose vessel inputs repeat an earlier case's", self.repeats);
+            let _ = writeln!(
+                s,
+                "  vessel stages skipped for {} cases whose vessel inputs repeat an earlier case's",
+                self.repeats
+            );
         }
         if self.files_checked > 0 || self.nonfinite_maps > 0 {
             let _ = writeln!(
@@ -257,10 +261,9 @@ impl Findings {
         // A std location is one finding whichever frame of the library
         // the backtrace named (inlining and rayon threads hide some).
         let site = |l: &str| l.split(", called from").next().unwrap_or("").to_string();
-        if let Some(f) = list
-            .iter_mut()
-            .find(|f| f.kind == kind && f.stage == stage && site(&f.location) == site(location) && normalise(&f.message) == key)
-        {
+        if let Some(f) = list.iter_mut().find(|f| {
+            f.kind == kind && f.stage == stage && site(&f.location) == site(location) && normalise(&f.message) == key
+        }) {
             f.count += 1;
             if f.location.len() < location.len() {
                 f.location = location.to_string();
@@ -269,7 +272,14 @@ impl Findings {
         }
         let repro = self.dir.join(format!("{}-{:03}", kind.replace(' ', "-"), list.len()));
         case.save(&repro, &format!("{kind} at {}: {message}\n  at {location}", stage.name()));
-        list.push(Finding { kind, stage, message: message.to_string(), location: location.to_string(), count: 1, repro });
+        list.push(Finding {
+            kind,
+            stage,
+            message: message.to_string(),
+            location: location.to_string(),
+            count: 1,
+            repro,
+        });
     }
 
     pub fn list(&self) -> Vec<Finding> {
@@ -330,7 +340,7 @@ fn install_hook() {
             if !QUIET.load(Ordering::Relaxed) {
                 return default(info);
             }
-            let msg = info.payload_as_str().unwrap_or("<non-string panic>").to_string();
+            let msg = message(info.payload());
             let mut loc = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
             if !loc.starts_with("src/") {
                 // A panic inside std (an allocation, an index): name the
@@ -349,14 +359,22 @@ fn install_hook() {
     });
 }
 
+/// Whether `x` exceeds `cap` (a NaN estimate does).
+fn over(x: f64, cap: f64) -> bool {
+    x.is_nan() || x > cap
+}
+
+fn message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "<non-string panic>".into())
+}
+
 /// `f()`, or the panic's message and location.
 fn catch<T>(f: impl FnOnce() -> T) -> Result<T, (String, String)> {
     std::panic::catch_unwind(AssertUnwindSafe(f)).map_err(|p| {
-        let msg = p
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| p.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "<non-string panic>".into());
+        let msg = message(p.as_ref());
         let loc = locations().lock().unwrap_or_else(|e| e.into_inner()).get(&msg).cloned().unwrap_or_default();
         (msg, loc)
     })
@@ -488,12 +506,8 @@ pub fn fuzz(cfg: &Config) -> Report {
     let networks = drive(cfg, &findings, Kind::Network, cfg.networks);
     let runs = drive(cfg, &findings, Kind::Run, cfg.runs);
     QUIET.store(false, Ordering::Relaxed);
-    let mut text = format!(
-        "oncovox fuzz: seed {}, {} threads; reproducers in {}\n",
-        cfg.seed,
-        cfg.threads,
-        cfg.dir.display()
-    );
+    let mut text =
+        format!("oncovox fuzz: seed {}, {} threads; reproducers in {}\n", cfg.seed, cfg.threads, cfg.dir.display());
     text.push_str(&scenes.table("scene mutants"));
     text.push_str(&networks.table("network mutants"));
     text.push_str(&runs.table("run stage (CPU, tiny grids)"));
@@ -521,7 +535,7 @@ fn drive(cfg: &Config, findings: &Findings, kind: Kind, count: u64) -> Stats {
                         if i >= count {
                             break;
                         }
-                        if cfg.progress && i > 0 && i % every == 0 {
+                        if cfg.progress && i > 0 && i.is_multiple_of(every) {
                             eprintln!("  {} case {i}/{count}, {:.0} s", kind_name(kind), start.elapsed().as_secs_f64());
                         }
                         let t = Instant::now();
@@ -578,7 +592,8 @@ fn scene_case(ctx: &mut Ctx, seed: u64, index: u64) {
     let sets: Vec<String> =
         if m.chance(0.3) { (0..1 + m.below(3)).map(|_| m.set(&set_paths()[si])).collect() } else { Vec::new() };
     let net_seed = if m.chance(0.3) { Some(m.rng.next_u64()) } else { None };
-    ctx.case = Case { label: format!("scene {index} of seed {seed} ({name})"), scene: Some(text), sets, ..Case::default() };
+    ctx.case =
+        Case { label: format!("scene {index} of seed {seed} ({name})"), scene: Some(text), sets, ..Case::default() };
     ctx.checkpoint();
     let (text, sets) = (ctx.case.scene.clone().unwrap_or_default(), ctx.case.sets.clone());
     let Some(scene) = ctx.stage(Stage::Parse, || Scene::from_toml_with(&text, &sets)) else { return };
@@ -611,8 +626,13 @@ fn scene_case(ctx: &mut Ctx, seed: u64, index: u64) {
 /// parameters, the tissue regions (a generated network follows them), the
 /// seed and the grid.
 fn vessel_inputs(v: &Validated, spec: &VesselSpec, grid: &Grid, net_seed: Option<u64>) -> String {
-    let tissue: Vec<_> =
-        v.scene.regions.iter().filter(|r| r.tissue.is_some()).map(|r| (r.tissue, &r.sphere, &r.box_, &r.cylinder)).collect();
+    let tissue: Vec<_> = v
+        .scene
+        .regions
+        .iter()
+        .filter(|r| r.tissue.is_some())
+        .map(|r| (r.tissue, &r.sphere, &r.box_, &r.cylinder))
+        .collect();
     format!(
         "{:?}",
         (
@@ -661,7 +681,7 @@ fn vessels_stages(ctx: &mut Ctx, v: &Validated, spec: &VesselSpec, grid: &Grid, 
             return ctx.refused(Stage::Network);
         }
         let bed: f64 = grid.extent().iter().map(|e| e / p.spacing + 2.0).product();
-        if !(bed <= MAX_BED_NODES) {
+        if over(bed, MAX_BED_NODES) {
             return ctx.too_large(Stage::Network, "generated network: capillary bed over the fuzz cap");
         }
         ctx.stage(Stage::Network, || {
@@ -711,10 +731,10 @@ pub fn samples(net: &Network, dx: f64) -> (f64, f64) {
 
 fn voxelise_stage(ctx: &mut Ctx, net: &Network, flow: &Flow, grid: &Grid) {
     let (most, total) = samples(net, grid.dx);
-    if !(most <= MAX_SEGMENT_SAMPLES) {
+    if over(most, MAX_SEGMENT_SAMPLES) {
         return ctx.too_large(Stage::Voxelise, "voxelise: one segment's wall and lumen samples over the fuzz cap");
     }
-    if !(total <= MAX_SAMPLES) {
+    if over(total, MAX_SAMPLES) {
         return ctx.too_large(Stage::Voxelise, "voxelise: the network's wall and lumen samples over the fuzz cap");
     }
     let Some(maps) = ctx.stage(Stage::Voxelise, || Ok(vessels::voxelise(net, flow, grid))) else { return };
@@ -781,7 +801,8 @@ fn run_case(ctx: &mut Ctx, cfg: &Config, index: u64) {
     let si = m.below(corpus::SCENES.len());
     let (name, base) = corpus::SCENES[si];
     let text = if m.chance(0.4) { base.to_string() } else { m.scene(base, 2) };
-    ctx.case = Case { label: format!("run {index} of seed {} ({name})", cfg.seed), scene: Some(text), ..Case::default() };
+    ctx.case =
+        Case { label: format!("run {index} of seed {} ({name})", cfg.seed), scene: Some(text), ..Case::default() };
     let text = ctx.case.scene.clone().unwrap_or_default();
     // The unshrunk mutant, read only to shrink it (the counted parse
     // below reads it with the shrinking overrides).
@@ -836,7 +857,7 @@ fn run_case(ctx: &mut Ctx, cfg: &Config, index: u64) {
     if let Some(spec) = &v.scene.vessels {
         if spec.file.is_none() {
             let bed: f64 = plan.grid.extent().iter().map(|e| e / spec.spacing + 2.0).product();
-            if !(bed <= MAX_BED_NODES) {
+            if over(bed, MAX_BED_NODES) {
                 return ctx.too_large(Stage::Run, "generated network: capillary bed over the fuzz cap");
             }
         }

@@ -578,7 +578,13 @@ impl Mutator {
                 out.push('\n');
             }
             for i in 0..n {
-                let p = if i == 0 { "30" } else if i + 1 == n { "10" } else { "" };
+                let p = if i == 0 {
+                    "30"
+                } else if i + 1 == n {
+                    "10"
+                } else {
+                    ""
+                };
                 out.push_str(&format!("node,{},{},50,50,{p},,,,,\n", base + i, i as f64 * step));
             }
             for i in 1..n {
@@ -589,8 +595,18 @@ impl Mutator {
             // Insert into the lists before their closing brackets.
             let mut nodes = String::new();
             for i in 0..n {
-                let p = if i == 0 { ", \"pressure\": 30" } else if i + 1 == n { ", \"pressure\": 10" } else { "" };
-                nodes.push_str(&format!(",\n    {{\"id\": {}, \"x\": {}, \"y\": 50, \"z\": 50{p}}}", base + i, i as f64 * step));
+                let p = if i == 0 {
+                    ", \"pressure\": 30"
+                } else if i + 1 == n {
+                    ", \"pressure\": 10"
+                } else {
+                    ""
+                };
+                nodes.push_str(&format!(
+                    ",\n    {{\"id\": {}, \"x\": {}, \"y\": 50, \"z\": 50{p}}}",
+                    base + i,
+                    i as f64 * step
+                ));
             }
             let mut segs = String::new();
             for i in 1..n {

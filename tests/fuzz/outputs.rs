@@ -91,7 +91,7 @@ fn npy(b: &[u8]) -> Option<String> {
     } else {
         return None;
     };
-    if data.len() % width != 0 {
+    if !data.len().is_multiple_of(width) {
         return Some(format!("payload of {} bytes is not a whole number of values", data.len()));
     }
     for (i, c) in data.chunks_exact(width).enumerate() {
