@@ -354,6 +354,85 @@ mod tests {
         assert_eq!(m.sv[1].iter().filter(|&&v| v > 0.0).count(), 4);
     }
 
+    /// Every sample of the whole segment, as sampled before clipping: the
+    /// in-grid ones summed per voxel in sample order.
+    fn unclipped(net: &Network, flow: &Flow, grid: &Grid) -> Vec<Share> {
+        let seg = &net.segments[0];
+        let (a, b, len, r) = (net.nodes[0].pos, net.nodes[1].pos, net.length(0), seg.radius);
+        let (pa, pb) = (flow.node_pressure[0], flow.node_pressure[1]);
+        let step = grid.dx / 4.0;
+        let n_len = ((len / step).ceil() as usize).max(1);
+        let n_az = if r > step { ((2.0 * PI * r / step).ceil() as usize).max(8) } else { 1 };
+        let (u, v) = perpendiculars([(b[0] - a[0]) / len, (b[1] - a[1]) / len, (b[2] - a[2]) / len]);
+        let ring: Vec<[f64; 3]> = if n_az == 1 {
+            vec![[0.0; 3]]
+        } else {
+            (0..n_az)
+                .map(|q| {
+                    let th = 2.0 * PI * (q as f64 + 0.5) / n_az as f64;
+                    std::array::from_fn(|d| r * (th.cos() * u[d] + th.sin() * v[d]))
+                })
+                .collect()
+        };
+        let reach = (r / step).floor() as i64;
+        let mut disc: Vec<[f64; 3]> = Vec::new();
+        for i in -reach..=reach {
+            for j in -reach..=reach {
+                let (x, y) = (i as f64 * step, j as f64 * step);
+                if x * x + y * y <= r * r {
+                    disc.push(std::array::from_fn(|d| x * u[d] + y * v[d]));
+                }
+            }
+        }
+        let area = 2.0 * PI * r * len / (n_len * ring.len()) as f64;
+        let vol = PI * r * r * len / (n_len * disc.len()) as f64;
+        let mut out: Vec<(usize, bool, f64)> = Vec::new();
+        for m in 0..n_len {
+            let t = (m as f64 + 0.5) / n_len as f64;
+            let c: [f64; 3] = std::array::from_fn(|d| a[d] + t * (b[d] - a[d]));
+            let p = pa + t * (pb - pa);
+            for (off, wall) in ring.iter().map(|o| (o, true)).chain(disc.iter().map(|o| (o, false))) {
+                if let Some(i) = voxel_of(grid, [c[0] + off[0], c[1] + off[1], c[2] + off[2]]) {
+                    out.push((i, wall, if wall { p } else { 0.0 }));
+                }
+            }
+        }
+        out.sort_by_key(|e| e.0);
+        let mut shares: Vec<Share> = Vec::new();
+        for (i, wall, p) in out {
+            if shares.last().is_none_or(|sh| sh.0 != i) {
+                shares.push((i, 0.0, 0.0, 0.0));
+            }
+            let sh = shares.last_mut().unwrap();
+            if wall {
+                sh.1 += area;
+                sh.3 += area * p;
+            } else {
+                sh.2 += vol;
+            }
+        }
+        shares
+    }
+
+    #[test]
+    fn clipping_keeps_every_sample_in_the_grid_bit_for_bit() {
+        let grid = Grid::new([12, 9, 7], 10.0);
+        let cases = [
+            ([15.0, 17.0, 13.0], [80.0, 61.0, 67.0], 6.0),
+            ([-90.0, 40.0, 30.0], [210.0, 50.0, 40.0], 9.0),
+            ([60.0, -50.0, 35.0], [61.0, 140.0, 36.0], 25.0),
+            ([-100.0, -80.0, -60.0], [220.0, 170.0, 130.0], 1.5),
+            ([50.0, 45.0, -70.0], [50.0, 45.0, 140.0], 40.0),
+            ([130.0, 45.0, 35.0], [200.0, 45.0, 35.0], 12.0),
+            ([119.9, 89.9, 69.9], [300.0, 300.0, 300.0], 3.0),
+        ];
+        for (a, b, r) in cases {
+            let net = one(a, b, r);
+            let flow = crate::vessels::poiseuille(&net, 3.5e-3).unwrap();
+            assert_eq!(segment_shares(&net, &flow, &grid, 0), unclipped(&net, &flow, &grid), "{a:?} → {b:?}, r {r}");
+        }
+    }
+
     #[test]
     fn parts_outside_the_grid_are_dropped() {
         let net = one([5.0, 5.0, 5.0], [5.0, 5.0, 45.0], 1.0);
