@@ -166,13 +166,13 @@ impl Sampling {
         }
         t0 = t0.max((p0 - dx) / len);
         t1 = t1.min((p1 + dx) / len);
-        if !(t0 <= t1) {
+        if t0.is_nan() || t1.is_nan() || t0 > t1 {
             return None;
         }
         // Samples m at t = (m + 0.5) / n_len within [t0, t1], one more each side.
         let first = ((t0 * n_len - 0.5).floor() - 1.0).max(0.0);
         let last = ((t1 * n_len - 0.5).ceil() + 1.0).min(n_len - 1.0);
-        if !(first <= last) {
+        if first.is_nan() || last.is_nan() || first > last {
             return None;
         }
         let count = (last - first) as u64 + 1;
