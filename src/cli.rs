@@ -198,8 +198,18 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
     let v = load_scene(scene.as_deref(), sets)?;
     let plan = Plan::new(&v);
     let g = plan.grid;
+    // The network a run would use, read or generated and its flow solved
+    // the same way, so that check refuses every network run refuses.
+    let vessels = oncovox::world::network_and_flow(&v, &g)?;
     println!("scene is valid");
     println!("grid: {} × {} × {} voxels of {} µm ({} voxels)", g.shape[0], g.shape[1], g.shape[2], g.dx, g.len());
+    if let (Some((net, _)), Some(spec)) = (&vessels, &v.scene.vessels) {
+        let from = match &spec.file {
+            Some(f) => format!("file {}", v.base_dir.join(f).display()),
+            None => format!("generated from seed {}", v.scene.seed),
+        };
+        println!("vessel network: {} nodes, {} segments ({from})", net.nodes.len(), net.segments.len());
+    }
     println!("time: {} steps of {} min, output every {} steps", plan.steps, plan.dt, plan.output_every);
     println!(
         "{:<16} {:<9} {:>9} {:>10} {:>10} {:>12} {:>10} {:>8} {:>6} {:>12}",

@@ -504,9 +504,9 @@ fn bad_file_negative_radius() {
         "negative.json",
         &format!(r#"{{"nodes": [{NODES}], "segments": [{{"a": 1, "b": 2, "radius": -4, "kind": "normal"}}]}}"#),
     );
-    assert!(msg.contains("segments[0]") && msg.contains("radius -4"), "{msg}");
+    assert!(msg.contains("segments[0]") && msg.contains("`radius` = -4"), "{msg}");
     let msg = read_error("negative.csv", &format!("{HEADER}segment,,,,,,1,2,-4,normal,\n"));
-    assert!(msg.contains("line 4") && msg.contains("radius -4"), "{msg}");
+    assert!(msg.contains("line 4") && msg.contains("`radius` = -4"), "{msg}");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! `[species.wall]`). Units: µm, min, mmHg, µM; documented per key in
 //! `scenes/README.md`.
 
+use crate::vessels::GenerateParams;
 use serde::{Deserialize, Serialize};
 
 /// Where the vessel network comes from and how blood flows in it.
@@ -52,6 +53,21 @@ pub struct VesselSpec {
     /// Walls of tumour vessels. Defaults: Baxter & Jain 1989 tumour.
     #[serde(default = "WallSpec::tumour")]
     pub tumour: WallSpec,
+}
+
+impl VesselSpec {
+    /// The parameters of the generated network (the others at their defaults).
+    pub fn generate_params(&self) -> GenerateParams {
+        GenerateParams {
+            spacing: self.spacing,
+            capillary_radius: self.capillary_radius,
+            tumour_radius: self.tumour_radius,
+            tumour_density: self.tumour_density,
+            inlet_pressure: self.inlet_pressure,
+            outlet_pressure: self.outlet_pressure,
+            ..GenerateParams::default()
+        }
+    }
 }
 
 /// How intravascular pressure is set.

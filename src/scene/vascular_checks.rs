@@ -4,8 +4,9 @@
 use super::transport::plasma_curve;
 use super::validate::finite_at_least;
 use super::{PlasmaSpec, Scene};
-use crate::grid::Tissue;
+use crate::grid::{Grid, Tissue};
 use crate::model::pk;
+use crate::vessels::MAX_PRESSURE;
 use crate::{Error, Result};
 
 /// Check the vascular keys of a scene.
@@ -32,6 +33,17 @@ pub fn check(s: &Scene) -> Result<()> {
                 return Err(Error::scene(format!("vessels.{key}"), "is not finite", "give a pressure in mmHg"));
             }
         }
+        if v.pressure.abs() > MAX_PRESSURE {
+            return Err(Error::scene(
+                "vessels.pressure",
+                format!("is {} mmHg, outside ±{MAX_PRESSURE} mmHg", v.pressure),
+                "give the intravascular pressure in mmHg, e.g. 25",
+            ));
+        }
+        // Everything generation asks of its parameters, here, so that a
+        // scene `check` passes is one `run` can generate.
+        let s_grid = s.grid.shape.map(|n| n as usize);
+        v.generate_params().validate_for_grid("vessels", &Grid::new(s_grid, s.grid.dx))?;
         for (name, w) in [("normal", &v.normal), ("tumour", &v.tumour)] {
             let k = |f: &str| format!("vessels.{name}.{f}");
             finite_at_least(

@@ -7,7 +7,9 @@
 //! Newtonian fluid of constant viscosity (no Fåhræus–Lindqvist effect, no
 //! haematocrit split at branches). At every free node Σ Q = 0: a sparse
 //! symmetric positive-definite system, solved in f64 by conjugate gradients
-//! with a Jacobi preconditioner to a relative residual of 1e-13.
+//! with a Jacobi preconditioner to a relative residual of 1e-13, in at most
+//! 10·m + 100 iterations per restart (m free nodes) and a bounded amount of
+//! work in all, so that no network makes the solve hang.
 
 use super::Network;
 use crate::{Error, Result};
@@ -126,6 +128,10 @@ pub fn poiseuille(net: &Network, viscosity: f64) -> Result<Flow> {
     Ok(Flow { node_pressure: p, segment_flow })
 }
 
+/// Most multiply-adds the conjugate-gradient iterations of one flow solve
+/// may take (a few seconds), whatever the network.
+const MAX_FLOW_WORK: u64 = 4_000_000_000;
+
 /// The reduced Kirchhoff system `A x = b` over the free nodes, in
 /// compressed-row form.
 struct System {
@@ -188,6 +194,10 @@ impl System {
         let mut x = vec![start; m];
         let (mut r, mut z, mut d, mut q) = (vec![0.0; m], vec![0.0; m], vec![0.0; m], vec![0.0; m]);
         let tol = 1e-13;
+        // Iterations in all, bounded by the work they take (a network whose
+        // solve stagnates fails within seconds instead of 50·m² operations).
+        let per_iteration = (m + self.col.len()).max(1) as u64;
+        let mut budget = (MAX_FLOW_WORK / per_iteration).max(1000);
         // Restarts recompute the true residual, so recurrence drift cannot
         // fake convergence.
         for _restart in 0..5 {
@@ -203,7 +213,8 @@ impl System {
                 d[i] = z[i];
             }
             let mut rz = dot(&r, &z);
-            for _ in 0..(10 * m + 100) {
+            for _ in 0..(10 * m as u64 + 100).min(budget) {
+                budget -= 1;
                 self.apply(&d, &mut q);
                 let dq = dot(&d, &q);
                 if dq.is_nan() || dq <= 0.0 {

@@ -39,7 +39,8 @@
 //! tumour for any tumour.
 
 use super::rng::SplitMix64;
-use super::{Network, Node, Segment, Tissue, VesselKind, dist, perpendiculars};
+use super::{MAX_PRESSURE, MAX_RADIUS, MIN_RADIUS, Network, Node, Segment, Tissue, VesselKind, dist, perpendiculars};
+use crate::grid::Grid;
 use crate::{Error, Result};
 
 /// Parameters of [`generate`]. Defaults are typical of a well-perfused
@@ -107,18 +108,27 @@ impl GenerateParams {
             if ok { Ok(()) } else { Err(Error::scene(key(field), what, fix)) }
         };
         let pos = |v: f64| v.is_finite() && v > 0.0;
+        let radius = |v: f64| v.is_finite() && (MIN_RADIUS..=MAX_RADIUS).contains(&v);
         check(pos(self.spacing), "spacing", format!("spacing {} µm is not positive", self.spacing), "use ≈ 100 µm")?;
         check(
-            pos(self.capillary_radius) && self.capillary_radius < 0.25 * self.spacing,
+            radius(self.capillary_radius) && self.capillary_radius < 0.25 * self.spacing,
             "capillary_radius",
-            format!("capillary radius {} µm must be positive and under spacing/4", self.capillary_radius),
+            format!(
+                "capillary radius {} µm must lie within {MIN_RADIUS} … {MAX_RADIUS} µm and under spacing/4 ({} µm)",
+                self.capillary_radius,
+                0.25 * self.spacing
+            ),
             "use ≈ 4 µm",
         )?;
         let [r0, r1] = self.tumour_radius;
         check(
-            pos(r0) && r1.is_finite() && r1 >= r0 && r1 < 0.1 * self.spacing + 15.0,
+            radius(r0) && radius(r1) && r1 >= r0 && r1 < 0.1 * self.spacing + 15.0,
             "tumour_radius",
-            format!("tumour radius range [{r0}, {r1}] µm must be positive, increasing and not huge"),
+            format!(
+                "tumour radius range [{r0}, {r1}] µm must be increasing, within {MIN_RADIUS} … {MAX_RADIUS} µm and \
+                 with max under spacing/10 + 15 µm ({} µm)",
+                0.1 * self.spacing + 15.0
+            ),
             "use e.g. [6, 15]",
         )?;
         check(
@@ -128,7 +138,12 @@ impl GenerateParams {
             "use ≈ 1.5 (relative to the capillary bed)",
         )?;
         for (field, p) in [("inlet_pressure", self.inlet_pressure), ("outlet_pressure", self.outlet_pressure)] {
-            check(p.is_finite(), field, format!("{field} {p} mmHg is not finite"), "give a pressure in mmHg")?;
+            check(
+                p.is_finite() && p.abs() <= MAX_PRESSURE,
+                field,
+                format!("{field} {p} mmHg is outside ±{MAX_PRESSURE} mmHg"),
+                "give the blood pressure in mmHg (inlets ≈ 35, outlets ≈ 15)",
+            )?;
         }
         let within = |v: f64, lo: f64, hi: f64| v.is_finite() && (lo..=hi).contains(&v);
         check(
@@ -162,6 +177,38 @@ impl GenerateParams {
             format!("tumour maturity range [{m0}, {m1}] must be increasing within 0..1"),
             "use e.g. [0, 0.3]",
         )
+    }
+}
+
+impl GenerateParams {
+    /// [`GenerateParams::validate`], and what the grid `grid` (the box the
+    /// network is generated for) asks of the parameters: a spacing of at
+    /// least half a voxel, so that the capillary bed has at most about 8
+    /// nodes per voxel (and the tumour vessels, at most 20 times its
+    /// density, proportionally many), and radii within the grid's largest
+    /// extent, as for a network read from a file.
+    pub fn validate_for_grid(&self, prefix: &str, grid: &Grid) -> Result<()> {
+        let key = |f: &str| if prefix.is_empty() { f.to_string() } else { format!("{prefix}.{f}") };
+        if self.spacing < 0.5 * grid.dx {
+            return Err(Error::scene(
+                key("spacing"),
+                format!("spacing {} µm is under half a voxel ({} µm)", self.spacing, 0.5 * grid.dx),
+                format!("give the capillary spacing in µm, ≥ {} (≈ 100 is typical)", 0.5 * grid.dx),
+            ));
+        }
+        self.validate(prefix)?;
+        let e = grid.extent();
+        let largest = e[0].max(e[1]).max(e[2]);
+        for (field, r) in [("capillary_radius", self.capillary_radius), ("tumour_radius", self.tumour_radius[1])] {
+            if r > largest {
+                return Err(Error::scene(
+                    key(field),
+                    format!("radius {r} µm is wider than the grid's largest extent ({largest} µm)"),
+                    "give vessel radii in µm (capillaries ≈ 4, tumour vessels 6–15)",
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

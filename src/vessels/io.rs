@@ -22,13 +22,24 @@ fn bad<T>(message: String, fix: impl Into<String>) -> Result<T> {
 
 impl Network {
     /// Read a network from a `.json` or `.csv` file (chosen by extension)
-    /// and validate it.
+    /// and validate it ([`Network::validate`]).
     pub fn from_path(path: &Path) -> Result<Network> {
+        Network::read(path, None)
+    }
+
+    /// [`Network::from_path`] for the grid box `[0, extent]` (µm): the
+    /// network must also fit it ([`Network::validate_within`]), each error
+    /// naming the file's record and field.
+    pub fn from_path_within(path: &Path, extent: [f64; 3]) -> Result<Network> {
+        Network::read(path, Some(extent))
+    }
+
+    fn read(path: &Path, extent: Option<[f64; 3]>) -> Result<Network> {
         let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
         let name = path.display().to_string();
-        let parse: fn(&str, &str) -> Result<Network> = match ext.as_deref() {
-            Some("json") => Network::from_json_str,
-            Some("csv") => Network::from_csv_str,
+        let parse: fn(&str, &str, Option<[f64; 3]>) -> Result<Network> = match ext.as_deref() {
+            Some("json") => Network::parse_json,
+            Some("csv") => Network::parse_csv,
             _ => {
                 return bad(
                     format!("{name}: unknown network file type (extension {:?})", ext.unwrap_or_default()),
@@ -37,7 +48,7 @@ impl Network {
             }
         };
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        parse(&text, &name)
+        parse(&text, &name, extent)
     }
 
     /// Write the network to `path`, as JSON or CSV by its extension.
@@ -99,6 +110,15 @@ impl Network {
 
     /// Parse the JSON format; `file` names the source in errors.
     pub fn from_json_str(text: &str, file: &str) -> Result<Network> {
+        Network::parse_json(text, file, None)
+    }
+
+    /// Parse the CSV format; `file` names the source in errors.
+    pub fn from_csv_str(text: &str, file: &str) -> Result<Network> {
+        Network::parse_csv(text, file, None)
+    }
+
+    fn parse_json(text: &str, file: &str, extent: Option<[f64; 3]>) -> Result<Network> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let root = json::parse(text).map_err(|e| {
             Error::scene(
@@ -164,12 +184,11 @@ impl Network {
             seg_recs.push(rec);
             net.segments.push(Segment { a, b, radius, kind, maturity });
         }
-        net.validate_named(FILE_KEY, &|i| node_recs[i].clone(), &|s| seg_recs[s].clone())?;
+        net.validate_named(FILE_KEY, extent, &|i| node_recs[i].clone(), &|s| seg_recs[s].clone())?;
         Ok(net)
     }
 
-    /// Parse the CSV format; `file` names the source in errors.
-    pub fn from_csv_str(text: &str, file: &str) -> Result<Network> {
+    fn parse_csv(text: &str, file: &str, extent: Option<[f64; 3]>) -> Result<Network> {
         const COLUMNS: [&str; 11] = ["type", "id", "x", "y", "z", "pressure", "a", "b", "radius", "kind", "maturity"];
         const REQUIRED: [&str; 9] = ["type", "id", "x", "y", "z", "a", "b", "radius", "kind"];
         const NODE: [&str; 5] = ["id", "x", "y", "z", "pressure"];
@@ -297,6 +316,7 @@ impl Network {
         }
         net.validate_named(
             FILE_KEY,
+            extent,
             &|i| format!("{file} line {} (node id {})", node_lines[i].0, node_lines[i].1),
             &|s| format!("{file} line {} (segment)", seg_lines[s]),
         )?;

@@ -28,6 +28,17 @@ use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 
+/// Least lumen radius of a segment, µm: 100 nm, far below any capillary
+/// (≈ 2–4 µm), so that a radius given in mm instead of µm is refused.
+pub const MIN_RADIUS: f64 = 0.1;
+/// Greatest lumen radius of a segment, µm: 1 cm, the largest vessels of the
+/// body. A network checked against a grid must also keep every radius
+/// within the grid's largest extent.
+pub const MAX_RADIUS: f64 = 1e4;
+/// Greatest magnitude of a fixed blood pressure, mmHg: several times the
+/// highest arterial pressure.
+pub const MAX_PRESSURE: f64 = 1000.0;
+
 /// What a vessel is: a normal (mature, tight-walled) vessel or a tumour
 /// vessel (immature, dilated, leaky).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -133,37 +144,84 @@ impl Network {
         (0..self.nodes.len()).filter(|&i| self.nodes[i].pressure.is_some()).collect()
     }
 
-    /// Check that every node position and pressure is finite and that every
-    /// segment joins two different existing nodes, has a finite positive
-    /// radius and length, and a maturity in 0..1. The error names the first
-    /// bad node or segment by its index.
+    /// Check that every node position is finite and every fixed pressure
+    /// within ±[`MAX_PRESSURE`], and that every segment joins two different
+    /// existing nodes, has a radius within [`MIN_RADIUS`]…[`MAX_RADIUS`], a
+    /// finite positive length and a maturity in 0..1. The error names the
+    /// first bad node or segment by its index.
     pub fn validate(&self) -> Result<()> {
-        self.validate_named("vessels", &|i| format!("node {i}"), &|s| format!("segment {s}"))
+        self.validate_named("vessels", None, &|i| format!("node {i}"), &|s| format!("segment {s}"))
     }
 
-    /// [`Network::validate`] with the records named by the caller (a file's
-    /// line or record), under the error key `key`.
+    /// [`Network::validate`], and that the network fits the grid box
+    /// `[0, extent]` (µm): every node within one grid extent of it per axis
+    /// (−L … 2L) and every radius at most the box's largest extent.
+    pub fn validate_within(&self, extent: [f64; 3]) -> Result<()> {
+        self.validate_named("vessels", Some(extent), &|i| format!("node {i}"), &|s| format!("segment {s}"))
+    }
+
+    /// [`Network::validate`] (and with `extent`, [`Network::validate_within`])
+    /// with the records named by the caller (a file's line or record), under
+    /// the error key `key`. The one check of every network read from a file,
+    /// whatever its format.
     pub(crate) fn validate_named(
         &self,
         key: &str,
+        extent: Option<[f64; 3]>,
         node_name: &dyn Fn(usize) -> String,
         seg_name: &dyn Fn(usize) -> String,
     ) -> Result<()> {
         let err = |what: String, fix: &str| Err(Error::scene(key, what, fix));
         for (i, n) in self.nodes.iter().enumerate() {
-            if n.pos.iter().any(|c| !c.is_finite()) {
-                return err(
-                    format!("{}: position {:?} is not finite", node_name(i), n.pos),
-                    "give every node finite x, y, z in µm",
-                );
+            for (c, axis) in n.pos.iter().zip(["x", "y", "z"]) {
+                if !c.is_finite() {
+                    return err(
+                        format!("{}: `{axis}` = {c} is not finite", node_name(i)),
+                        "give every node finite x, y, z in µm",
+                    );
+                }
             }
-            if let Some(p) = n.pressure.filter(|p| !p.is_finite()) {
+            if let Some(p) = n.pressure.filter(|p| !(p.is_finite() && p.abs() <= MAX_PRESSURE)) {
                 return err(
-                    format!("{}: pressure {p} is not finite", node_name(i)),
-                    "give a finite pressure in mmHg, or none for a free node",
+                    format!("{}: `pressure` = {p} mmHg is outside ±{MAX_PRESSURE} mmHg", node_name(i)),
+                    "give the blood pressure in mmHg (arteriolar inlets ≈ 35, venular outlets ≈ 15), or none for a free node",
                 );
             }
         }
+        if let Some(ext) = extent {
+            let inside = |p: [f64; 3]| (0..3).all(|d| inside_axis(p[d], ext[d]));
+            if let Some(i) = self.nodes.iter().position(|n| !inside(n.pos)) {
+                let p = self.nodes[i].pos;
+                let d = (0..3).find(|&d| !inside_axis(p[d], ext[d])).unwrap_or(0);
+                let axis = ["x", "y", "z"][d];
+                let nm = self.nodes.iter().all(|n| inside(n.pos.map(|c| c / 1000.0)));
+                let fix = if nm {
+                    "every position fits the grid once divided by 1000: the file looks like it is in nm; \
+                     positions and radii are in µm, so divide them all by 1000"
+                        .to_string()
+                } else {
+                    format!(
+                        "give positions in µm from the grid's lower corner (the grid spans 0 … {} µm along {axis}); \
+                         move or remove the node, or enlarge the grid",
+                        ext[d]
+                    )
+                };
+                return err(
+                    format!(
+                        "{}: `{axis}` = {} µm is more than one grid extent outside the grid (allowed {} … {} µm)",
+                        node_name(i),
+                        p[d],
+                        -ext[d],
+                        2.0 * ext[d]
+                    ),
+                    &fix,
+                );
+            }
+        }
+        let max_radius = match extent {
+            Some(e) => MAX_RADIUS.min(e[0].max(e[1]).max(e[2])),
+            None => MAX_RADIUS,
+        };
         for (s, seg) in self.segments.iter().enumerate() {
             for (end, id) in [("a", seg.a), ("b", seg.b)] {
                 if id >= self.nodes.len() {
@@ -179,10 +237,15 @@ impl Network {
                     "join every segment to two different nodes",
                 );
             }
-            if !(seg.radius.is_finite() && seg.radius > 0.0) {
+            if !(seg.radius.is_finite() && seg.radius >= MIN_RADIUS && seg.radius <= max_radius) {
+                let why = if extent.is_some() && max_radius < MAX_RADIUS { " (the grid's largest extent)" } else { "" };
                 return err(
-                    format!("{}: radius {} µm is not positive", seg_name(s), seg.radius),
-                    "give every segment a positive radius in µm (capillaries ≈ 4)",
+                    format!(
+                        "{}: `radius` = {} µm is outside {MIN_RADIUS} … {max_radius} µm{why}",
+                        seg_name(s),
+                        seg.radius
+                    ),
+                    "give every segment its lumen radius in µm (capillaries ≈ 4, tumour vessels 6–15)",
                 );
             }
             if !(seg.maturity.is_finite() && (0.0..=1.0).contains(&seg.maturity)) {
@@ -192,7 +255,13 @@ impl Network {
                 );
             }
             let len = self.length(s);
-            if len.is_nan() || len <= 0.0 {
+            if !len.is_finite() {
+                return err(
+                    format!("{}: length {len} µm is not finite", seg_name(s)),
+                    "give the nodes positions in µm near the grid",
+                );
+            }
+            if len <= 0.0 {
                 return err(
                     format!("{}: nodes {} and {} are at the same position, length 0", seg_name(s), seg.a, seg.b),
                     "move one of the nodes or remove the segment",
@@ -260,6 +329,11 @@ impl Network {
             s.b = new_index[s.b];
         }
     }
+}
+
+/// Whether a coordinate `c` lies within one grid extent `l` of `[0, l]`.
+fn inside_axis(c: f64, l: f64) -> bool {
+    c >= -l && c <= 2.0 * l
 }
 
 pub(crate) fn dist(a: [f64; 3], b: [f64; 3]) -> f64 {

@@ -7,7 +7,7 @@ mod vascular;
 
 pub use cells::CellData;
 
-pub use vascular::{Interstitium, Pressure, Vascular, VascularGeometry, tissue_at, tissue_map};
+pub use vascular::{Interstitium, Pressure, Vascular, VascularGeometry, network_and_flow, tissue_at, tissue_map};
 
 use crate::Result;
 use crate::grid::{Grid, Shape, Tissue};

@@ -5,7 +5,7 @@
 use crate::grid::FaceFlow;
 use crate::grid::{Grid, Shape, Tissue};
 use crate::scene::{FlowMode, InterstitiumSpec, Validated, VesselSpec};
-use crate::vessels::{self, Flow, GenerateParams, Network, VesselMaps};
+use crate::vessels::{self, Flow, Network, VesselMaps};
 use crate::{Error, Result};
 
 /// Tissue of every voxel: normal unless a region with `tissue` says otherwise
@@ -54,11 +54,12 @@ pub struct Vascular {
     pub velocity: Option<FaceFlow>,
 }
 
-/// Load or generate the network of `[vessels]`.
+/// Load or generate the network of `[vessels]`: a file's network must fit
+/// the grid ([`Network::validate_within`]).
 pub fn network(v: &Validated, spec: &VesselSpec, grid: &Grid) -> Result<Network> {
     if let Some(file) = &spec.file {
         let path = v.base_dir.join(file);
-        Network::from_path(&path).map_err(|e| match e {
+        Network::from_path_within(&path, grid.extent()).map_err(|e| match e {
             Error::Io { path, source } => Error::scene(
                 "vessels.file",
                 format!("cannot read {}: {source}", path.display()),
@@ -67,18 +68,23 @@ pub fn network(v: &Validated, spec: &VesselSpec, grid: &Grid) -> Result<Network>
             e => e,
         })
     } else {
-        let p = GenerateParams {
-            spacing: spec.spacing,
-            capillary_radius: spec.capillary_radius,
-            tumour_radius: spec.tumour_radius,
-            tumour_density: spec.tumour_density,
-            inlet_pressure: spec.inlet_pressure,
-            outlet_pressure: spec.outlet_pressure,
-            ..GenerateParams::default()
-        };
-        p.validate("vessels")?;
+        let p = spec.generate_params();
+        p.validate_for_grid("vessels", grid)?;
         Ok(vessels::generate(grid.extent(), &|x| tissue_at(v, x), &p, v.scene.seed))
     }
+}
+
+/// The network of `[vessels]` and its blood flow, exactly as a run builds
+/// them (`None` without `[vessels]`): what `oncovox check` reads, so that it
+/// refuses every network a run would.
+pub fn network_and_flow(v: &Validated, grid: &Grid) -> Result<Option<(Network, Flow)>> {
+    let Some(spec) = &v.scene.vessels else { return Ok(None) };
+    let network = network(v, spec, grid)?;
+    let flow = match spec.flow {
+        FlowMode::Poiseuille => vessels::poiseuille(&network, spec.viscosity)?,
+        FlowMode::Uniform => vessels::uniform(&network, spec.pressure),
+    };
+    Ok(Some((network, flow)))
 }
 
 /// The interstitium's steady Darcy problem in world terms, per voxel:
@@ -123,12 +129,7 @@ pub struct VascularGeometry {
 
 /// The network, its flow and maps, and the interstitial pressure problem.
 pub fn geometry(v: &Validated, grid: &Grid, tissue: &[Tissue]) -> Result<Option<VascularGeometry>> {
-    let Some(spec) = &v.scene.vessels else { return Ok(None) };
-    let network = network(v, spec, grid)?;
-    let flow = match spec.flow {
-        FlowMode::Poiseuille => vessels::poiseuille(&network, spec.viscosity)?,
-        FlowMode::Uniform => vessels::uniform(&network, spec.pressure),
-    };
+    let (Some(spec), Some((network, flow))) = (&v.scene.vessels, network_and_flow(v, grid)?) else { return Ok(None) };
     let maps = vessels::voxelise(&network, &flow, grid);
     let s = Starling::new(v, spec, tissue, &maps);
     let interstitium = match &v.scene.interstitium {
