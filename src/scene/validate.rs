@@ -367,9 +367,32 @@ fn check_output(s: &mut Scene) -> Result<()> {
             }
         }
         s.output.slices[i].index = Some(idx);
+        let sl = &s.output.slices[i];
+        // Same species, axis and index: the same PNG names, one series overwriting the other.
+        if let Some(j) = s.output.slices[..i]
+            .iter()
+            .position(|o| o.species == sl.species && o.axis == sl.axis && o.index == sl.index)
+        {
+            return Err(Error::scene(
+                format!("output.slices.{i}"),
+                format!(
+                    "shows {} normal to {} at index {idx}, as output.slices.{j} does: their images would overwrite each other",
+                    sl.species,
+                    sl.axis.name()
+                ),
+                "remove one of the two [[output.slices]] tables, or give it another axis or index",
+            ));
+        }
     }
     for (i, f) in s.output.fields.iter().enumerate() {
         known_output(s, &format!("output.fields.{i}"), f)?;
+        if let Some(j) = s.output.fields[..i].iter().position(|o| o == f) {
+            return Err(Error::scene(
+                format!("output.fields.{i}"),
+                format!("names {f} again (as output.fields.{j}): its dumps would overwrite each other"),
+                "name each field once",
+            ));
+        }
     }
     Ok(())
 }
