@@ -151,6 +151,7 @@ pub fn build(device: Device, v: &Validated, plan: &mut Plan) -> Result<(World, B
         Device::Cpu => {
             let world = build_world(v, None)?;
             plan.attach(&world);
+            plan.check_advection()?;
             let backend = Box::new(CpuBackend::new(plan, &world)?);
             Ok((world, backend))
         }
@@ -158,6 +159,7 @@ pub fn build(device: Device, v: &Validated, plan: &mut Plan) -> Result<(World, B
             let gpu = Gpu::new(*a)?;
             let world = build_world(v, Some(&gpu))?;
             plan.attach(&world);
+            plan.check_advection()?;
             check_fits(plan, &gpu.limits)?;
             let backend = Box::new(GpuBackend::new(gpu, plan, &world)?);
             Ok((world, backend))

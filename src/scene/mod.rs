@@ -10,6 +10,7 @@ mod boundary;
 mod cells;
 mod cells_checks;
 mod overrides;
+mod ranges;
 mod transport;
 mod validate;
 mod vascular;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use boundary::{Bc, Boundary, Face, HeldLayer};
 pub use cells::{CarrierSpec, CellsSpec, PhenotypeSpec, RadiotherapySpec, TriggerSpec};
 pub use overrides::apply_overrides;
+pub use ranges::{MAX_DIFFUSION, MAX_MAGNITUDE};
 pub use transport::{PlasmaCurve, SpeciesTransport, Wall, plasma_curve, transport_of};
 pub use validate::Validated;
 pub use vascular::{
