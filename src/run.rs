@@ -64,9 +64,7 @@ pub fn read_scene_text(path: &Path) -> Result<String> {
         return Err(refuse("is a directory, not a scene file".into()));
     }
     let mut bytes = Vec::new();
-    file.take(MAX_SCENE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| refuse(format!("cannot be read ({e})")))?;
+    file.take(MAX_SCENE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| refuse(format!("cannot be read ({e})")))?;
     if bytes.len() as u64 > MAX_SCENE_BYTES {
         return Err(refuse(format!("is larger than {} MiB, more than any scene", MAX_SCENE_BYTES >> 20)));
     }

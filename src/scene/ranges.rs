@@ -71,8 +71,7 @@ fn number(key: &str, leaf: &str, x: f64, pass: Pass) -> Result<()> {
         }
         return Ok(());
     }
-    let diffusive = matches!(leaf, "diffusion" | "diffusion_tumour" | "diffusion_necrotic")
-        || key == "cells.spread";
+    let diffusive = matches!(leaf, "diffusion" | "diffusion_tumour" | "diffusion_necrotic") || key == "cells.spread";
     if diffusive && x.abs() > MAX_DIFFUSION {
         return Err(Error::scene(
             key,
@@ -147,7 +146,8 @@ fn fastest_key(c: &super::CellsSpec) -> (String, f64) {
             (k("deactivation"), p.deactivation),
             (k("emax"), p.emax),
         ]);
-        for (table, map) in [("switch", &p.switch), ("switch_drug", &p.switch_drug), ("switch_hypoxia", &p.switch_hypoxia)]
+        for (table, map) in
+            [("switch", &p.switch), ("switch_drug", &p.switch_drug), ("switch_hypoxia", &p.switch_hypoxia)]
         {
             rates.extend(map.iter().map(|(to, &r)| (k(&format!("{table}.{to}")), r)));
         }
