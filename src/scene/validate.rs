@@ -251,10 +251,14 @@ fn check_species(s: &Scene) -> Result<()> {
                     s.time.dt,
                     s.time.dt * (6.0 * d_max / (s.grid.dx * s.grid.dx) + sp.decay)
                 ),
-                format!(
-                    "set substepping = true ({n} sub-steps), or solver = \"lod\", or time.dt ≤ {:.4e}",
-                    s.time.dt / n as f64
-                ),
+                if wanted <= MAX_SUBSTEPS {
+                    format!(
+                        "set substepping = true ({n} sub-steps), or solver = \"lod\", or time.dt ≤ {:.4e}",
+                        s.time.dt / n as f64
+                    )
+                } else {
+                    format!("use solver = \"implicit\" or \"lod\", or time.dt ≤ {:.4e}", s.time.dt / load)
+                },
             ));
         }
     }
