@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use oncovox::Result;
-use oncovox::run::{BackendChoice, load_scene, run};
+use oncovox::run::{BackendChoice, Device, load_scene, run, select_device};
 use oncovox::solver::gpu::{adapters, best_adapter, check_fits};
 use oncovox::solver::schedule::{self, Speed};
 use oncovox::solver::{Method, Plan};
@@ -142,7 +142,13 @@ pub fn dispatch(cli: Cli) -> Result<()> {
 fn run_cmd(scene: Option<PathBuf>, out: PathBuf, common: Common) -> Result<()> {
     let v = load_scene(scene.as_deref(), &common.sets)?;
     let plan = Plan::new(&v);
-    schedule::estimate(&plan).check(&plan, &speed_of(common.backend.into(), &plan), common.force)?;
+    // The device as `run` will pick it: a scene that does not fit it is refused for that first.
+    let speed = match select_device(common.backend.into(), &plan)?.0 {
+        Device::Cpu => Speed::cpu(rayon::current_num_threads()),
+        Device::Gpu(a) if a.is_software() => Speed::software_gpu(&a.info.name),
+        Device::Gpu(a) => Speed::hardware_gpu(&a.info.name),
+    };
+    schedule::estimate(&plan).check(&plan, &speed, common.force)?;
     let what = scene.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in default scene".into());
     eprintln!("scene: {what}; {} steps of {} min", v.steps, v.scene.time.dt);
     let progress = std::io::stderr().is_terminal();
