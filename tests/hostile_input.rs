@@ -255,3 +255,18 @@ fn an_output_interval_beyond_any_run_gets_the_right_advice() {
     let err = refused(BASE, &["time.output_interval=1e300"], &["time.output_interval", "time.duration"]);
     assert!(!err.contains("larger time.dt"), "{err}");
 }
+
+#[test]
+fn compare_refuses_arms_estimated_beyond_a_day_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "[grid]\nshape = [64, 64, 64]\ndx = 10.0\n[time]\ndt = 1.0\nduration = 1e8\n\
+                [[species]]\nname = \"a\"\ndiffusion = 1.0\nsolver = \"implicit\"\n";
+    let (a, b) = (write_scene(tmp.path(), "a.toml", text), write_scene(tmp.path(), "b.toml", text));
+    let out = tmp.path().join("cmp");
+    let args = ["compare", "--backend", "cpu", a.to_str().unwrap(), b.to_str().unwrap(), "-o", out.to_str().unwrap()];
+    let o = oncovox(&args, &[("RAYON_NUM_THREADS", "2")]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("time.duration") && err.contains("--force") && err.contains("2 arms"), "{err}");
+    assert!(!err.contains("panicked") && !out.exists(), "{err}");
+}
