@@ -2,8 +2,9 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use oncovox::Result;
-use oncovox::run::{BackendChoice, load_scene, run};
-use oncovox::solver::gpu::{adapters, check_fits};
+use oncovox::run::{BackendChoice, Device, load_scene, run, select_device};
+use oncovox::solver::gpu::{adapters, best_adapter, check_fits};
+use oncovox::solver::schedule::{self, Speed};
 use oncovox::solver::{Method, Plan};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -40,9 +41,8 @@ enum Command {
     Check {
         /// Scene file (TOML). Omit to check the built-in default scene.
         scene: Option<PathBuf>,
-        /// Override a key, e.g. --set time.duration=30 (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        sets: Vec<String>,
+        #[command(flatten)]
+        common: Common,
     },
     /// Run therapy arms (several scene files, or one with [[arms]]) into
     /// DIR/<arm>/ and compare them: compare.csv, compare.md and plots/*.png
@@ -92,6 +92,10 @@ struct Common {
     /// --set species.oxygen.diffusion=2e5 (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
+    /// Go ahead with a scene whose estimated run time on the chosen backend
+    /// is more than a day (without it, run, check and compare refuse it).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -115,12 +119,13 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command.unwrap_or(Command::Run {
         scene: None,
         out: "out".into(),
-        common: Common { backend: BackendArg::Auto, sets: vec![] },
+        common: Common { backend: BackendArg::Auto, sets: vec![], force: false },
     }) {
         Command::Run { scene, out, common } => run_cmd(scene, out, common),
-        Command::Check { scene, sets } => check_cmd(scene, &sets),
+        Command::Check { scene, common } => check_cmd(scene, &common),
         Command::Compare { scenes, out, common } => {
             stop_on_signals();
+            compare_within_a_day(&scenes, &common)?;
             let progress = std::io::stderr().is_terminal();
             let log = &mut |line: &str| eprintln!("{line}");
             oncovox::compare::run_arms(&scenes, &out, common.backend.into(), &common.sets, progress, log).map(drop)
@@ -157,6 +162,14 @@ fn stop_on_signals() {
 fn run_cmd(scene: Option<PathBuf>, out: PathBuf, common: Common) -> Result<()> {
     stop_on_signals();
     let v = load_scene(scene.as_deref(), &common.sets)?;
+    let plan = Plan::new(&v);
+    // The device as `run` will pick it: a scene that does not fit it is refused for that first.
+    let speed = match select_device(common.backend.into(), &plan)?.0 {
+        Device::Cpu => Speed::cpu(rayon::current_num_threads()),
+        Device::Gpu(a) if a.is_software() => Speed::software_gpu(&a.info.name),
+        Device::Gpu(a) => Speed::hardware_gpu(&a.info.name),
+    };
+    schedule::estimate(&plan).check(&plan, &speed, common.force)?;
     let what = scene.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in default scene".into());
     eprintln!("scene: {what}; {} steps of {} min", v.steps, v.scene.time.dt);
     let progress = std::io::stderr().is_terminal();
@@ -172,31 +185,95 @@ fn run_cmd(scene: Option<PathBuf>, out: PathBuf, common: Common) -> Result<()> {
     Ok(())
 }
 
-/// Every operator's calls over the course and an estimate of their CPU time.
-fn schedule_table(plan: &Plan) {
-    let minutes = plan.steps as f64 * plan.dt;
-    println!("schedule over {minutes} min ({} base steps of {} min):", plan.steps, plan.dt);
-    let Some(counts) = oncovox::solver::schedule::count(plan) else {
-        println!("  (not counted: more than {} base steps)", oncovox::solver::schedule::MAX_COUNTED_STEPS);
-        return;
-    };
-    println!("  {:<40} {:>12} {:>14}", "operator", "calls", "est. CPU s");
-    let rows = counts.estimate(plan, plan.grid.len());
-    for (name, calls, secs) in &rows {
-        println!("  {name:<40} {calls:>12} {secs:>14.1}");
+/// How fast the device that `choice` would take runs (as `run` picks it:
+/// `auto` takes a hardware GPU the grid fits, else the CPU).
+fn speed_of(choice: BackendChoice, plan: &Plan) -> Speed {
+    let cpu = || Speed::cpu(rayon::current_num_threads());
+    match choice {
+        BackendChoice::Cpu => cpu(),
+        BackendChoice::Gpu => match best_adapter(false) {
+            Some(a) if a.is_software() => Speed::software_gpu(&a.info.name),
+            Some(a) => Speed::hardware_gpu(&a.info.name),
+            None => cpu(),
+        },
+        BackendChoice::Auto => match best_adapter(true) {
+            Some(a) if check_fits(plan, &a.adapter.limits()).is_ok() => Speed::hardware_gpu(&a.info.name),
+            _ => cpu(),
+        },
     }
-    let total: f64 = rows.iter().map(|r| r.2).sum();
-    println!(
-        "  estimated CPU time {:.0} s ({:.1} min) on a 2-core CPU (per-voxel costs in BENCHMARKS.md; advection \
-         sub-steps depend on the interstitial flow and are not counted here)",
-        total,
-        total / 60.0
-    );
 }
 
-fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
-    let v = load_scene(scene.as_deref(), sets)?;
+/// `compare` runs every arm: refuse, before anything runs, arms whose
+/// estimated run times add up to more than a day, unless `--force`. Arms
+/// that do not load are left to `compare` itself to report.
+fn compare_within_a_day(scenes: &[PathBuf], common: &Common) -> Result<()> {
+    if common.force {
+        return Ok(());
+    }
+    let mut arms = Vec::new();
+    for path in scenes {
+        let Ok(v) = load_scene(Some(path), &common.sets) else { continue };
+        for arm in &v.scene.arms {
+            let sets: Vec<String> = common.sets.iter().chain(&arm.set).cloned().collect();
+            arms.extend(load_scene(Some(path), &sets).ok());
+        }
+        if v.scene.arms.is_empty() {
+            arms.push(v);
+        }
+    }
+    let plans: Vec<Plan> = arms.iter().map(Plan::new).collect();
+    let Some(largest) = plans.iter().max_by_key(|p| p.grid.len()) else { return Ok(()) };
+    let speed = speed_of(common.backend.into(), largest);
+    let total: f64 = plans.iter().map(|p| schedule::estimate(p).seconds_on(&speed)).sum();
+    if total <= schedule::MAX_RUN_SECONDS {
+        return Ok(());
+    }
+    Err(oncovox::Error::scene(
+        "time.duration",
+        format!(
+            "the {} arms are estimated at {:.1} h together on {}, more than a day",
+            plans.len(),
+            total / 3600.0,
+            speed.device
+        ),
+        "give --force to go ahead anyway, or fewer arms, or reduce time.duration or grid.shape \
+         (oncovox check on each arm lists every operator's calls and time)",
+    ))
+}
+
+/// Every operator's calls over the course and an estimate of their time.
+fn schedule_table(plan: &Plan, estimate: &schedule::Estimate, speed: &Speed) {
+    let minutes = plan.steps as f64 * plan.dt;
+    println!("schedule over {minutes} min ({} base steps of {} min):", plan.steps, plan.dt);
+    if estimate.counts.is_none() {
+        println!("  (not counted: more than {} base steps)", schedule::MAX_COUNTED_STEPS);
+    } else {
+        println!("  {:<40} {:>12} {:>14}", "operator", "calls", "est. CPU s");
+        for (name, calls, secs) in &estimate.rows {
+            println!("  {name:<40} {calls:>12} {secs:>14.1}");
+        }
+    }
+    let total = estimate.cpu_seconds;
+    println!(
+        "  estimated CPU time {:.0} s ({:.1} min) on a 2-core CPU{} (per-voxel costs in BENCHMARKS.md; advection \
+         sub-steps depend on the interstitial flow and are not counted here)",
+        total,
+        total / 60.0,
+        if estimate.counts.is_none() { ", at least" } else { "" }
+    );
+    let secs = estimate.seconds_on(speed);
+    println!("  estimated run time on {}: {:.0} s ({:.1} h)", speed.device, secs, secs / 3600.0);
+    if secs > schedule::MAX_RUN_SECONDS {
+        println!("  more than a day: going ahead as --force asks");
+    }
+}
+
+fn check_cmd(scene: Option<PathBuf>, common: &Common) -> Result<()> {
+    let v = load_scene(scene.as_deref(), &common.sets)?;
     let plan = Plan::new(&v);
+    let estimate = schedule::estimate(&plan);
+    let speed = speed_of(common.backend.into(), &plan);
+    estimate.check(&plan, &speed, common.force)?;
     let g = plan.grid;
     // The network a run would use, read or generated and its flow solved
     // the same way, so that check refuses every network run refuses.
@@ -262,7 +339,7 @@ fn check_cmd(scene: Option<PathBuf>, sets: &[String]) -> Result<()> {
     transport_table(&v);
     println!("(D·dt/dx² and decay·dt are per step; an explicit species divides them among its sub-steps)");
     cells_table(&v, &plan);
-    schedule_table(&plan);
+    schedule_table(&plan, &estimate, &speed);
     for a in adapters() {
         match check_fits(&plan, &a.adapter.limits()) {
             Ok(slabs) if slabs.len() > 1 => println!(

@@ -28,7 +28,7 @@ pub enum BackendChoice {
 /// Read and validate a scene file (or the embedded default), with overrides.
 pub fn load_scene(path: Option<&Path>, sets: &[String]) -> Result<Validated> {
     let text = match path {
-        Some(p) => std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?,
+        Some(p) => read_scene_text(p)?,
         None => DEFAULT_SCENE.to_string(),
     };
     let mut v = Validated::new(Scene::from_toml_with(&text, sets)?)?;
@@ -36,6 +36,46 @@ pub fn load_scene(path: Option<&Path>, sets: &[String]) -> Result<Validated> {
         v.base_dir = dir.to_path_buf();
     }
     Ok(v)
+}
+
+/// Largest scene file read, bytes: a scene is a page of TOML, and the limit
+/// keeps a device or a huge file from being read without end.
+pub const MAX_SCENE_BYTES: u64 = 16 << 20;
+
+/// The text of a scene file. A missing file, a directory, a dangling link,
+/// a file over [`MAX_SCENE_BYTES`] or one that is not UTF-8 is an input
+/// error saying what was expected.
+pub fn read_scene_text(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let shown = path.display();
+    let fix = "give the path of a TOML scene file (UTF-8 text; every key is documented in scenes/README.md), \
+               or no path for the built-in default scene";
+    let refuse = |what: String| Error::Parse(format!("{shown}: {what}\n  fix: {fix}"));
+    let dangling = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) && !path.exists();
+    if dangling {
+        let to = std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default();
+        return Err(refuse(format!("is a symbolic link to {to}, which does not exist")));
+    }
+    let file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => refuse("no such file".into()),
+        _ => refuse(format!("cannot be opened ({e})")),
+    })?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(refuse("is a directory, not a scene file".into()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| refuse(format!("cannot be read ({e})")))?;
+    if bytes.len() as u64 > MAX_SCENE_BYTES {
+        return Err(refuse(format!("is larger than {} MiB, more than any scene", MAX_SCENE_BYTES >> 20)));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+        refuse(format!(
+            "is not UTF-8 text: byte {at} (line {line}) is 0x{:02x}; save the file as UTF-8 (TOML is UTF-8)",
+            e.as_bytes()[at]
+        ))
+    })
 }
 
 /// Where a run will execute, decided before any field memory is allocated.
@@ -109,6 +149,7 @@ pub fn build(device: Device, v: &Validated, plan: &mut Plan) -> Result<(World, B
         Device::Cpu => {
             let world = build_world(v, None)?;
             plan.attach(&world);
+            plan.check_advection()?;
             let backend = Box::new(CpuBackend::new(plan, &world)?);
             Ok((world, backend))
         }
@@ -116,6 +157,7 @@ pub fn build(device: Device, v: &Validated, plan: &mut Plan) -> Result<(World, B
             let gpu = Gpu::new(*a)?;
             let world = build_world(v, Some(&gpu))?;
             plan.attach(&world);
+            plan.check_advection()?;
             check_fits(plan, &gpu.limits)?;
             let backend = Box::new(GpuBackend::new(gpu, plan, &world)?);
             Ok((world, backend))

@@ -5,10 +5,12 @@
 //! sync. Coordinates are µm from the grid's lower corner: voxel `(i, j, k)`
 //! spans `[i·dx, (i+1)·dx)` along x and its centre is at `(i + ½)·dx`.
 
+mod arity;
 mod boundary;
 mod cells;
 mod cells_checks;
 mod overrides;
+mod ranges;
 mod transport;
 mod validate;
 mod vascular;
@@ -19,6 +21,7 @@ use serde::{Deserialize, Serialize};
 pub use boundary::{Bc, Boundary, Face, HeldLayer};
 pub use cells::{CarrierSpec, CellsSpec, PhenotypeSpec, RadiotherapySpec, TriggerSpec};
 pub use overrides::apply_overrides;
+pub use ranges::{MAX_DIFFUSION, MAX_MAGNITUDE};
 pub use transport::{PlasmaCurve, SpeciesTransport, Wall, plasma_curve, transport_of};
 pub use validate::Validated;
 pub use vascular::{
@@ -80,6 +83,7 @@ fn default_seed() -> u64 {
 #[serde(deny_unknown_fields)]
 pub struct GridSpec {
     /// Voxels along x, y, z (x varies fastest in memory).
+    #[serde(deserialize_with = "arity::exactly")]
     pub shape: [u32; 3],
     /// Voxel edge, µm.
     pub dx: f64,
@@ -211,6 +215,7 @@ fn default_true() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct Sphere {
     /// Centre, µm.
+    #[serde(deserialize_with = "arity::exactly")]
     pub center: [f64; 3],
     /// Radius, µm.
     pub radius: f64,
@@ -220,7 +225,9 @@ pub struct Sphere {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct BoxShape {
+    #[serde(deserialize_with = "arity::exactly")]
     pub min: [f64; 3],
+    #[serde(deserialize_with = "arity::exactly")]
     pub max: [f64; 3],
 }
 
@@ -229,8 +236,10 @@ pub struct BoxShape {
 #[serde(deny_unknown_fields)]
 pub struct Cylinder {
     /// Centre of one end cap.
+    #[serde(deserialize_with = "arity::exactly")]
     pub start: [f64; 3],
     /// Centre of the other end cap.
+    #[serde(deserialize_with = "arity::exactly")]
     pub end: [f64; 3],
     pub radius: f64,
 }
@@ -322,7 +331,7 @@ pub struct SliceSpec {
     pub index: Option<u32>,
     /// Colour range in the species' unit. Default: 0 … the maximum of this
     /// slice over the whole run, the same for every image of the series.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "arity::exactly_opt", skip_serializing_if = "Option::is_none")]
     pub range: Option<[f64; 2]>,
 }
 

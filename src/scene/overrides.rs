@@ -11,6 +11,7 @@ use crate::{Error, Result};
 /// Apply each `key=value` in order.
 pub fn apply_overrides(table: &mut toml::Table, sets: &[String]) -> Result<()> {
     for set in sets {
+        refuse_control_characters(set)?;
         let (key, raw) = set.split_once('=').ok_or_else(|| {
             Error::scene(set.clone(), "an override needs the form key=value", "write e.g. --set time.duration=5")
         })?;
@@ -23,6 +24,23 @@ pub fn apply_overrides(table: &mut toml::Table, sets: &[String]) -> Result<()> {
         set_path(table, &parts, value, key)?;
     }
     Ok(())
+}
+
+/// A line break, tab or other control character in an override would let
+/// the value end early or carry more keys: refused, naming the key.
+fn refuse_control_characters(set: &str) -> Result<()> {
+    let Some((at, c)) = set.char_indices().find(|(_, c)| c.is_control()) else { return Ok(()) };
+    let key = set.split_once('=').map_or(set, |(k, _)| k).trim();
+    let what = match c {
+        '\n' | '\r' => "a line break".to_string(),
+        '\t' => "a tab".to_string(),
+        _ => format!("the control character U+{:04X}", c as u32),
+    };
+    Err(Error::scene(
+        key.escape_debug().to_string(),
+        format!("the override holds {what} at byte {at}"),
+        "give one key=value per --set, on one line without control characters (e.g. --set time.duration=5)",
+    ))
 }
 
 fn parse_value(raw: &str) -> toml::Value {
@@ -91,6 +109,14 @@ mod tests {
         assert_eq!(t["time"]["dt"].as_float(), Some(0.5));
         assert_eq!(t["species"][0]["diffusion"].as_float(), Some(2e5));
         assert_eq!(t["species"][0]["solver"].as_str(), Some("lod"));
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let mut t: toml::Table = toml::from_str("[time]\ndt = 1.0\n").unwrap();
+        let err = apply_overrides(&mut t, &["time.dt=1\nduration = 5".into()]).unwrap_err();
+        assert!(err.to_string().contains("`time.dt`") && err.to_string().contains("line break"), "{err}");
+        assert_eq!(t["time"]["dt"].as_float(), Some(1.0));
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! dotted key (as `--set` spells it) and the fix. Also fills defaults so
 //! that `scene.resolved.toml` reruns the same simulation.
 
+use super::ranges::{self, Pass};
 use super::{Bc, Face, Scene, SolverChoice};
 use crate::grid::{Grid, Shape};
-use crate::solver::explicit_substeps;
+use crate::solver::{MAX_SUBSTEPS, explicit_load, explicit_substeps, substeps_for};
 use crate::{Error, Result};
 
 /// Largest grid addressed with 32-bit voxel indices on every backend.
@@ -27,12 +28,15 @@ impl Validated {
     pub fn new(mut scene: Scene) -> Result<Validated> {
         check_grid(&scene)?;
         let (steps, output_every) = check_time(&mut scene)?;
+        ranges::check(&scene, Pass::Magnitude)?;
         check_species(&scene)?;
         check_regions(&scene)?;
         check_consumption(&scene)?;
         super::vascular_checks::check(&scene)?;
         super::cells_checks::check(&mut scene)?;
+        ranges::cell_substeps(&scene)?;
         check_output(&mut scene)?;
+        ranges::check(&scene, Pass::Finite)?;
         Ok(Validated { scene, steps, output_every, base_dir: ".".into() })
     }
 
@@ -106,6 +110,17 @@ fn check_time(s: &mut Scene) -> Result<(u64, u64)> {
     let interval = *t.output_interval.get_or_insert(t.duration / 10.0);
     let raw_every = (interval / t.dt).round().max(1.0);
     finite_at_least("time.output_interval", interval, 0.0, true, "give the output interval in min")?;
+    if raw_every > 1e12 {
+        return Err(Error::scene(
+            "time.output_interval",
+            format!("is {interval:e} min, {raw_every:e} steps of time.dt, longer than any run"),
+            format!(
+                "give an interval of at most time.duration = {} min (or leave it out: duration / 10); an interval \
+                 of the whole duration writes outputs at t = 0 and at the end only",
+                t.duration
+            ),
+        ));
+    }
     let every = whole_steps("time.output_interval", raw_every * t.dt, t.dt)?;
     t.output_interval = Some(every as f64 * t.dt);
     Ok((steps, every.min(steps)))
@@ -203,6 +218,30 @@ fn check_species(s: &Scene) -> Result<()> {
         }
         let d = super::transport::diffusion(s, sp);
         let d_max = d.iter().fold(0.0f64, |m, &d| m.max(d));
+        let load = explicit_load(d_max, sp.decay, s.time.dt, s.grid.dx);
+        let wanted = substeps_for(load);
+        if sp.solver == SolverChoice::Explicit && sp.substepping && wanted > MAX_SUBSTEPS {
+            let driver = if sp.decay > 6.0 * d_max / (s.grid.dx * s.grid.dx) {
+                "decay"
+            } else if sp.diffusion.is_none() {
+                "radius"
+            } else {
+                "diffusion"
+            };
+            return Err(Error::scene(
+                k(driver),
+                format!(
+                    "the explicit solver would need {wanted} sub-steps per step of time.dt = {} min \
+                     (dt·(6·D/dx² + λ) = {load:.3e}), more than {MAX_SUBSTEPS}",
+                    s.time.dt
+                ),
+                format!(
+                    "use solver = \"implicit\" (or \"lod\"), stable at any step, or a smaller time.dt \
+                     (at most {:.3e} min for {MAX_SUBSTEPS} sub-steps)",
+                    s.time.dt * MAX_SUBSTEPS as f64 / load
+                ),
+            ));
+        }
         let n = explicit_substeps(d_max, sp.decay, s.time.dt, s.grid.dx);
         if sp.solver == SolverChoice::Explicit && !sp.substepping && n > 1 {
             return Err(Error::scene(
@@ -212,10 +251,14 @@ fn check_species(s: &Scene) -> Result<()> {
                     s.time.dt,
                     s.time.dt * (6.0 * d_max / (s.grid.dx * s.grid.dx) + sp.decay)
                 ),
-                format!(
-                    "set substepping = true ({n} sub-steps), or solver = \"lod\", or time.dt ≤ {:.4e}",
-                    s.time.dt / n as f64
-                ),
+                if wanted <= MAX_SUBSTEPS {
+                    format!(
+                        "set substepping = true ({n} sub-steps), or solver = \"lod\", or time.dt ≤ {:.4e}",
+                        s.time.dt / n as f64
+                    )
+                } else {
+                    format!("use solver = \"implicit\" or \"lod\", or time.dt ≤ {:.4e}", s.time.dt / load)
+                },
             ));
         }
     }
@@ -367,9 +410,32 @@ fn check_output(s: &mut Scene) -> Result<()> {
             }
         }
         s.output.slices[i].index = Some(idx);
+        let sl = &s.output.slices[i];
+        // Same species, axis and index: the same PNG names, one series overwriting the other.
+        if let Some(j) = s.output.slices[..i]
+            .iter()
+            .position(|o| o.species == sl.species && o.axis == sl.axis && o.index == sl.index)
+        {
+            return Err(Error::scene(
+                format!("output.slices.{i}"),
+                format!(
+                    "shows {} normal to {} at index {idx}, as output.slices.{j} does: their images would overwrite each other",
+                    sl.species,
+                    sl.axis.name()
+                ),
+                "remove one of the two [[output.slices]] tables, or give it another axis or index",
+            ));
+        }
     }
     for (i, f) in s.output.fields.iter().enumerate() {
         known_output(s, &format!("output.fields.{i}"), f)?;
+        if let Some(j) = s.output.fields[..i].iter().position(|o| o == f) {
+            return Err(Error::scene(
+                format!("output.fields.{i}"),
+                format!("names {f} again (as output.fields.{j}): its dumps would overwrite each other"),
+                "name each field once",
+            ));
+        }
     }
     Ok(())
 }

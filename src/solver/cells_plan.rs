@@ -37,6 +37,24 @@ pub struct CellPlan {
 /// every voxel's outflow below its content).
 const SPREAD_MAX_R: f64 = 1.0 / 6.0;
 
+/// Spread sub-steps of one update over `h` min (0 without spread), in u64:
+/// validation refuses more than [`super::MAX_SUBSTEPS`].
+pub fn spread_substeps(spread: f64, h: f64, dx: f64) -> u64 {
+    if spread > 0.0 { super::ceil_count(spread * h / (dx * dx) / SPREAD_MAX_R) } else { 0 }
+}
+
+/// Runge–Kutta sub-steps of one kinetics update over `h` min with fastest
+/// rate `rate` (1/min), in u64: validation refuses more than
+/// [`super::MAX_SUBSTEPS`].
+pub fn kinetics_substeps(rate: f64, h: f64) -> u64 {
+    super::ceil_count(h * rate / crate::model::cells::STIFFNESS_STEP)
+}
+
+/// The kinetics interval in steps of `dt`: `interval` rounded, at least 1.
+pub fn interval_steps(interval: Option<f64>, dt: f64) -> u64 {
+    interval.map_or(1, |i| ((i / dt).round() as u64).max(1))
+}
+
 impl CellPlan {
     pub fn new(v: &Validated, c: &CellsSpec) -> CellPlan {
         let s = &v.scene;
@@ -44,13 +62,13 @@ impl CellPlan {
         let idx = |name: &Option<String>| name.as_ref().and_then(|n| s.species_index(n));
         let mut ext_species = vec![s.species_index(&c.oxygen), idx(&c.drug), idx(&c.inhibitor)];
         ext_species.extend(c.carriers.iter().map(|cr| s.species_index(&cr.species)));
-        let interval = c.interval.map_or(1, |i| ((i / dt).round() as u64).max(1));
+        let interval = interval_steps(c.interval, dt);
         let h = interval as f64 * dt;
         let kinetics = Kinetics::new(c);
-        let substeps = kinetics.substeps(h);
+        let substeps = kinetics_substeps(kinetics.fastest_rate(), h).min(u32::MAX as u64) as u32;
         let dx2 = v.scene.grid.dx * v.scene.grid.dx;
         let total_r = c.spread * h / dx2;
-        let spread_substeps = if c.spread > 0.0 { (total_r / SPREAD_MAX_R).ceil().max(1.0) as u32 } else { 0 };
+        let spread_substeps = spread_substeps(c.spread, h, v.scene.grid.dx).min(u32::MAX as u64) as u32;
         let step_of = |t: f64| (t / dt).round() as u64;
         CellPlan {
             kinetics,

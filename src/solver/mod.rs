@@ -31,10 +31,11 @@ pub mod schedule;
 mod scheduler;
 
 pub use cells_plan::CellPlan;
+pub use cells_plan::{interval_steps, kinetics_substeps, spread_substeps};
 pub use coupled::SolveStats;
 pub use plan::{
-    AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, Method, Plan, STIFF, SpeciesPlan, advection_substeps, choose_method,
-    explicit_substeps, stiffness,
+    AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, MAX_SUBSTEPS, Method, Plan, STIFF, SpeciesPlan, advection_substeps,
+    ceil_count, choose_method, explicit_load, explicit_substeps, stiffness, substeps_for,
 };
 pub use scheduler::{OperatorTime, Scheduler, SolveLog, Timing};
 

@@ -6,12 +6,41 @@ use crate::grid::Grid;
 use crate::scene::{Bc, Face, HeldLayer, Scene, SolverChoice, SpeciesSpec, Validated, transport_of};
 use crate::world::World;
 
+/// Most sub-steps one operator may take per step of `time.dt` (explicit
+/// diffusion–decay, advection) or per cell update (Runge–Kutta kinetics,
+/// spread): a scene needing more is refused, naming the key that drives
+/// them, rather than run for days (or, counted in 32 bits, cut short).
+pub const MAX_SUBSTEPS: u64 = 10_000;
+
+/// Sub-steps that bring `load` (rate × step) to at most 1 each: ⌈load⌉
+/// (a load a hair above a whole number not rounded up), at least 1.
+pub fn substeps_for(load: f64) -> u64 {
+    ceil_count(load - 1e-9)
+}
+
+/// ⌈x⌉ as a count, at least 1, computed in f64 and saturating at `u64::MAX`.
+pub fn ceil_count(x: f64) -> u64 {
+    let n = x.ceil();
+    if n.is_nan() || n <= 1.0 {
+        1
+    } else if n >= u64::MAX as f64 {
+        u64::MAX
+    } else {
+        n as u64
+    }
+}
+
+/// `dt·(6·D/dx² + λ)`: what one explicit step of `dt` would take on.
+pub fn explicit_load(diffusion: f64, decay: f64, dt: f64, dx: f64) -> f64 {
+    dt * (6.0 * diffusion / (dx * dx) + decay)
+}
+
 /// An explicit sub-step must satisfy `dt_sub·(6·D/dx² + λ) ≤ 1`, which keeps
 /// the update a convex combination of neighbours (non-negative, stable; for
-/// λ = 0 it is the classic `D·dt_sub/dx² ≤ 1/6`).
+/// λ = 0 it is the classic `D·dt_sub/dx² ≤ 1/6`). Validation refuses more
+/// than [`MAX_SUBSTEPS`]; beyond `u32::MAX` the count saturates.
 pub fn explicit_substeps(diffusion: f64, decay: f64, dt: f64, dx: f64) -> u32 {
-    let load = dt * (6.0 * diffusion / (dx * dx) + decay);
-    (load - 1e-9).ceil().max(1.0) as u32
+    substeps_for(explicit_load(diffusion, decay, dt, dx)).min(u32::MAX as u64) as u32
 }
 
 /// Above this many explicit sub-steps `auto` picks LOD: one LOD step moves
@@ -93,10 +122,10 @@ fn plasma_events(t: &crate::scene::SpeciesTransport, dt: f64, steps: u64) -> Vec
 }
 
 /// Advection sub-steps keep `dt_sub·Σ outflow velocity / (dx·retardation) ≤ 1`
-/// in every voxel (non-negative upwind update).
+/// in every voxel (non-negative upwind update). [`Plan::check_advection`]
+/// refuses more than [`MAX_SUBSTEPS`]; beyond `u32::MAX` the count saturates.
 pub fn advection_substeps(max_outflow: f64, retardation: f64, dt: f64, dx: f64) -> u32 {
-    let load = dt * max_outflow / (dx * retardation);
-    (load - 1e-9).ceil().max(1.0) as u32
+    substeps_for(dt * max_outflow / (dx * retardation)).min(u32::MAX as u64) as u32
 }
 
 /// The transport method of one species.
@@ -432,6 +461,40 @@ impl Plan {
             sp.advection_scale = (self.dt / n as f64 / (self.grid.dx * sp.retardation)) as f32;
             sp.advection_rate = max_out / (self.grid.dx * sp.retardation);
         }
+    }
+
+    /// Refuse (an input error naming the keys that set the flow, and the
+    /// fix) an interstitial flow that needs more than [`MAX_SUBSTEPS`]
+    /// advection sub-steps per step: per base step for a split species, per
+    /// own step for an implicit one. Call after [`Plan::attach`].
+    pub fn check_advection(&self) -> crate::Result<()> {
+        for sp in self.species.iter().filter(|s| s.advected()) {
+            let step = self.dt * if sp.method == Method::Implicit { sp.every.max(1) as f64 } else { 1.0 };
+            let n = substeps_for(step * sp.advection_rate);
+            if n <= MAX_SUBSTEPS {
+                continue;
+            }
+            let (step_key, smaller) = if sp.method == Method::Implicit && sp.every > 1 {
+                (format!("species.{}.dt", sp.name), format!("species.{}.dt", sp.name))
+            } else {
+                ("time.dt".to_string(), "time.dt".to_string())
+            };
+            return Err(crate::Error::scene(
+                "vessels.inlet_pressure",
+                format!(
+                    "the interstitial flow this gives (fastest outflow {:.3e} µm/min from a voxel) needs {n} advection \
+                     sub-steps per step of {step} min ({step_key}) for species {}, more than {MAX_SUBSTEPS}",
+                    sp.advection_rate * self.grid.dx * sp.retardation,
+                    sp.name
+                ),
+                format!(
+                    "give blood pressures of tens of mmHg (vessels.inlet_pressure, outlet_pressure, pressure; \
+                     interstitium.boundary_pressure), a smaller interstitium.conductivity, a smaller {smaller}, \
+                     or interstitium.advection = false"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The largest single buffer, bytes: a field, or the per-voxel LOD

@@ -202,6 +202,125 @@ impl Counts {
     }
 }
 
+/// Longest estimated run, s, that `check` and `run` accept without
+/// `--force`: a day.
+pub const MAX_RUN_SECONDS: f64 = 86_400.0;
+
+/// How fast a device runs the operators, as a multiple of the 2-core CPU
+/// backend whose per-voxel costs are in [`cost`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Speed {
+    /// The device, in words.
+    pub device: String,
+    pub factor: f64,
+}
+
+impl Speed {
+    /// The CPU backend on `threads` threads: the measured costs scaled as if
+    /// every thread added as much as each of the two measured.
+    pub fn cpu(threads: usize) -> Speed {
+        Speed { device: format!("the CPU backend ({threads} threads)"), factor: threads.max(1) as f64 / 2.0 }
+    }
+
+    /// A hardware GPU. None has been measured (BENCHMARKS.md), so it is
+    /// taken as 100 times the 2-core CPU: generous on purpose, so that a
+    /// refusal means the run cannot finish in a day.
+    pub fn hardware_gpu(name: &str) -> Speed {
+        Speed { device: format!("the GPU {name} (taken as 100× the 2-core CPU)"), factor: 100.0 }
+    }
+
+    /// A software adapter: measured slower than the 2-core CPU backend;
+    /// taken as fast as it.
+    pub fn software_gpu(name: &str) -> Speed {
+        Speed { device: format!("the software adapter {name}"), factor: 1.0 }
+    }
+}
+
+/// A run's work before it runs: the operator calls when counted, and the
+/// estimated seconds on the 2-core CPU backend.
+#[derive(Debug, Clone)]
+pub struct Estimate {
+    pub counts: Option<Counts>,
+    /// (operator, calls, seconds) per operator when counted.
+    pub rows: Vec<(String, u64, f64)>,
+    /// The whole run on the 2-core CPU backend, s: the counted calls, or
+    /// beyond [`MAX_COUNTED_STEPS`] the calls of one base step times the
+    /// steps (a lower bound: steps cut at outputs and doses not counted).
+    pub cpu_seconds: f64,
+}
+
+/// The estimate of a run of `plan` (advection sub-steps, known only once
+/// the world is built, not included).
+pub fn estimate(plan: &Plan) -> Estimate {
+    let voxels = plan.grid.len();
+    match count(plan) {
+        Some(c) => {
+            let rows = c.estimate(plan, voxels);
+            let cpu_seconds = rows.iter().map(|r| r.2).sum();
+            Estimate { counts: Some(c), rows, cpu_seconds }
+        }
+        None => Estimate {
+            counts: None,
+            rows: Vec::new(),
+            cpu_seconds: per_step_ns(plan) * 1e-9 * voxels as f64 * plan.steps as f64,
+        },
+    }
+}
+
+/// ns per voxel of one base step, at least (every split step's sweeps or
+/// sub-steps, an implicit species' step every `every` base steps, the cell
+/// updates; no steady solves).
+fn per_step_ns(plan: &Plan) -> f64 {
+    let mut ns = 0.0;
+    for sp in &plan.species {
+        ns += match sp.method {
+            Method::Lod => 3.0 * cost::LOD_SWEEP,
+            Method::Explicit { substeps } => substeps as f64 * cost::EXPLICIT_SUBSTEP,
+            Method::Implicit => cost::IMPLICIT_STEP / sp.every.max(1) as f64,
+            Method::Steady => 0.0,
+        };
+    }
+    if let Some(c) = &plan.cells {
+        let per_update = c.substeps as f64 * cost::CELL_KINETICS_SUBSTEP + c.spread_substeps as f64 * cost::CELL_SPREAD;
+        ns += per_update / c.interval.max(1) as f64;
+    }
+    ns
+}
+
+impl Estimate {
+    /// Estimated seconds on a device of `speed`.
+    pub fn seconds_on(&self, speed: &Speed) -> f64 {
+        self.cpu_seconds / speed.factor
+    }
+
+    /// Refuse (an input error) a run estimated beyond [`MAX_RUN_SECONDS`] on
+    /// `speed` unless `force`.
+    pub fn check(&self, plan: &Plan, speed: &Speed, force: bool) -> Result<()> {
+        let secs = self.seconds_on(speed);
+        if force || secs <= MAX_RUN_SECONDS {
+            return Ok(());
+        }
+        let biggest = self
+            .rows
+            .iter()
+            .max_by(|a, b| a.2.total_cmp(&b.2))
+            .map(|r| format!("; the largest share is {} ({} calls)", r.0, r.1))
+            .unwrap_or_default();
+        Err(crate::Error::scene(
+            "time.duration",
+            format!(
+                "the run is estimated at {:.1} h on {} ({} steps of {} voxels{biggest}), more than a day",
+                secs / 3600.0,
+                speed.device,
+                plan.steps,
+                plan.grid.len()
+            ),
+            "give --force to go ahead anyway, or reduce time.duration, grid.shape, the number of species, or their \
+             sub-steps and solves (oncovox check lists every operator's calls and time)",
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::scene::{Scene, Validated};
