@@ -316,7 +316,7 @@ fn plan_arms(scenes: &[PathBuf], sets: &[String]) -> Result<Vec<Arm>> {
     }
     let mut arms = Vec::new();
     for path in scenes {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::run::read_scene_text(path)?;
         let mut table: toml::Table = toml::from_str(&text)
             .map_err(|e| Error::Parse(format!("{}: {}", path.display(), e.to_string().trim_end())))?;
         let Some(list) = table.remove("arms") else {

@@ -47,12 +47,13 @@ fn config(name: &str, scenes: u64, networks: u64, runs: u64) -> Config {
 
 fn check(r: &Report) {
     eprintln!("{}", r.text);
-    let nonfinite = r.runs.nonfinite_outputs;
+    let (nonfinite, maps) = (r.runs.nonfinite_outputs, r.scenes.nonfinite_maps + r.networks.nonfinite_maps);
     assert!(
-        r.panics() == 0 && nonfinite == 0 && r.too_slow() == 0,
-        "fuzzing found {} panics, {} output files with NaN/inf and {} cases over 60 s:\n{}",
+        r.panics() == 0 && nonfinite == 0 && maps == 0 && r.too_slow() == 0,
+        "fuzzing found {} panics, {} output files with NaN/inf, {} vessel maps with NaN/inf and {} cases over 60 s:\n{}",
         r.panics(),
         nonfinite,
+        maps,
         r.too_slow(),
         r.text
     );

@@ -109,15 +109,28 @@ fn explicit_decay_beyond_the_substep_cap_is_refused() {
 #[test]
 fn interstitial_flow_beyond_the_advection_cap_is_refused() {
     // The vascular tumour at 16³ voxels of 80 µm: blood at 1e12 mmHg once
-    // needed tens of millions of advection sub-steps per step.
+    // needed tens of millions of advection sub-steps per step. It is now
+    // refused as a pressure; pressures in range with walls and tissue a
+    // million times more permeable still drive such a flow, refused once
+    // the interstitial pressure is known.
     let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/vascular_tumour.toml");
     let tmp = tempfile::tempdir().unwrap();
-    let sets = ["grid.shape=[16,16,16]", "grid.dx=80", "time.duration=1", "vessels.inlet_pressure=1e12"];
-    let mut args = vec![scene.to_str().unwrap()];
-    for s in &sets {
-        args.extend(["--set", s]);
-    }
-    refused_in(tmp.path(), &args, &["vessels.inlet_pressure", "time.dt", "advection"]);
+    let small = ["grid.shape=[16,16,16]", "grid.dx=80", "time.duration=10", "time.dt=5"];
+    let run = |extra: &[&str], names: &[&str]| {
+        let mut args = vec![scene.to_str().unwrap()];
+        for s in small.iter().chain(extra) {
+            args.extend(["--set", s]);
+        }
+        refused_in(tmp.path(), &args, names);
+    };
+    run(&["vessels.inlet_pressure=1e12"], &["vessels.inlet_pressure", "mmHg"]);
+    let permeable = [
+        "vessels.inlet_pressure=1000",
+        "interstitium.conductivity={ normal = 1e7, tumour = 1e7, necrotic = 1e7 }",
+        "vessels.tumour={ hydraulic_conductivity = 1e7, oncotic_reflection = 0.82, pore_radius = 200, pore_fraction = 4.93e-3 }",
+        "vessels.normal={ hydraulic_conductivity = 1e7, oncotic_reflection = 0.91, pore_radius = 6, pore_fraction = 1e-3 }",
+    ];
+    run(&permeable, &["vessels.inlet_pressure", "time.dt", "advection"]);
 }
 
 #[test]
@@ -269,4 +282,22 @@ fn compare_refuses_arms_estimated_beyond_a_day_together() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("time.duration") && err.contains("--force") && err.contains("2 arms"), "{err}");
     assert!(!err.contains("panicked") && !out.exists(), "{err}");
+}
+
+#[test]
+fn a_dose_count_beyond_the_cap_is_refused_before_the_schedule_is_built() {
+    // 4 294 967 295 doses once asked for 137 GB while validating.
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/vascular_tumour.toml");
+    let tmp = tempfile::tempdir().unwrap();
+    let plasma = r#"species.liposome.plasma={ preset = "liposomal_doxorubicin", count = 4294967295, every = 1.0 }"#;
+    let args = [scene.to_str().unwrap(), "--set", plasma];
+    let err = refused_in(tmp.path(), &args, &["species.liposome.plasma.count", "10000"]);
+    assert!(err.contains("doses"), "{err}");
+}
+
+#[test]
+fn a_grid_axis_beyond_the_cap_is_refused() {
+    // 2 147 483 647 × 1 × 1 voxels is within the voxel limit, but its line
+    // coefficients once took 8.6 GB before any memory check.
+    refused(BASE, &["grid.shape=[2147483647,1,1]"], &["grid.shape", "65536"]);
 }

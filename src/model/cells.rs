@@ -281,11 +281,6 @@ impl Kinetics {
         }
         cell + carriers + t(g::CLEARANCE) + t(g::SIRNA_DECAY)
     }
-
-    /// Sub-steps of the kinetics over an interval of `h` min.
-    pub fn substeps(&self, h: f64) -> u32 {
-        ((h * self.fastest_rate() / STIFFNESS_STEP).ceil() as u32).max(1)
-    }
 }
 
 /// `x^h` as the kernels take it for the Hill terms: repeated products for

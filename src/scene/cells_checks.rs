@@ -37,17 +37,17 @@ pub fn check(s: &mut Scene) -> Result<()> {
     globals(c)?;
     phenotypes(c)?;
     for (region, cons) in &consumption {
-        if let Some(k) = cons.get(&c.oxygen).map(|x| x.half_saturation) {
-            if k != c.o2_half_saturation {
-                return Err(Error::scene(
-                    format!("regions.{region}.consumption.{}.half_saturation", c.oxygen),
-                    format!(
-                        "is {k} mmHg, but the cells consume oxygen with cells.o2_half_saturation = {}",
-                        c.o2_half_saturation
-                    ),
-                    "give both the same half-saturation: the two consumptions share one Michaelis–Menten step",
-                ));
-            }
+        if let Some(k) = cons.get(&c.oxygen).map(|x| x.half_saturation)
+            && k != c.o2_half_saturation
+        {
+            return Err(Error::scene(
+                format!("regions.{region}.consumption.{}.half_saturation", c.oxygen),
+                format!(
+                    "is {k} mmHg, but the cells consume oxygen with cells.o2_half_saturation = {}",
+                    c.o2_half_saturation
+                ),
+                "give both the same half-saturation: the two consumptions share one Michaelis–Menten step",
+            ));
         }
     }
     if c.carriers.len() > MAX_CARRIERS {

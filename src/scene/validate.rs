@@ -10,6 +10,8 @@ use crate::{Error, Result};
 
 /// Largest grid addressed with 32-bit voxel indices on every backend.
 const MAX_VOXELS: u64 = (u32::MAX / 2) as u64;
+/// Voxels along one axis at most (line solvers keep per-line coefficients).
+const MAX_AXIS: u32 = 65_536;
 
 /// A scene that passed validation, defaults filled in.
 #[derive(Debug, Clone)]
@@ -80,6 +82,13 @@ fn check_grid(s: &Scene) -> Result<()> {
                 "grid.shape",
                 format!("axis {} has 0 voxels", ["x", "y", "z"][a]),
                 "give at least 1 voxel per axis, e.g. shape = [64, 64, 64]",
+            ));
+        }
+        if n > MAX_AXIS {
+            return Err(Error::scene(
+                "grid.shape",
+                format!("axis {} has {n} voxels, more than {MAX_AXIS}", ["x", "y", "z"][a]),
+                format!("give at most {MAX_AXIS} voxels per axis"),
             ));
         }
     }
@@ -400,14 +409,14 @@ fn check_output(s: &mut Scene) -> Result<()> {
                 format!("give an index below {n}"),
             ));
         }
-        if let Some([lo, hi]) = sl.range {
-            if !(lo.is_finite() && hi.is_finite() && hi > lo) {
-                return Err(Error::scene(
-                    format!("output.slices.{i}.range"),
-                    format!("[{lo}, {hi}] is not an increasing pair"),
-                    "give [min, max] with max > min",
-                ));
-            }
+        if let Some([lo, hi]) = sl.range
+            && !(lo.is_finite() && hi.is_finite() && hi > lo)
+        {
+            return Err(Error::scene(
+                format!("output.slices.{i}.range"),
+                format!("[{lo}, {hi}] is not an increasing pair"),
+                "give [min, max] with max > min",
+            ));
         }
         s.output.slices[i].index = Some(idx);
         let sl = &s.output.slices[i];

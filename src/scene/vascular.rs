@@ -23,7 +23,7 @@ pub struct VesselSpec {
     #[serde(default = "default_capillary_radius")]
     pub capillary_radius: f64,
     /// Radius range of generated tumour vessels, µm. Default [6, 15].
-    #[serde(default = "default_tumour_radius")]
+    #[serde(default = "default_tumour_radius", deserialize_with = "super::arity::exactly")]
     pub tumour_radius: [f64; 2],
     /// Density of generated tumour vessels relative to the capillary bed. Default 1.5.
     #[serde(default = "default_tumour_density")]
@@ -199,13 +199,13 @@ pub struct PlasmaSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<String>,
     /// Fast and slow half-lives, min (instead of a preset).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::arity::exactly_opt")]
     pub half_lives: Option<[f64; 2]>,
     /// Fraction of the fast phase, 0…1 (with `half_lives`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fast_fraction: Option<f64>,
     /// Rate constants k10, k12, k21, 1/min (instead of half-lives).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "super::arity::exactly_opt")]
     pub rate_constants: Option<[f64; 3]>,
     /// Plasma concentration right after one bolus (dose / central volume),
     /// in the species' unit; for an infusion the same amount is spread over

@@ -9,6 +9,10 @@ use crate::model::pk;
 use crate::vessels::MAX_PRESSURE;
 use crate::{Error, Result};
 
+/// The most doses one plasma schedule may list (every dose is kept in the
+/// schedule, whether or not it falls within the run).
+pub const MAX_DOSES: u32 = 10_000;
+
 /// Check the vascular keys of a scene.
 pub fn check(s: &Scene) -> Result<()> {
     if let Some(v) = &s.vessels {
@@ -150,14 +154,14 @@ fn check_plasma(key: &str, p: &PlasmaSpec) -> Result<()> {
     if let Some(l) = p.level {
         return finite_at_least(&k("level"), l, 0.0, false, "give the plasma level in the species' unit, ≥ 0");
     }
-    if let Some(name) = &p.preset {
-        if pk::preset(name).is_none() {
-            return Err(Error::scene(
-                k("preset"),
-                format!("unknown preset \"{name}\""),
-                format!("use one of: {}", pk::PRESET_NAMES.join(", ")),
-            ));
-        }
+    if let Some(name) = &p.preset
+        && pk::preset(name).is_none()
+    {
+        return Err(Error::scene(
+            k("preset"),
+            format!("unknown preset \"{name}\""),
+            format!("use one of: {}", pk::PRESET_NAMES.join(", ")),
+        ));
     }
     if p.half_lives.is_some() || p.rate_constants.is_some() {
         match p.dose {
@@ -181,6 +185,13 @@ fn check_plasma(key: &str, p: &PlasmaSpec) -> Result<()> {
     finite_at_least(&k("infusion"), p.infusion, 0.0, false, "give the infusion time in min, ≥ 0 (0 = bolus)")?;
     if p.count == 0 {
         return Err(Error::scene(k("count"), "is 0", "give at least one dose"));
+    }
+    if p.count > MAX_DOSES {
+        return Err(Error::scene(
+            k("count"),
+            format!("is {}, more than {MAX_DOSES} doses", p.count),
+            format!("give at most {MAX_DOSES} doses (only those within time.duration act)"),
+        ));
     }
     if p.count > 1 {
         let every = p.every.ok_or_else(|| {

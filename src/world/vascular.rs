@@ -26,10 +26,10 @@ pub fn tissue_map(v: &Validated, grid: &Grid) -> Vec<Tissue> {
 pub fn tissue_at(v: &Validated, p: [f64; 3]) -> Tissue {
     let mut t = Tissue::Normal;
     for r in &v.scene.regions {
-        if let (Some(rt), Some(shape)) = (r.tissue, Shape::of(r)) {
-            if shape.contains(p) {
-                t = rt;
-            }
+        if let (Some(rt), Some(shape)) = (r.tissue, Shape::of(r))
+            && shape.contains(p)
+        {
+            t = rt;
         }
     }
     t

@@ -40,14 +40,8 @@ pub const MAX_PLAN_ROWS: u64 = 1 << 22;
 pub const MAX_WORLD_VOXELS: u64 = 1 << 21;
 /// `Plan::device_bytes` of a case that builds vessel maps.
 pub const MAX_WORLD_BYTES: u64 = 512 << 20;
-/// Wall and lumen samples voxelisation would hold for one segment (24
-/// bytes each, a segment per thread at a time), and take in all.
-pub const MAX_SEGMENT_SAMPLES: f64 = 4e6;
-pub const MAX_SAMPLES: f64 = 2e8;
 /// Capillary-bed lattice points a generated network would have.
 pub const MAX_BED_NODES: f64 = 2e4;
-/// Doses of one plasma schedule (each dose is expanded into a list).
-pub const MAX_DOSES: u32 = 100_000;
 /// Voxel updates (sub-steps × steps × voxels) of a run-stage case.
 pub const MAX_RUN_UPDATES: f64 = 2e8;
 /// Memory of a run-stage case.
@@ -597,9 +591,6 @@ fn scene_case(ctx: &mut Ctx, seed: u64, index: u64) {
     ctx.checkpoint();
     let (text, sets) = (ctx.case.scene.clone().unwrap_or_default(), ctx.case.sets.clone());
     let Some(scene) = ctx.stage(Stage::Parse, || Scene::from_toml_with(&text, &sets)) else { return };
-    if let Some(why) = unbounded_scene(&scene) {
-        return ctx.too_large(Stage::Validate, why);
-    }
     let Some(v) = ctx.stage(Stage::Validate, || Validated::new(scene)) else { return };
     let rows = v.scene.species.len() as u64 * v.scene.grid.shape.iter().map(|&n| n as u64).sum::<u64>();
     if rows > MAX_PLAN_ROWS {
@@ -646,12 +637,6 @@ fn vessel_inputs(v: &Validated, spec: &VesselSpec, grid: &Grid, net_seed: Option
     )
 }
 
-/// What in a parsed scene makes validation allocate without bound.
-fn unbounded_scene(s: &Scene) -> Option<&'static str> {
-    let doses = s.species.iter().filter_map(|sp| sp.plasma.as_ref()).map(|p| p.count).max().unwrap_or(0);
-    (doses > MAX_DOSES).then_some("plasma.count: doses over the fuzz cap (each is expanded into a list)")
-}
-
 /// Network (read or generated), flow and voxelisation of a scene's vessels.
 fn vessels_stages(ctx: &mut Ctx, v: &Validated, spec: &VesselSpec, grid: &Grid, net_seed: Option<u64>) {
     let net = if let Some(file) = &spec.file {
@@ -666,7 +651,7 @@ fn vessels_stages(ctx: &mut Ctx, v: &Validated, spec: &VesselSpec, grid: &Grid, 
         };
         ctx.case.network = Some((file.clone(), text.clone()));
         ctx.checkpoint();
-        ctx.stage(Stage::Network, || read_network(&text, file, csv))
+        ctx.stage(Stage::Network, || read_network(&text, file, csv, grid))
     } else {
         let p = GenerateParams {
             spacing: spec.spacing,
@@ -698,45 +683,15 @@ fn vessels_stages(ctx: &mut Ctx, v: &Validated, spec: &VesselSpec, grid: &Grid, 
     voxelise_stage(ctx, &net, &flow, grid);
 }
 
-fn read_network(text: &str, file: &str, csv: bool) -> oncovox::Result<Network> {
-    if csv { Network::from_csv_str(text, file) } else { Network::from_json_str(text, file) }
-}
-
-/// Wall and lumen samples `voxelise` takes for `net` at voxel edge `dx`
-/// (the rule of `vessels::voxelise`, with the lattice points it visits):
-/// the most of one segment, and the total. NaN when a count is undefined.
-/// A segment whose ring of wall samples alone needs more than `isize::MAX`
-/// bytes is left out: its first allocation fails with a (caught) capacity
-/// overflow before it holds anything.
-pub fn samples(net: &Network, dx: f64) -> (f64, f64) {
-    let step = dx / 4.0;
-    let (mut most, mut total) = (0.0f64, 0.0);
-    for s in 0..net.segments.len() {
-        let (len, r) = (net.length(s), net.segments[s].radius);
-        let n_len = (len / step).ceil().max(1.0);
-        let n_az = if r > step { (2.0 * std::f64::consts::PI * r / step).ceil().max(8.0) } else { 1.0 };
-        if n_az * 24.0 > 2.0 * isize::MAX as f64 {
-            continue;
-        }
-        let lattice = (2.0 * (r / step).floor() + 1.0).powi(2);
-        let n = n_len * (n_az + lattice) + lattice;
-        if n.is_nan() {
-            return (f64::NAN, f64::NAN);
-        }
-        most = most.max(n);
-        total += n;
-    }
-    (most, total)
+/// A network file's text read and checked against the grid box, as `run`
+/// reads it (`Network::from_path_within`).
+fn read_network(text: &str, file: &str, csv: bool, grid: &Grid) -> oncovox::Result<Network> {
+    let net = if csv { Network::from_csv_str(text, file) } else { Network::from_json_str(text, file) }?;
+    net.validate_within(grid.extent())?;
+    Ok(net)
 }
 
 fn voxelise_stage(ctx: &mut Ctx, net: &Network, flow: &Flow, grid: &Grid) {
-    let (most, total) = samples(net, grid.dx);
-    if over(most, MAX_SEGMENT_SAMPLES) {
-        return ctx.too_large(Stage::Voxelise, "voxelise: one segment's wall and lumen samples over the fuzz cap");
-    }
-    if over(total, MAX_SAMPLES) {
-        return ctx.too_large(Stage::Voxelise, "voxelise: the network's wall and lumen samples over the fuzz cap");
-    }
     let Some(maps) = ctx.stage(Stage::Voxelise, || Ok(vessels::voxelise(net, flow, grid))) else { return };
     let finite = |v: &Vec<f32>| v.iter().all(|x| x.is_finite());
     if !(finite(&maps.sv[0]) && finite(&maps.sv[1]) && finite(&maps.volume_fraction) && finite(&maps.pressure)) {
@@ -780,7 +735,14 @@ fn network_case(ctx: &mut Ctx, seed: u64, index: u64) {
     };
     ctx.checkpoint();
     let text = ctx.case.network.as_ref().map(|(_, t)| t.clone()).unwrap_or_default();
-    let Some(net) = ctx.stage(Stage::Network, || read_network(&text, n.file, csv)) else { return };
+    let grid = Grid::new(shape, dx);
+    let Some(net) = ctx.stage(Stage::Network, || read_network(&text, n.file, csv, &grid)) else { return };
+    // The flow keys as scene validation takes them (`vessels.viscosity`
+    // finite, > 0 and at most 1e15; `vessels.pressure` within ±MAX_PRESSURE).
+    let viscosity_ok = viscosity.is_finite() && viscosity > 0.0 && viscosity <= 1e15;
+    if !viscosity_ok || uniform.is_some_and(|p| !(p.abs() <= vessels::MAX_PRESSURE)) {
+        return ctx.refused(Stage::Flow);
+    }
     let Some(flow) = ctx.stage(Stage::Flow, || match uniform {
         Some(p) => Ok(vessels::uniform(&net, p)),
         None => vessels::poiseuille(&net, viscosity),
@@ -790,7 +752,7 @@ fn network_case(ctx: &mut Ctx, seed: u64, index: u64) {
     if shape.iter().map(|&s| s as u64).product::<u64>() > MAX_WORLD_VOXELS {
         return ctx.too_large(Stage::Voxelise, "vessel maps: grid over the fuzz cap");
     }
-    voxelise_stage(ctx, &net, &flow, &Grid::new(shape, dx));
+    voxelise_stage(ctx, &net, &flow, &grid);
 }
 
 /// A scene (mutated or not) shrunk to a tiny grid and a few steps, run on
@@ -827,20 +789,17 @@ fn run_case(ctx: &mut Ctx, cfg: &Config, index: u64) {
     let dir = cfg.dir.join(format!("run-{index}"));
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::create_dir_all(dir.join("networks"));
-    if let Some(file) = pre.as_ref().and_then(|p| p.vessels.as_ref()).and_then(|v| v.file.as_ref()) {
-        if let Ok(n) = corpus::network_named(file) {
-            let base = n.file.rsplit('/').next().unwrap_or("network.json");
-            let _ = std::fs::write(dir.join("networks").join(base), n.text);
-            sets.push(format!("vessels.file=\"networks/{base}\""));
-            ctx.case.network = Some((n.file.to_string(), n.text.to_string()));
-        }
+    if let Some(file) = pre.as_ref().and_then(|p| p.vessels.as_ref()).and_then(|v| v.file.as_ref())
+        && let Ok(n) = corpus::network_named(file)
+    {
+        let base = n.file.rsplit('/').next().unwrap_or("network.json");
+        let _ = std::fs::write(dir.join("networks").join(base), n.text);
+        sets.push(format!("vessels.file=\"networks/{base}\""));
+        ctx.case.network = Some((n.file.to_string(), n.text.to_string()));
     }
     ctx.case.sets = sets.clone();
     ctx.checkpoint();
     let Some(scene) = ctx.stage(Stage::Parse, || Scene::from_toml_with(&text, &sets)) else { return };
-    if let Some(why) = unbounded_scene(&scene) {
-        return ctx.too_large(Stage::Validate, why);
-    }
     let Some(mut v) = ctx.stage(Stage::Validate, || Validated::new(scene)) else { return };
     v.base_dir = dir.clone();
     let Some(plan) = ctx.stage(Stage::Plan, || Ok(Plan::new(&v))) else { return };
@@ -854,12 +813,12 @@ fn run_case(ctx: &mut Ctx, cfg: &Config, index: u64) {
     if per_step * plan.steps as f64 * plan.grid.len() as f64 > MAX_RUN_UPDATES {
         return ctx.too_large(Stage::Run, "run stage: explicit or cell sub-steps over the fuzz cap");
     }
-    if let Some(spec) = &v.scene.vessels {
-        if spec.file.is_none() {
-            let bed: f64 = plan.grid.extent().iter().map(|e| e / spec.spacing + 2.0).product();
-            if over(bed, MAX_BED_NODES) {
-                return ctx.too_large(Stage::Run, "generated network: capillary bed over the fuzz cap");
-            }
+    if let Some(spec) = &v.scene.vessels
+        && spec.file.is_none()
+    {
+        let bed: f64 = plan.grid.extent().iter().map(|e| e / spec.spacing + 2.0).product();
+        if over(bed, MAX_BED_NODES) {
+            return ctx.too_large(Stage::Run, "generated network: capillary bed over the fuzz cap");
         }
     }
     let out = dir.join("out");

@@ -265,13 +265,13 @@ impl Hierarchy {
         let grid = p.grid;
         let shape = grid.shape;
         let n = grid.len();
-        if let Some(g) = initial {
-            if g.len() != n || g.iter().any(|v| !v.is_finite()) {
-                return Err(crate::Error::Numerical(format!(
-                    "Darcy pressure: initial guess needs {n} finite values, got {}",
-                    g.len()
-                )));
-            }
+        if let Some(g) = initial
+            && (g.len() != n || g.iter().any(|v| !v.is_finite()))
+        {
+            return Err(crate::Error::Numerical(format!(
+                "Darcy pressure: initial guess needs {n} finite values, got {}",
+                g.len()
+            )));
         }
         let h = grid.dx;
         let vol = h * h * h;

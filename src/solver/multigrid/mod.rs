@@ -183,10 +183,10 @@ impl Problem {
             }
         }
         for (f, bc) in self.faces.iter().enumerate() {
-            if let FaceBc::Dirichlet(v) = bc {
-                if !v.is_finite() {
-                    return Err(bad(format!("face {f} has value {v}")));
-                }
+            if let FaceBc::Dirichlet(v) = bc
+                && !v.is_finite()
+            {
+                return Err(bad(format!("face {f} has value {v}")));
             }
         }
         Ok(())
