@@ -740,7 +740,7 @@ fn network_case(ctx: &mut Ctx, seed: u64, index: u64) {
     // The flow keys as scene validation takes them (`vessels.viscosity`
     // finite, > 0 and at most 1e15; `vessels.pressure` within ±MAX_PRESSURE).
     let viscosity_ok = viscosity.is_finite() && viscosity > 0.0 && viscosity <= 1e15;
-    if !viscosity_ok || uniform.is_some_and(|p| !(p.abs() <= vessels::MAX_PRESSURE)) {
+    if !viscosity_ok || uniform.is_some_and(|p| p.is_nan() || p.abs() > vessels::MAX_PRESSURE) {
         return ctx.refused(Stage::Flow);
     }
     let Some(flow) = ctx.stage(Stage::Flow, || match uniform {
