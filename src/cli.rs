@@ -270,7 +270,7 @@ fn schedule_table(plan: &Plan, estimate: &schedule::Estimate, speed: &Speed) {
 
 fn check_cmd(scene: Option<PathBuf>, common: &Common) -> Result<()> {
     let v = load_scene(scene.as_deref(), &common.sets)?;
-    let plan = Plan::new(&v);
+    let mut plan = Plan::new(&v);
     let estimate = schedule::estimate(&plan);
     let speed = speed_of(common.backend.into(), &plan);
     estimate.check(&plan, &speed, common.force)?;
@@ -278,7 +278,31 @@ fn check_cmd(scene: Option<PathBuf>, common: &Common) -> Result<()> {
     // The network a run would use, read or generated and its flow solved
     // the same way, so that check refuses every network run refuses.
     let vessels = oncovox::world::network_and_flow(&v, &g)?;
+    // Advection sub-steps follow from the interstitial pressure: solved here
+    // as run solves it (on the CPU), so that check refuses the flows run
+    // refuses. Beyond this host's memory it is left to run.
+    let advected = v.scene.interstitium.as_ref().is_some_and(|i| i.advection);
+    let fits_host = oncovox::run::host_memory_available().is_none_or(|free| plan.device_bytes() < free / 2);
+    let advection_checked = advected && fits_host;
+    if advection_checked {
+        let world = oncovox::run::build_world(&v, None)?;
+        plan.attach(&world);
+        plan.check_advection()?;
+    }
     println!("scene is valid");
+    if advection_checked {
+        let subs: Vec<String> = plan
+            .species
+            .iter()
+            .filter(|sp| sp.advected())
+            .map(|sp| format!("{} {}", sp.name, sp.advection.unwrap_or(0)))
+            .collect();
+        println!("advection sub-steps per base step (interstitial pressure solved): {}", subs.join(", "));
+    } else if advected {
+        println!(
+            "advection sub-steps not checked: the world needs more than half this host's free memory (run checks them)"
+        );
+    }
     println!("grid: {} × {} × {} voxels of {} µm ({} voxels)", g.shape[0], g.shape[1], g.shape[2], g.dx, g.len());
     if let (Some((net, _)), Some(spec)) = (&vessels, &v.scene.vessels) {
         let from = match &spec.file {

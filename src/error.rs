@@ -38,6 +38,11 @@ pub enum Error {
     /// exits with 128 + `signal`.
     #[error("interrupted by {}: stopped {at}; nothing written, {} untouched", signal_name(*.signal), .target.display())]
     Interrupted { signal: i32, at: String, target: PathBuf },
+
+    /// The run finished but could not be moved into place (`cause`); its
+    /// outputs are kept, complete, in `kept`.
+    #[error("{cause}\n  the finished run is kept, complete, in {}", .kept.display())]
+    Unsaved { kept: PathBuf, cause: Box<Error> },
 }
 
 /// `SIGINT` and the like, or `signal N`.
@@ -61,7 +66,10 @@ impl Error {
 
     /// True for errors in the user's input (exit code 2).
     pub fn is_input_error(&self) -> bool {
-        matches!(self, Error::Scene { .. } | Error::Parse(_) | Error::TooLarge(_))
+        match self {
+            Error::Unsaved { cause, .. } => cause.is_input_error(),
+            e => matches!(e, Error::Scene { .. } | Error::Parse(_) | Error::TooLarge(_)),
+        }
     }
 }
 

@@ -56,6 +56,14 @@ pub fn read_scene_text(path: &Path) -> Result<String> {
         let to = std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default();
         return Err(refuse(format!("is a symbolic link to {to}, which does not exist")));
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        // Opening a named pipe would wait for a writer.
+        if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo() || m.file_type().is_socket()) {
+            return Err(refuse("is a named pipe or socket, not a scene file".into()));
+        }
+    }
     let file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => refuse("no such file".into()),
         _ => refuse(format!("cannot be opened ({e})")),

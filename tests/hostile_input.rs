@@ -301,3 +301,49 @@ fn a_grid_axis_beyond_the_cap_is_refused() {
     // coefficients once took 8.6 GB before any memory check.
     refused(BASE, &["grid.shape=[2147483647,1,1]"], &["grid.shape", "65536"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_as_the_scene_is_refused_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("scene.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    let start = Instant::now();
+    refused_in(tmp.path(), &[fifo.to_str().unwrap()], &["named pipe"]);
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_endless_network_file_is_refused_quickly() {
+    // A network file that is a link to /dev/zero was once read forever.
+    let tmp = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/dev/zero", tmp.path().join("net.json")).unwrap();
+    let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenes/vascular_tumour.toml");
+    let file = format!("vessels.file=\"{}\"", tmp.path().join("net.json").display());
+    let start = Instant::now();
+    let args = [scene.to_str().unwrap(), "--set", "grid.shape=[16,16,16]", "--set", "grid.dx=80", "--set", &file];
+    refused_in(tmp.path(), &args, &["net.json", "MiB"]);
+    assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
+}
+
+#[test]
+fn too_many_species_or_output_times_are_refused() {
+    let mut text = BASE.to_string();
+    for i in 0..64 {
+        text.push_str(&format!("[[species]]\nname = \"s{i}\"\ndiffusion = 100.0\n"));
+    }
+    refused(&text, &[], &["species", "64"]);
+    // 10⁶ output times of one step each.
+    refused(BASE, &["time.duration=10000", "time.output_interval=0.01"], &["time.output_interval", "100000"]);
+}
+
+#[test]
+fn a_tiny_grid_over_a_trillion_steps_is_estimated_beyond_a_day() {
+    // Once estimated at about an hour from its per-voxel cost alone; the
+    // run then allocated a list of 10¹² segments and aborted.
+    let sets =
+        ["grid.shape=[1,1,1]", "time.dt=1", "time.duration=1e12", "time.output_interval=1e12", "output.slices=[]"];
+    refused(BASE, &sets, &["time.duration", "--force"]);
+}

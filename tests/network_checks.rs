@@ -272,6 +272,16 @@ fn very_long_and_very_wide_segments_voxelise_in_bounded_time() {
         }
         assert!(m.volume_fraction.iter().all(|&v| v <= 1.0));
     }
+    // A thin grid and a segment as wide as its long axis (a checked network
+    // may have it): its rings and discs once took ~1e12 samples.
+    let thin = Grid::new([65536, 1, 1], 1.0);
+    let net = tube([0.0, 0.5, 0.5], [65536.0, 0.5, 0.5], 1e4);
+    net.validate_within(thin.extent()).unwrap();
+    let t = Instant::now();
+    let m = voxelise(&net, &uniform(&net, 20.0), &thin);
+    assert!(t.elapsed() < Duration::from_secs(10), "thin grid: {:?}", t.elapsed());
+    assert!(m.volume_fraction.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)));
+    assert!(m.sv[0].iter().chain(&m.sv[1]).all(|v| v.is_finite() && *v >= 0.0));
 }
 
 #[test]
@@ -284,4 +294,18 @@ fn network_files_are_checked_against_the_grid_box_in_the_library_too() {
     assert!(e.contains("nodes[1]") && e.contains("`x` = 250 µm") && e.contains("-100 … 200 µm"), "{e}");
     Network::from_path_within(&p, [125.0; 3]).unwrap();
     assert!(Path::new(&p).exists());
+}
+
+#[test]
+fn generation_keys_do_not_refuse_an_imported_network() {
+    // A spacing below dx/2 is refused for a generated network, but a scene
+    // importing its network does not generate one.
+    let scene = SCENE.replace("file = \"net.json\"", "file = \"net.json\"\nspacing = 1.0");
+    let [(c, err, _), (r, rerr, _)] = check_and_run(&scene, &[("net.json", GOOD)]);
+    assert_eq!(c, Some(0), "{err}");
+    assert_eq!(r, Some(0), "{rerr}");
+    let generated = SCENE.replace("file = \"net.json\"", "spacing = 1.0");
+    let [(c, err, _), _] = check_and_run(&generated, &[]);
+    assert_eq!(c, Some(2), "{err}");
+    assert!(err.contains("vessels.spacing"), "{err}");
 }

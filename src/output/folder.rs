@@ -168,6 +168,16 @@ fn refused(target: &Path, why: &str, fix: &str) -> Error {
     Error::scene("-o", format!("{} cannot be replaced: {why}", target.display()), fix)
 }
 
+/// A folder beside the target that cannot be created: an input error (the
+/// `-o` given).
+fn unwritable(dir: &Path, e: std::io::Error) -> Error {
+    Error::scene(
+        "-o",
+        format!("cannot write in {} ({e})", dir.display()),
+        "give an output folder in a place you can write",
+    )
+}
+
 /// Whether process `pid` is alive (where that can be known; elsewhere it
 /// counts as alive, so its folders are left alone).
 fn alive(pid: u32) -> bool {
@@ -186,11 +196,9 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
     if r == 0 {
         return Ok(true);
     }
-    let e = std::io::Error::last_os_error();
-    match e.raw_os_error() {
-        Some(libc::EINVAL | libc::ENOSYS) => Ok(false),
-        _ => Err(e),
-    }
+    // Not supported here (EINVAL, ENOSYS, EOPNOTSUPP, EPERM under some
+    // sandboxes, ...): the two renames take over, and report their errors.
+    Ok(false)
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -214,7 +222,10 @@ impl OutputDir {
                 return Err(refused(target, &format!("it holds the scene {}", i.display()), fix));
             }
         }
-        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        if std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(refused(target, "it is a symbolic link", "give the folder it points to, or a new folder"));
+        }
+        std::fs::create_dir_all(parent).map_err(|e| unwritable(parent, e))?;
         let lock = FolderLock::take(&parent.join(format!(".{name}.lock")), target)?;
         tidy(parent, &name, target);
         if target.exists() {
@@ -228,7 +239,7 @@ impl OutputDir {
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         let trash = parent.join(format!(".{name}.trash-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&staging);
-        std::fs::create_dir_all(staging.join("slices")).map_err(|e| Error::io(&staging, e))?;
+        std::fs::create_dir_all(staging.join("slices")).map_err(|e| unwritable(parent, e))?;
         Ok(OutputDir { target: target.to_path_buf(), staging, trash, committed: false, _lock: lock })
     }
 
@@ -262,7 +273,29 @@ impl OutputDir {
     /// Elsewhere it is moved aside first and deleted only once the new one
     /// stands in its place: between the two renames it is whole under its
     /// trash name, which the next run on the folder puts back.
+    ///
+    /// A commit that fails keeps the finished run: it is renamed to the
+    /// visible `NAME.unsaved-PID` beside the target, which the error names.
     pub fn commit(mut self) -> Result<PathBuf> {
+        match self.move_into_place() {
+            Ok(()) => {
+                self.committed = true;
+                Ok(self.target.clone())
+            }
+            Err(e) if self.staging.is_dir() => {
+                let name = self.target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let kept = self.staging.with_file_name(format!("{name}.unsaved-{}", std::process::id()));
+                if std::fs::rename(&self.staging, &kept).is_err() {
+                    return Err(e);
+                }
+                self.committed = true;
+                Err(Error::Unsaved { kept, cause: Box::new(e) })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn move_into_place(&mut self) -> Result<()> {
         let list = entries_under(&self.staging).map_err(|e| Error::io(&self.staging, e))?;
         self.write(MARKER, (list.join("\n") + "\n").as_bytes())?;
         if self.target.exists() {
@@ -273,7 +306,7 @@ impl OutputDir {
                 // The staging name now holds the earlier run.
                 self.committed = true;
                 let _ = std::fs::remove_dir_all(&self.staging);
-                return Ok(self.target.clone());
+                return Ok(());
             }
             let trash = &self.trash;
             std::fs::rename(&self.target, trash).map_err(|e| Error::io(&self.target, e))?;
@@ -285,8 +318,7 @@ impl OutputDir {
         } else {
             std::fs::rename(&self.staging, &self.target).map_err(|e| Error::io(&self.target, e))?;
         }
-        self.committed = true;
-        Ok(self.target.clone())
+        Ok(())
     }
 }
 
@@ -322,7 +354,39 @@ impl Drop for OutputDir {
 
 #[cfg(test)]
 mod tests {
-    use super::{FolderLock, tidy};
+    use super::{FolderLock, OutputDir, tidy};
+    use crate::Error;
+
+    #[test]
+    fn a_finished_run_that_cannot_replace_the_folder_is_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let first = OutputDir::prepare(&target, &[]).unwrap();
+        first.write("summary.json", b"old").unwrap();
+        first.commit().unwrap();
+        let second = OutputDir::prepare(&target, &[]).unwrap();
+        second.write("summary.json", b"new").unwrap();
+        // A note added to the earlier run while the new one ran.
+        std::fs::write(target.join("note.txt"), "mine").unwrap();
+        let e = second.commit().expect_err("the folder holds a file the earlier run did not write");
+        let Error::Unsaved { kept, .. } = &e else { panic!("{e}") };
+        assert!(e.is_input_error() && e.to_string().contains("note.txt"), "{e}");
+        assert_eq!(kept, &tmp.path().join(format!("out.unsaved-{}", std::process::id())));
+        assert_eq!(std::fs::read_to_string(kept.join("summary.json")).unwrap(), "new");
+        assert_eq!(std::fs::read_to_string(target.join("summary.json")).unwrap(), "old");
+        assert_eq!(std::fs::read_to_string(target.join("note.txt")).unwrap(), "mine");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_as_the_folder_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir(tmp.path().join("real")).unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("real"), tmp.path().join("out")).unwrap();
+        let e = OutputDir::prepare(&tmp.path().join("out"), &[]).err().expect("a link is refused");
+        assert!(e.is_input_error() && e.to_string().contains("symbolic link"), "{e}");
+        assert!(tmp.path().join("real").read_dir().unwrap().next().is_none(), "nothing written where it points");
+    }
 
     #[cfg(target_os = "linux")]
     #[test]

@@ -30,7 +30,8 @@ pub(super) fn check(s: &Scene, pass: Pass) -> Result<()> {
     let mut plain = s.clone();
     // A seed above i64::MAX has no TOML form; it is no float anyway.
     plain.seed = 0;
-    let Ok(value) = toml::Value::try_from(&plain) else { return Ok(()) };
+    let value = toml::Value::try_from(&plain)
+        .map_err(|e| Error::Parse(format!("the scene's numbers could not be checked ({e})")))?;
     walk(&value, &mut Vec::new(), pass)
 }
 

@@ -10,6 +10,12 @@ use crate::{Error, Result};
 
 /// Largest grid addressed with 32-bit voxel indices on every backend.
 const MAX_VOXELS: u64 = (u32::MAX / 2) as u64;
+/// Output times one run may have at most (each writes its slices and
+/// dumps; the time series has up to ten rows per interval).
+const MAX_OUTPUTS: u64 = 100_000;
+/// Species one scene may declare at most (each has its own fields and
+/// line-solver coefficients, allocated before any memory check).
+const MAX_SPECIES: usize = 64;
 /// Voxels along one axis at most (line solvers keep per-line coefficients).
 const MAX_AXIS: u32 = 65_536;
 
@@ -131,6 +137,14 @@ fn check_time(s: &mut Scene) -> Result<(u64, u64)> {
         ));
     }
     let every = whole_steps("time.output_interval", raw_every * t.dt, t.dt)?;
+    let outputs = steps.div_ceil(every);
+    if outputs > MAX_OUTPUTS {
+        return Err(Error::scene(
+            "time.output_interval",
+            format!("gives {outputs} output times, more than {MAX_OUTPUTS}"),
+            format!("give an interval of at least {} min (duration / {MAX_OUTPUTS})", t.duration / MAX_OUTPUTS as f64),
+        ));
+    }
     t.output_interval = Some(every as f64 * t.dt);
     Ok((steps, every.min(steps)))
 }
@@ -157,6 +171,13 @@ fn valid_name(n: &str) -> bool {
 fn check_species(s: &Scene) -> Result<()> {
     if s.species.is_empty() {
         return Err(Error::scene("species", "no species declared", "add a [[species]] table"));
+    }
+    if s.species.len() > MAX_SPECIES {
+        return Err(Error::scene(
+            "species",
+            format!("{} species declared, more than {MAX_SPECIES}", s.species.len()),
+            format!("declare at most {MAX_SPECIES} species"),
+        ));
     }
     for (i, sp) in s.species.iter().enumerate() {
         let k = |f: &str| format!("species.{}.{f}", sp.name);

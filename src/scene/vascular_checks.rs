@@ -45,9 +45,12 @@ pub fn check(s: &Scene) -> Result<()> {
             ));
         }
         // Everything generation asks of its parameters, here, so that a
-        // scene `check` passes is one `run` can generate.
-        let s_grid = s.grid.shape.map(|n| n as usize);
-        v.generate_params().validate_for_grid("vessels", &Grid::new(s_grid, s.grid.dx))?;
+        // scene `check` passes is one `run` can generate (an imported
+        // network uses none of them).
+        if v.file.is_none() {
+            let s_grid = s.grid.shape.map(|n| n as usize);
+            v.generate_params().validate_for_grid("vessels", &Grid::new(s_grid, s.grid.dx))?;
+        }
         for (name, w) in [("normal", &v.normal), ("tumour", &v.tumour)] {
             let k = |f: &str| format!("vessels.{name}.{f}");
             finite_at_least(

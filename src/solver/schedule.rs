@@ -144,6 +144,10 @@ pub mod cost {
     pub const CELL_KINETICS_SUBSTEP: f64 = 9.0;
     /// One spread sub-step.
     pub const CELL_SPREAD: f64 = 77.0;
+    /// Fixed cost of one base step per species, whatever the grid: the
+    /// scheduler's and the thread pool's own work (77 µs measured on a
+    /// 2-voxel grid on a busy 2-core machine; 20 µs taken as a floor).
+    pub const STEP_FIXED_NS: f64 = 20_000.0;
 }
 
 impl Counts {
@@ -253,16 +257,20 @@ pub struct Estimate {
 /// the world is built, not included).
 pub fn estimate(plan: &Plan) -> Estimate {
     let voxels = plan.grid.len();
+    let fixed_calls = plan.steps.saturating_mul(plan.species.len() as u64);
+    let fixed =
+        ("fixed cost per step and species".to_string(), fixed_calls, fixed_calls as f64 * cost::STEP_FIXED_NS * 1e-9);
     match count(plan) {
         Some(c) => {
-            let rows = c.estimate(plan, voxels);
+            let mut rows = c.estimate(plan, voxels);
+            rows.push(fixed);
             let cpu_seconds = rows.iter().map(|r| r.2).sum();
             Estimate { counts: Some(c), rows, cpu_seconds }
         }
         None => Estimate {
             counts: None,
             rows: Vec::new(),
-            cpu_seconds: per_step_ns(plan) * 1e-9 * voxels as f64 * plan.steps as f64,
+            cpu_seconds: per_step_ns(plan) * 1e-9 * voxels as f64 * plan.steps as f64 + fixed.2,
         },
     }
 }

@@ -20,6 +20,36 @@ fn bad<T>(message: String, fix: impl Into<String>) -> Result<T> {
     Err(Error::scene(FILE_KEY, message, fix))
 }
 
+/// The most bytes a network file may hold (about ten million segments).
+pub const MAX_NETWORK_BYTES: u64 = 1 << 30;
+
+/// A network file's text, read with [`MAX_NETWORK_BYTES`] as the limit: a
+/// directory, a named pipe, a larger file or one that is not UTF-8 is an
+/// input error naming the file.
+fn read_text(path: &Path, name: &str) -> Result<String> {
+    use std::io::Read;
+    let fix = "give a .json or .csv network file (UTF-8 text; formats in scenes/networks/README.md)";
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if meta.file_type().is_fifo() || meta.file_type().is_socket() {
+            return bad(format!("{name}: is a named pipe or socket, not a network file"), fix);
+        }
+    }
+    if meta.is_dir() {
+        return bad(format!("{name}: is a directory, not a network file"), fix);
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_NETWORK_BYTES + 1).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > MAX_NETWORK_BYTES {
+        return bad(format!("{name}: is larger than {} MiB", MAX_NETWORK_BYTES >> 20), fix);
+    }
+    String::from_utf8(bytes)
+        .or_else(|e| bad(format!("{name}: is not UTF-8 text (byte {} is not)", e.utf8_error().valid_up_to()), fix))
+}
+
 impl Network {
     /// Read a network from a `.json` or `.csv` file (chosen by extension)
     /// and validate it ([`Network::validate`]).
@@ -47,7 +77,7 @@ impl Network {
                 );
             }
         };
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = read_text(path, &name)?;
         parse(&text, &name, extent)
     }
 

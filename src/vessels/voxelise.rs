@@ -63,6 +63,11 @@ type Share = (usize, f64, f64, f64);
 /// held in shares (besides one segment, which touches at most the grid).
 const BATCH_VOXELS: usize = 1 << 22;
 
+/// Samples a segment may take per voxel it can touch (its clipped bounding
+/// box), beyond [`MIN_SAMPLES`]; realistic vessels take tens.
+const SAMPLES_PER_VOXEL: f64 = 1024.0;
+const MIN_SAMPLES: f64 = 1e6;
+
 /// The per-voxel maps of `net` on `grid`, with pressures from `flow`.
 pub fn voxelise(net: &Network, flow: &Flow, grid: &Grid) -> VesselMaps {
     let n = grid.len();
@@ -135,8 +140,7 @@ impl Sampling {
         // largest extent (which no checked network has), so that the rings
         // and discs stay within ≈ 8π and 16π·(largest extent / dx)² samples.
         let cells = grid.shape[0].max(grid.shape[1]).max(grid.shape[2]) as f64;
-        let step = if r > largest { r / (4.0 * cells) } else { dx / 4.0 };
-        let n_len = (len / step).ceil().max(1.0);
+        let mut step = if r > largest { r / (4.0 * cells) } else { dx / 4.0 };
         // The axial range [t0, t1] (fractions of the segment) whose samples
         // can land in the grid: the axis within r of the box (a voxel of
         // margin for rounding), and the cross-section's plane crossing the
@@ -169,13 +173,6 @@ impl Sampling {
         if t0.is_nan() || t1.is_nan() || t0 > t1 {
             return None;
         }
-        // Samples m at t = (m + 0.5) / n_len within [t0, t1], one more each side.
-        let first = ((t0 * n_len - 0.5).floor() - 1.0).max(0.0);
-        let last = ((t1 * n_len - 0.5).ceil() + 1.0).min(n_len - 1.0);
-        if first.is_nan() || last.is_nan() || first > last {
-            return None;
-        }
-        let count = (last - first) as u64 + 1;
         // Voxels of the bounding box of the clipped part, grown by r.
         let mut voxels = 1usize;
         for d in 0..3 {
@@ -184,7 +181,28 @@ impl Sampling {
             let hi = ((ca.max(cb) + margin) / dx).floor().min(grid.shape[d] as f64 - 1.0);
             voxels = voxels.saturating_mul(if hi >= lo { (hi - lo) as usize + 1 } else { 0 });
         }
-        Some(Sampling { a, b, len, step, n_len, first, count, voxels })
+        // The samples visited (axial samples × ring and disc points, an
+        // upper bound) are kept within SAMPLES_PER_VOXEL per voxel touched:
+        // a segment far wider than a thin grid is sampled coarser (finite
+        // maps, bounded work), never one of a checked network on a grid
+        // whose every axis is wider than it.
+        let budget = SAMPLES_PER_VOXEL * voxels as f64 + MIN_SAMPLES;
+        loop {
+            let n_len = (len / step).ceil().max(1.0);
+            // Samples m at t = (m + 0.5) / n_len within [t0, t1], one more each side.
+            let first = ((t0 * n_len - 0.5).floor() - 1.0).max(0.0);
+            let last = ((t1 * n_len - 0.5).ceil() + 1.0).min(n_len - 1.0);
+            if first.is_nan() || last.is_nan() || first > last {
+                return None;
+            }
+            let count = (last - first) as u64 + 1;
+            let across = r / step;
+            let per_sample = 2.0 * PI * across + 8.0 + (2.0 * across + 1.0) * (2.0 * across + 3.0);
+            if count as f64 * per_sample <= budget || !step.is_finite() {
+                return Some(Sampling { a, b, len, step, n_len, first, count, voxels });
+            }
+            step *= 2.0;
+        }
     }
 }
 
