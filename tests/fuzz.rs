@@ -13,7 +13,8 @@
 //! Environment: `ONCOVOX_FUZZ_SCENES`, `ONCOVOX_FUZZ_NETWORKS`,
 //! `ONCOVOX_FUZZ_RUNS` (case counts), `ONCOVOX_FUZZ_SEED` (default 1),
 //! `ONCOVOX_FUZZ_THREADS` (default: all cores), `ONCOVOX_FUZZ_DIR` (where
-//! reproducers go; default a folder in the system's temporary directory).
+//! reproducers go, in a new folder `oncovox-fuzz-<ci|long>-<pid>`; default
+//! the system's temporary directory).
 
 #[path = "fuzz/mod.rs"]
 mod harness;
@@ -30,9 +31,10 @@ fn env_u64(key: &str, default: u64) -> u64 {
 
 fn config(name: &str, scenes: u64, networks: u64, runs: u64) -> Config {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let dir = std::env::var_os("ONCOVOX_FUZZ_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("oncovox-fuzz-{name}")));
+    // A fresh folder of this session's own, inside the one given: nothing
+    // else there is touched.
+    let base = std::env::var_os("ONCOVOX_FUZZ_DIR").map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("oncovox-fuzz-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     Config {
         seed: env_u64("ONCOVOX_FUZZ_SEED", 1),

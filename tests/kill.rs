@@ -403,10 +403,40 @@ fn a_replacement_killed_anywhere_in_its_commit_leaves_one_whole_run() {
          ({missed} runs whose commit was not seen were not counted)",
         landed.before, landed.during_deletion, landed.after
     );
-    assert_eq!(gaps, 0, "the folder's name held no run at {gaps} moments watched");
+    if exchange_works(p) {
+        assert_eq!(gaps, 0, "the folder's name held no run at {gaps} moments watched");
+    } else {
+        // The two-rename fallback leaves a moment with no folder by design
+        // (the earlier run whole under its trash name); the kills above
+        // still had to leave one whole run.
+        eprintln!("WARNING: this file system cannot exchange folders in one step: {gaps} moments without a run");
+    }
     assert!(landed.before > 0 && landed.during_deletion + landed.after > 0, "{landed:?}");
     // The next run tidies what the killed ones left.
     let (_, status, _, _) = kill_during_commit(p, arms[1 - holds], None);
     assert!(status.success());
     assert_eq!(names(p), ["out", "ref0", "ref1", "s.toml"]);
+}
+
+/// Whether the file system under `dir` exchanges two folders in one step
+/// (`renameat2` with `RENAME_EXCHANGE`), as the commit does on Linux.
+fn exchange_works(dir: &Path) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let (a, b) = (dir.join(".probe-a"), dir.join(".probe-b"));
+        let _ = (std::fs::create_dir(&a), std::fs::create_dir(&b));
+        let c = |p: &Path| std::ffi::CString::new(p.as_os_str().as_bytes()).unwrap();
+        let (ca, cb) = (c(&a), c(&b));
+        // SAFETY: both paths are NUL-terminated strings that outlive the call.
+        let r =
+            unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
+        let _ = (std::fs::remove_dir(&a), std::fs::remove_dir(&b));
+        r == 0
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        false
+    }
 }
