@@ -309,3 +309,13 @@ fn generation_keys_do_not_refuse_an_imported_network() {
     assert_eq!(c, Some(2), "{err}");
     assert!(err.contains("vessels.spacing"), "{err}");
 }
+
+#[test]
+fn a_generated_network_beyond_the_node_cap_is_refused_by_check() {
+    // 1024³ voxels at a 20 µm spacing: about 3.4e8 nodes, once generated
+    // before any memory check.
+    let scene = SCENE.replace("file = \"net.json\"", "spacing = 20.0").replace("[10, 10, 10]", "[1024, 1024, 1024]");
+    let [(c, err, _), _] = check_and_run(&scene, &[]);
+    assert_eq!(c, Some(2), "{err}");
+    assert!(err.contains("vessels.spacing") && err.contains("nodes"), "{err}");
+}

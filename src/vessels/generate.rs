@@ -198,6 +198,21 @@ impl GenerateParams {
         }
         self.validate(prefix)?;
         let e = grid.extent();
+        // The capillary bed's lattice, plus as many tumour branch points
+        // again per unit of tumour_density at most: bounded before anything
+        // is generated (a few hundred bytes each with flow and maps).
+        let bed: f64 = e.iter().map(|x| x / self.spacing + 2.0).product();
+        let nodes = bed * (1.0 + self.tumour_density);
+        if nodes > MAX_GENERATED_NODES {
+            return Err(Error::scene(
+                key("spacing"),
+                format!(
+                    "spacing {} µm on this grid generates about {nodes:.3e} nodes, more than {MAX_GENERATED_NODES:e}",
+                    self.spacing
+                ),
+                "give a larger capillary spacing (≈ 100 µm is typical), a smaller tumour_density, or a smaller grid",
+            ));
+        }
         let largest = e[0].max(e[1]).max(e[2]);
         for (field, r) in [("capillary_radius", self.capillary_radius), ("tumour_radius", self.tumour_radius[1])] {
             if r > largest {
@@ -211,6 +226,9 @@ impl GenerateParams {
         Ok(())
     }
 }
+
+/// Nodes a generated network may have at most (a few GB with its flow).
+pub const MAX_GENERATED_NODES: f64 = 2e7;
 
 /// Expected tumour joins per branch point for 4-nearest-neighbour joining
 /// of uniformly random points in 3D (≈ 2.46 measured in the bulk; mutual
