@@ -8,28 +8,13 @@
 
 mod common;
 use common::cli::stderr;
+use common::scenes::TINY_RUN;
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// A short run into an earlier folder.
-const SHORT: &str = r#"
-[grid]
-shape = [8, 8, 8]
-dx = 10.0
-[time]
-dt = 0.01
-duration = 0.02
-output_interval = 0.01
-[[species]]
-name = "oxygen"
-diffusion = 1.0e5
-decay = 0.1
-initial = 10.0
-"#;
 
 /// A run of many minutes that the tests stop: 200,000 steps.
 const LONG: &str = r#"
@@ -163,7 +148,7 @@ fn staging(dir: &Path, pid: u32) -> std::path::PathBuf {
 fn stopped_by(signal: i32, name: &str, args: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path();
-    std::fs::write(p.join("short.toml"), SHORT).unwrap();
+    std::fs::write(p.join("short.toml"), TINY_RUN).unwrap();
     std::fs::write(p.join("long.toml"), LONG).unwrap();
     std::fs::write(p.join("arms.toml"), format!("{LONG}\n[[arms]]\nname = \"a\"\n[[arms]]\nname = \"b\"\n")).unwrap();
     let o = oncovox(p, &["run", "short.toml", "-o", "out"]).output().unwrap();

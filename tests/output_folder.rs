@@ -6,23 +6,9 @@
 
 mod common;
 use common::cli::stderr;
+use common::scenes::TINY_RUN;
 use std::path::Path;
 use std::process::{Command, Output};
-
-const SCENE: &str = r#"
-[grid]
-shape = [8, 8, 8]
-dx = 10.0
-[time]
-dt = 0.01
-duration = 0.02
-output_interval = 0.01
-[[species]]
-name = "oxygen"
-diffusion = 1.0e5
-decay = 0.1
-initial = 10.0
-"#;
 
 /// `oncovox run scene -o out` in folder `cwd`.
 fn run_in(cwd: &Path, scene: &str, out: &str) -> Output {
@@ -42,7 +28,7 @@ fn names(dir: &Path) -> Vec<String> {
 
 fn setup() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("s.toml"), SCENE).unwrap();
+    std::fs::write(tmp.path().join("s.toml"), TINY_RUN).unwrap();
     tmp
 }
 

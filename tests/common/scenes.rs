@@ -1,4 +1,4 @@
-//! Scenes shared by the parity tests.
+//! Scenes shared by several test files.
 
 /// 19 × 13 × 11 voxels: LOD with Dirichlet faces, explicit diffusion, a
 /// source sphere and an oblique held cylinder (`parity.rs`, `parity_split.rs`).
@@ -78,4 +78,21 @@ consumption = { oxygen = { rate = 20.0, half_saturation = 2.5 } }
 name = "core"
 sphere = { center = [240.0, 200.0, 160.0], radius = 50.0 }
 tissue = "necrotic"
+"#;
+
+/// Two steps of one species on 8³ voxels: a run that writes a complete
+/// output folder at once (`output_folder.rs`, `kill.rs`).
+pub const TINY_RUN: &str = r#"
+[grid]
+shape = [8, 8, 8]
+dx = 10.0
+[time]
+dt = 0.01
+duration = 0.02
+output_interval = 0.01
+[[species]]
+name = "oxygen"
+diffusion = 1.0e5
+decay = 0.1
+initial = 10.0
 "#;
