@@ -61,11 +61,25 @@ enum Command {
     /// List GPU adapters, their limits, and what `--backend auto` picks.
     Info,
     /// Measure each operator's and a whole step's throughput (voxel updates/s,
-    /// GB/s, share of the measured copy bandwidth).
+    /// GB/s, share of the streaming floor measured on a working set of the
+    /// same size). With --report DIR: the full report of this machine
+    /// (bench.md, bench.json, bandwidth.png).
     Bench {
-        /// Cubic grid edge, voxels.
+        /// Cubic grid edge, voxels (without --report).
         #[arg(long, default_value_t = 192)]
         size: u32,
+        /// Write the full report into this folder: floors, operators at
+        /// every --sizes, reference scenes, GPU against CPU.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
+        /// Grid edges of the report's operator rows.
+        #[arg(long, value_delimiter = ',', default_values_t = [64u32, 128, 256, 512],
+              value_parser = clap::value_parser!(u32).range(2..=2048))]
+        sizes: Vec<u32>,
+        /// The report's reference scenes at this fraction of their grid edge
+        /// (1: as shipped).
+        #[arg(long, default_value_t = 1.0)]
+        scene_scale: f64,
         /// Repetitions of each operator.
         #[arg(long, default_value_t = 10)]
         reps: u32,
@@ -134,7 +148,26 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             info_cmd();
             Ok(())
         }
-        Command::Bench { size, reps, species, backend, json } => {
+        Command::Bench { size, report: Some(dir), sizes, reps, backend, scene_scale, .. } => {
+            if !(scene_scale.is_finite() && (0.01..=4.0).contains(&scene_scale)) {
+                return Err(oncovox::Error::Parse(format!(
+                    "--scene-scale {scene_scale}: must be between 0.01 and 4 (1: the scenes as shipped)"
+                )));
+            }
+            let _ = size;
+            stop_on_signals();
+            let o = oncovox::bench::ReportOptions {
+                dir,
+                sizes: sizes.iter().map(|&s| s as usize).collect(),
+                reps,
+                choice: backend.into(),
+                scene_scale,
+            };
+            let at = oncovox::bench::run_report(&o)?;
+            eprintln!("report: {}", at.display());
+            Ok(())
+        }
+        Command::Bench { size, reps, species, backend, json, .. } => {
             oncovox::bench::run_bench(size as usize, reps, species as usize, backend.into(), json)
         }
     }

@@ -22,9 +22,10 @@ use super::{Backend, Plan, SolveStats, coeffs};
 use crate::world::World;
 use crate::{Error, Result};
 use cells::{CellOp, CellParams, CellsGpu};
-use kernels::{Kernels, workgroups};
+use kernels::Kernels;
+pub(crate) use kernels::workgroups;
 use species::{Builder, Shared, SpeciesGpu};
-use timing::Timer;
+pub(crate) use timing::Timer;
 
 /// Dispatches recorded before the encoder is submitted.
 const BATCH: u32 = 256;
