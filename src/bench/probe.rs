@@ -88,47 +88,69 @@ pub fn best_seconds(trials: u32, mut f: impl FnMut()) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// Values per parallel chunk: a few chunks per thread, none tiny.
+/// Values per parallel chunk: a few chunks per thread, none tiny, and an
+/// odd number of cache lines, so that the threads' streams are never a
+/// power of two apart.
 fn chunk(n: usize) -> usize {
-    (n / (4 * rayon::current_num_threads())).max(1 << 12)
+    ((n / (4 * rayon::current_num_threads())).max(1 << 12) / 16 | 1) * 16
+}
+
+/// Gap between the streams of one probe, values: a page and a cache line,
+/// so that no two streams are a power of two apart. Streams a power of two
+/// apart contend for the same cache sets (on this kind of machine a copy
+/// between the two halves of a 64 MiB buffer ran at a quarter of the speed
+/// of one between 61 MiB halves), which would put the floor too low.
+const SKEW: usize = 1024 + 16;
+
+/// `k` disjoint streams of `len` values each in `buf`, [`SKEW`] apart.
+fn streams(buf: &mut [f32], k: usize, len: usize) -> Vec<&mut [f32]> {
+    let mut out = Vec::with_capacity(k);
+    let mut rest = buf;
+    for _ in 0..k {
+        let (s, tail) = rest.split_at_mut(len);
+        out.push(s);
+        let gap = SKEW.min(tail.len());
+        rest = &mut tail[gap..];
+    }
+    out
 }
 
 /// The host's probes on a working set of `bytes`.
 pub fn cpu_probe(bytes: u64) -> Probe {
     let n = ((bytes / 4) as usize).max(16);
-    let half = n / 2;
     let gbs = |moved: f64, s: f64| moved / s / 1e9;
-    let mut a = vec![1.0f32; n];
-    let (src, dst) = a.split_at_mut(half);
+    let mut buf = vec![1.0f32; n + 4 * SKEW];
+    let half = n / 2;
+    let [src, dst] = <[&mut [f32]; 2]>::try_from(streams(&mut buf, 2, half)).unwrap_or_else(|_| unreachable!());
+    let src = &*src;
     let c = chunk(half);
     let copy_par = best_seconds(5, || {
-        dst[..half].par_chunks_mut(c).zip(src.par_chunks(c)).for_each(|(d, s)| d.copy_from_slice(s));
+        dst.par_chunks_mut(c).zip(src.par_chunks(c)).for_each(|(d, s)| d.copy_from_slice(s));
     });
-    let copy_one = best_seconds(5, || dst[..half].copy_from_slice(src));
+    let copy_one = best_seconds(5, || dst.copy_from_slice(src));
     let copy = gbs(8.0 * half as f64, copy_par.min(copy_one));
+    let a = &mut buf[..n];
     let c = chunk(n);
     // s and t keep the values bounded (a fixed point at 1) and the work real.
     let (s, t) = (std::hint::black_box(0.5f32), std::hint::black_box(0.5f32));
     let update_par = best_seconds(5, || a.par_chunks_mut(c).for_each(|x| update(x, s, t)));
-    let update_one = best_seconds(5, || update(&mut a, s, t));
+    let update_one = best_seconds(5, || update(a, s, t));
     let update = gbs(8.0 * n as f64, update_par.min(update_one));
     let read_par = best_seconds(5, || {
         std::hint::black_box(a.par_chunks(c).map(read_sum).reduce(|| 0, u32::wrapping_add));
     });
     let read_one = best_seconds(5, || {
-        std::hint::black_box(read_sum(&a));
+        std::hint::black_box(read_sum(a));
     });
     let read = gbs(4.0 * n as f64, read_par.min(read_one));
     // Values with a fixed point at 0.5: (0.5 + 0.25 + 0.5·0.5)·0.5.
     let q = n / 4;
-    let (x, rest) = a.split_at_mut(q);
-    let (b, rest) = rest.split_at_mut(q);
-    let (c, d) = rest.split_at_mut(q);
+    let [x, b, c, d] = <[&mut [f32]; 4]>::try_from(streams(&mut buf, 4, q)).unwrap_or_else(|_| unreachable!());
     x.fill(0.5);
     b.fill(0.25);
     c.fill(0.5);
     d.fill(0.5);
-    let (b, c, d) = (&*b, &*c, &d[..q]);
+    let (b, c, d) = (&*b, &*c, &*d);
     let k = chunk(q);
     let stream_par = best_seconds(5, || {
         x.par_chunks_mut(k).enumerate().for_each(|(i, x)| {

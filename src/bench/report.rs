@@ -302,7 +302,8 @@ pub fn run_report(o: &ReportOptions) -> Result<PathBuf> {
             log(&format!("{name}: scene {} at {}³", r.name, r.edge(o.scene_scale)));
             match scene_row(r, o.scene_scale, o.reps, t) {
                 Ok(row) => section.scenes.push(row),
-                Err(e) if does_not_fit(&e) => report.skipped.push(Skipped {
+                // A grid too coarse for the scene's regions (a small --scene-scale) is listed too.
+                Err(e) if does_not_fit(&e) || matches!(e, Error::Scene { .. }) => report.skipped.push(Skipped {
                     backend: name.clone(),
                     what: format!("scene {}", r.name),
                     reason: e.to_string(),

@@ -4,33 +4,41 @@
 //! `x = d' − c'·x_next`. x lines are contiguous; y and z sweeps run the
 //! same recurrence on whole rows (y) and on blocks of columns (z), so the
 //! inner loop is over x (contiguous, vectorisable); the x sweep advances all lines of a
-//! plane together. Each line is solved by one thread in a fixed order, so
+//! plane (in blocks of lines) together. Each line is solved by one thread in a fixed order, so
 //! results do not depend on the thread count.
 
 use super::columns::{block_width, for_each_block};
 use crate::solver::LodCoeffs;
 use rayon::prelude::*;
 
-/// Solve along x: per z-plane (in parallel), all `ny` lines of the plane
-/// advance together one x position at a time, so the independent
-/// recurrences overlap instead of waiting on each other's latency.
-/// `scratch` holds one value per line (`ny·nz`), reused between calls.
-pub fn lod_sweep_x(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs, scratch: &mut [f32]) {
+/// Lines of a plane the x sweep advances together.
+pub(super) const X_BLOCK: usize = 8;
+
+/// Solve along x: per z-plane (in parallel), blocks of [`X_BLOCK`] lines
+/// advance together one x position at a time, so that the independent
+/// recurrences overlap instead of waiting on each other's latency, while
+/// the block's lines stay in the first-level cache. (Advancing all lines
+/// of a plane together, as before, walked the plane at a stride of one
+/// line: at nx = 256 those lines fell into a few cache sets and the sweep
+/// ran 6× slower per voxel than at nx = 200.)
+pub fn lod_sweep_x(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs) {
     let [nx, ny, _] = shape;
-    field.par_chunks_mut(nx * ny).zip(scratch.par_chunks_mut(ny)).for_each(|(plane, prev)| {
-        prev.fill(0.0);
-        for i in 0..nx {
-            let (sub, inv) = (co.sub[i], co.inv_den[i]);
-            for (line, p) in plane.chunks_exact_mut(nx).zip(prev.iter_mut()) {
-                let v = (line[i] + sub * *p) * inv;
-                line[i] = v;
-                *p = v;
+    field.par_chunks_mut(nx * ny).for_each(|plane| {
+        for block in plane.chunks_mut(nx * X_BLOCK) {
+            let mut prev = [0.0f32; X_BLOCK];
+            for i in 0..nx {
+                let (sub, inv) = (co.sub[i], co.inv_den[i]);
+                for (line, p) in block.chunks_exact_mut(nx).zip(prev.iter_mut()) {
+                    let v = (line[i] + sub * *p) * inv;
+                    line[i] = v;
+                    *p = v;
+                }
             }
-        }
-        for i in (0..nx.saturating_sub(1)).rev() {
-            let cp = co.cprime[i];
-            for line in plane.chunks_exact_mut(nx) {
-                line[i] -= cp * line[i + 1];
+            for i in (0..nx.saturating_sub(1)).rev() {
+                let cp = co.cprime[i];
+                for line in block.chunks_exact_mut(nx) {
+                    line[i] -= cp * line[i + 1];
+                }
             }
         }
     });

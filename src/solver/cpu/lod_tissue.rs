@@ -7,6 +7,7 @@
 //! in a fixed order: results do not depend on the thread count.
 
 use super::columns::{block_width, for_each_block};
+use super::lod::X_BLOCK;
 use rayon::prelude::*;
 
 /// Per-voxel coefficients of one sweep: `c'`, `1/den` and `sub`.
@@ -51,20 +52,24 @@ pub fn lod_sweep_tissue(field: &mut [f32], shape: [usize; 3], axis: usize, co: &
     }
 }
 
-/// The x lines of one z-plane (flat offset `o`), advanced together.
+/// The x lines of one z-plane (flat offset `o`), advanced together in
+/// blocks of `X_BLOCK` (see `lod::lod_sweep_x`: the block stays in the cache).
 fn sweep_x(f: &mut [f32], nx: usize, o: usize, co: &Coeffs) {
     let lines = f.len() / nx;
-    for i in 0..nx {
-        for j in 0..lines {
-            let (e, g) = (j * nx + i, o + j * nx + i);
-            let prev = if i > 0 { f[e - 1] } else { 0.0 };
-            f[e] = (f[e] + co.sub[g] * prev) * co.inv[g];
+    for j0 in (0..lines).step_by(X_BLOCK) {
+        let block = j0..(j0 + X_BLOCK).min(lines);
+        for i in 0..nx {
+            for j in block.clone() {
+                let (e, g) = (j * nx + i, o + j * nx + i);
+                let prev = if i > 0 { f[e - 1] } else { 0.0 };
+                f[e] = (f[e] + co.sub[g] * prev) * co.inv[g];
+            }
         }
-    }
-    for i in (0..nx.saturating_sub(1)).rev() {
-        for j in 0..lines {
-            let (e, g) = (j * nx + i, o + j * nx + i);
-            f[e] -= co.cp[g] * f[e + 1];
+        for i in (0..nx.saturating_sub(1)).rev() {
+            for j in block.clone() {
+                let (e, g) = (j * nx + i, o + j * nx + i);
+                f[e] -= co.cp[g] * f[e + 1];
+            }
         }
     }
 }

@@ -51,8 +51,6 @@ pub struct CpuBackend {
     clock: usize,
     /// Output of explicit sub-steps, swapped with the field after each.
     scratch: Vec<f32>,
-    /// One value per x line, for the x sweep's forward pass.
-    line_scratch: Vec<f32>,
     /// A row of zeros: the outside beyond a face, for advection.
     zero_row: Vec<f32>,
     /// Cell state and its buffers, when the scene has cells.
@@ -108,7 +106,6 @@ impl CpuBackend {
             flow: world.vascular.as_ref().and_then(|v| v.velocity.clone()),
             clock: 0,
             scratch: if needs_scratch { vec![0.0; world.grid.len()] } else { Vec::new() },
-            line_scratch: vec![0.0; world.grid.shape[1] * world.grid.shape[2]],
             zero_row: vec![0.0; world.grid.shape[0]],
             cells: cells_backend::CellsCpu::new(plan, world),
             advection_scale: plan.species.iter().map(|s| s.advection_scale).collect(),
@@ -163,7 +160,7 @@ impl Backend for CpuBackend {
         }
         let co = &self.plan.species[s].lod[axis];
         match axis {
-            0 => lod_sweep_x(f, shape, co, &mut self.line_scratch),
+            0 => lod_sweep_x(f, shape, co),
             1 => lod_sweep_y(f, shape, co),
             _ => lod_sweep_z(f, shape, co),
         }
