@@ -1,14 +1,25 @@
 //! CPU twins of the kernels in `shaders/multigrid.wgsl`: the same arithmetic in
 //! the same order (the finest residual and update in f64 where the GPU
-//! sums exactly in integers), planes in parallel (rayon). Results do not depend on the
-//! thread count: every cell is computed independently, and the residual
-//! norm adds per-plane partial sums in plane order.
+//! sums exactly in integers). Results do not depend on the thread count:
+//! every cell is computed independently, and the residual norm adds
+//! per-plane partial sums in plane order.
+//!
+//! The kernels run fused: each composite step of the cycle (`presmooth`,
+//! `postsmooth`, `postsmooth_update` of [`Engine`]) is one pass over the
+//! level's planes in which every stage follows the one before a plane
+//! behind (`wavefront.rs`), so a plane is read from memory once per pass
+//! rather than once per kernel; each cell gets the value the kernels one
+//! after the other give, bit for bit. Rows run as vectorised loops over
+//! their inner cells (`cpu_inner.rs`) and scalar code for their two ends
+//! (`cpu_rows.rs`).
 
+use super::cpu_inner::Split;
+use super::cpu_rows::{self as rows, Cells, Weights};
 use super::cycle::Engine;
 use super::levels::Hierarchy;
+use super::wavefront::wavefront;
 use crate::Result;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Cells below which a parallel loop runs on one thread: on small (coarse)
 /// levels the work is smaller than the cost of waking another.
@@ -20,152 +31,20 @@ pub fn min_chunks(len: usize) -> usize {
     (MIN_PARALLEL / len.max(1)).max(1)
 }
 
-/// A field as cells that threads may read and write concurrently (relaxed
-/// atomics compile to plain loads and stores).
-fn atomic_cells(e: &mut [f32]) -> &[AtomicU32] {
-    // SAFETY: `AtomicU32` has the size and alignment of `u32`, and so of
-    // `f32`; the exclusive borrow guarantees no other access for the
-    // returned lifetime.
-    unsafe { &*(e as *mut [f32] as *const [AtomicU32]) }
-}
-
-/// Gauss–Seidel update of one cell: `(rhs + Σ T e_nb) / (S + Σ T)`, faces
-/// in the order x−, x+, y−, y+, z−, z+.
-#[inline]
-fn relax(
-    coef: &[[f32; 4]],
-    e: impl Fn(usize) -> f32,
-    rhs: &[f32],
-    shape: [usize; 3],
-    idx: usize,
-    [i, j, k]: [usize; 3],
-) -> f32 {
-    let [nx, ny, nz] = shape;
-    let (sy, sz) = (nx, nx * ny);
-    let c = coef[idx];
-    let mut sum = rhs[idx];
-    let mut diag = c[3];
-    let mut face = |t: f32, nb: usize| {
-        sum += t * e(nb);
-        diag += t;
-    };
-    if i > 0 {
-        face(coef[idx - 1][0], idx - 1);
-    }
-    if i + 1 < nx {
-        face(c[0], idx + 1);
-    }
-    if j > 0 {
-        face(coef[idx - sy][1], idx - sy);
-    }
-    if j + 1 < ny {
-        face(c[1], idx + sy);
-    }
-    if k > 0 {
-        face(coef[idx - sz][2], idx - sz);
-    }
-    if k + 1 < nz {
-        face(c[2], idx + sz);
-    }
-    sum / diag
-}
-
-/// f32 residual `rhs − S e − Σ T (e − e_nb)` of one cell, same face order.
-#[inline]
-fn residual_f32(coef: &[[f32; 4]], e: &[f32], rhs: &[f32], shape: [usize; 3], [i, j, k]: [usize; 3]) -> f32 {
-    let [nx, ny, nz] = shape;
-    let idx = i + nx * (j + ny * k);
-    let (sy, sz) = (nx, nx * ny);
-    let c = coef[idx];
-    let ei = e[idx];
-    let mut r = rhs[idx] - c[3] * ei;
-    if i > 0 {
-        r -= coef[idx - 1][0] * (ei - e[idx - 1]);
-    }
-    if i + 1 < nx {
-        r -= c[0] * (ei - e[idx + 1]);
-    }
-    if j > 0 {
-        r -= coef[idx - sy][1] * (ei - e[idx - sy]);
-    }
-    if j + 1 < ny {
-        r -= c[1] * (ei - e[idx + sy]);
-    }
-    if k > 0 {
-        r -= coef[idx - sz][2] * (ei - e[idx - sz]);
-    }
-    if k + 1 < nz {
-        r -= c[2] * (ei - e[idx + sz]);
-    }
-    r
-}
-
-/// Residual `f − S u − Σ T (u − u_nb)` of one plane `k` of finest cells,
-/// `u = hi + lo`, in f64 (each `T·u` product of f32 words is exact in f64;
-/// the sums round at 2⁻⁵³ of the largest term, far below the f32 correction
-/// they drive). The GPU evaluates the same sum exactly in integers
-/// (`exact.rs`); the two agree to the f32 rounding of the result. Returns
-/// the plane's `Σ r²`.
-fn residual_plane(coef: &[[f32; 4]], sol: &[[f32; 2]], f: &[f32], shape: [usize; 3], k: usize, out: &mut [f32]) -> f64 {
-    let [nx, ny, nz] = shape;
-    let (sy, sz) = (nx, nx * ny);
-    let u = |idx: usize| sol[idx][0] as f64 + sol[idx][1] as f64;
-    let mut sum = 0.0f64;
-    for j in 0..ny {
-        for i in 0..nx {
-            let idx = i + nx * (j + ny * k);
-            let c = coef[idx];
-            let ui = u(idx);
-            let mut r = f[idx] as f64 - c[3] as f64 * ui;
-            if i > 0 {
-                r -= coef[idx - 1][0] as f64 * (ui - u(idx - 1));
-            }
-            if i + 1 < nx {
-                r -= c[0] as f64 * (ui - u(idx + 1));
-            }
-            if j > 0 {
-                r -= coef[idx - sy][1] as f64 * (ui - u(idx - sy));
-            }
-            if j + 1 < ny {
-                r -= c[1] as f64 * (ui - u(idx + sy));
-            }
-            if k > 0 {
-                r -= coef[idx - sz][2] as f64 * (ui - u(idx - sz));
-            }
-            if k + 1 < nz {
-                r -= c[2] as f64 * (ui - u(idx + sz));
-            }
-            let r = r as f32;
-            out[i + nx * j] = r;
-            sum += (r as f64) * (r as f64);
-        }
-    }
-    sum
-}
-
-/// Trilinear weights along one axis for fine index `i`: the coarse cell
-/// holding it and its weight (¾), the coarse neighbour on its side and its
-/// weight (¼). At a domain face the neighbour is a ghost: the cell itself
-/// with weight 0 at a zero-flux face (constant extrapolation), −¼ at a
-/// Dirichlet face (the correction vanishes on the face). An odd axis'
-/// single-child end cell, and an axis of one cell, take the coarse value.
-/// `dirichlet` = (lower face, upper face) of this axis.
-#[inline]
-pub fn axis_weights(i: usize, nf: usize, nc: usize, dirichlet: (bool, bool)) -> (usize, usize, f32, f32) {
-    let ghost = |d: bool| if d { -0.25 } else { 0.25 };
-    if nf == 1 {
-        return (0, 0, 1.0, 0.0);
-    }
-    let m = i / 2;
-    if 2 * m + 1 >= nf {
-        (m, m, 1.0, 0.0)
-    } else if i.is_multiple_of(2) {
-        if m > 0 { (m, m - 1, 0.75, 0.25) } else { (m, m, 0.75, ghost(dirichlet.0)) }
-    } else if m + 1 < nc {
-        (m, m + 1, 0.75, 0.25)
-    } else {
-        (m, m, 0.75, ghost(dirichlet.1))
-    }
+/// One stage of a fused pass over a level.
+#[derive(Clone, Copy)]
+enum Stage {
+    /// A Gauss–Seidel half-sweep of one colour; `from_zero`: the first
+    /// after `e = 0`, which it sets.
+    Smooth { colour: u32, from_zero: bool },
+    /// The residual summed into the coarser level's right side.
+    Restrict,
+    /// `e += P e_coarse`.
+    Prolong,
+    /// `u += e` (finest level).
+    Correct,
+    /// The exact residual (finest level) and its `Σ r²` per plane.
+    Residual,
 }
 
 /// The multigrid kernels on the host, owning the hierarchy they solve on.
@@ -177,12 +56,29 @@ pub struct CpuEngine {
     rhs: Vec<Vec<f32>>,
     /// Finest solution `[hi, lo]`.
     sol: Vec<[f32; 2]>,
+    /// Each level's coefficients as the kernels read them, rebuilt after
+    /// [`CpuEngine::hierarchy_mut`] (`stale`).
+    split: Vec<Split>,
+    stale: bool,
+    /// Prolongation weights onto each level but the coarsest.
+    weights: Vec<Weights>,
+    /// `Σ r²` of each finest plane.
+    partial: Vec<f64>,
 }
 
 impl CpuEngine {
     pub fn new(h: Hierarchy) -> CpuEngine {
         let e: Vec<Vec<f32>> = h.levels.iter().map(|l| vec![0.0; l.len()]).collect();
-        CpuEngine { rhs: e.clone(), e, sol: h.start.iter().map(|&p| [p, 0.0]).collect(), h }
+        CpuEngine {
+            rhs: e.clone(),
+            e,
+            sol: h.start.iter().map(|&p| [p, 0.0]).collect(),
+            split: h.levels.iter().map(Split::new).collect(),
+            stale: false,
+            weights: h.levels.windows(2).map(|w| rows::weights(w[0].shape, w[1].shape, h.dirichlet)).collect(),
+            partial: vec![0.0; h.levels[0].shape[2]],
+            h,
+        }
     }
 
     pub fn hierarchy(&self) -> &Hierarchy {
@@ -191,6 +87,7 @@ impl CpuEngine {
 
     /// The hierarchy, to change its finest right side or its sink.
     pub fn hierarchy_mut(&mut self) -> &mut Hierarchy {
+        self.stale = true;
         &mut self.h
     }
 
@@ -218,6 +115,85 @@ impl CpuEngine {
     pub fn set_solution(&mut self, u: &[f32]) {
         self.sol.par_iter_mut().zip(u.par_iter()).with_min_len(MIN_PARALLEL).for_each(|(s, &v)| *s = [v, 0.0]);
     }
+
+    /// Run `stages` over `level` in one pass.
+    fn pass(&mut self, level: usize, stages: &[Stage]) {
+        if self.stale {
+            self.split.iter_mut().zip(&self.h.levels).for_each(|(sp, lv)| sp.refresh(lv));
+            self.stale = false;
+        }
+        let lv = &self.h.levels[level];
+        let shape = lv.shape;
+        let [nx, ny, nz] = shape;
+        let sp = &self.split[level];
+        let nc = self.h.levels.get(level + 1).map_or([1; 3], |l| l.shape);
+        let (e_fine, e_coarse) = self.e.split_at_mut(level + 1);
+        let e = Cells::new(&mut e_fine[level]);
+        let e_coarse: &[f32] = e_coarse.first().map_or(&[], |v| v);
+        let (r_fine, r_coarse) = self.rhs.split_at_mut(level + 1);
+        let rhs = Cells::new(&mut r_fine[level]);
+        let r_coarse = Cells::new(r_coarse.first_mut().map_or(&mut [][..], |v| &mut v[..]));
+        let w = self.weights.get(level);
+        let (sol, f) = (Cells::new(&mut self.sol), &self.h.rhs[..]);
+        let partial = Cells::new(&mut self.partial);
+        let parts = rayon::current_num_threads().min(lv.len() / MIN_PARALLEL).max(1);
+        wavefront(nz, stages.len(), parts, |s, k| {
+            let plane = nx * ny * k;
+            let mut tmp = Vec::new();
+            // SAFETY: `wavefront` runs the task of stage `s` at plane `k` after
+            // those of stage `s − 1` at planes `k − 1 ..= k + 1` and before those
+            // of stage `s + 1` there, concurrently only with tasks two planes or
+            // more away. A task writes only plane `k` of its level (and the
+            // coarse plane `k / 2`, whose two fine planes `wavefront` runs in
+            // order in one thread) and reads planes `k − 1 ..= k + 1`: no task
+            // reads a cell while another writes it, and each reads the values of
+            // the stages before it.
+            unsafe {
+                match stages[s] {
+                    Stage::Smooth { colour, from_zero } => {
+                        for j in 0..ny {
+                            rows::smooth_row(sp, rhs, e, shape, [j, k], colour, from_zero, &mut tmp);
+                        }
+                    }
+                    Stage::Restrict => {
+                        let (kc, cplane) = (k / 2, nc[0] * nc[1]);
+                        if k % 2 == 0 {
+                            r_coarse.slice_mut(cplane * kc, cplane).fill(0.0);
+                        }
+                        for j in 0..ny {
+                            let out = nc[0] * (j / 2 + nc[1] * kc);
+                            rows::restrict_row(sp, rhs, e, shape, [j, k], r_coarse, out, &mut tmp);
+                        }
+                    }
+                    Stage::Prolong => {
+                        let w = w.expect("a coarser level to prolong from");
+                        for j in 0..ny {
+                            rows::prolong_row(e_coarse, shape, nc, w, e, j, k);
+                        }
+                    }
+                    Stage::Correct => {
+                        let (sol, e) = (sol.slice_mut(plane, nx * ny), e.slice(plane, nx * ny));
+                        for (p, &e) in sol.iter_mut().zip(e) {
+                            *p = rows::correct_cell(*p, e);
+                        }
+                    }
+                    Stage::Residual => {
+                        let mut sum = 0.0f64;
+                        for j in 0..ny {
+                            rows::residual_exact_row(sp, sol, f, shape, [j, k], rhs, &mut sum);
+                        }
+                        partial.set(k, sum);
+                    }
+                }
+            }
+        });
+    }
+
+    /// The stages of [`Engine::postsmooth`].
+    fn post_stages(sweeps: usize) -> Vec<Stage> {
+        let smooth = (0..2 * sweeps).map(|h| Stage::Smooth { colour: 1 - (h % 2) as u32, from_zero: false });
+        std::iter::once(Stage::Prolong).chain(smooth).collect()
+    }
 }
 
 impl Engine for CpuEngine {
@@ -226,26 +202,7 @@ impl Engine for CpuEngine {
     }
 
     fn smooth(&mut self, level: usize, colour: u32) {
-        let lv = &self.h.levels[level];
-        let shape = lv.shape;
-        let [nx, ny, nz] = shape;
-        let plane = nx * ny;
-        let rhs = &self.rhs[level];
-        let first = |j: usize, k: usize| (j + k + colour as usize) & 1;
-        // Each cell of one colour reads only cells of the other, which this
-        // pass does not write: the cells are updated in place, planes in
-        // parallel, with the same result in any order.
-        let e = atomic_cells(&mut self.e[level]);
-        let load = |n: usize| f32::from_bits(e[n].load(Ordering::Relaxed));
-        (0..nz).into_par_iter().with_min_len(min_chunks(plane)).for_each(|k| {
-            for j in 0..ny {
-                for i in (first(j, k)..nx).step_by(2) {
-                    let idx = i + nx * (j + ny * k);
-                    let v = relax(&lv.coef, load, rhs, shape, idx, [i, j, k]);
-                    e[idx].store(v.to_bits(), Ordering::Relaxed);
-                }
-            }
-        });
+        self.pass(level, &[Stage::Smooth { colour, from_zero: false }]);
     }
 
     fn clear(&mut self, level: usize) {
@@ -253,101 +210,109 @@ impl Engine for CpuEngine {
     }
 
     fn restrict(&mut self, level: usize) {
-        let (fine, coarse) = (&self.h.levels[level], &self.h.levels[level + 1]);
-        let (nf, nc) = (fine.shape, coarse.shape);
-        let (e, (lo, hi)) = (&self.e[level], self.rhs.split_at_mut(level + 1));
-        let rhs = &lo[level];
-        let parent = |ax: usize, f: usize| if nf[ax] > 1 { f / 2 } else { f };
-        let kids_z = |c: usize| if nf[2] > 1 { 2 * c..(2 * c + 2).min(nf[2]) } else { c..c + 1 };
-        let min = min_chunks(nf[0] * nf[1] * 2);
-        // The fine cells of each coarse plane in (k, j, i) order: every
-        // coarse cell sums its children in that order from 0, as
-        // `mg_restrict` does.
-        hi[0].par_chunks_mut(nc[0] * nc[1]).with_min_len(min).enumerate().for_each(|(kc, out)| {
-            out.fill(0.0);
-            for k in kids_z(kc) {
-                for j in 0..nf[1] {
-                    let row = nc[0] * parent(1, j);
-                    for i in 0..nf[0] {
-                        out[row + parent(0, i)] += residual_f32(&fine.coef, e, rhs, nf, [i, j, k]);
-                    }
-                }
-            }
-        });
+        self.pass(level, &[Stage::Restrict]);
     }
 
     fn prolong(&mut self, level: usize) {
-        let (nf, nc) = (self.h.levels[level].shape, self.h.levels[level + 1].shape);
-        let (lo, hi) = self.e.split_at_mut(level + 1);
-        let coarse = &hi[0];
-        let d = self.h.dirichlet;
-        lo[level].par_chunks_mut(nf[0] * nf[1]).with_min_len(min_chunks(nf[0] * nf[1])).enumerate().for_each(
-            |(k, out)| {
-                let (mz, bz, wz, vz) = axis_weights(k, nf[2], nc[2], (d[4], d[5]));
-                for j in 0..nf[1] {
-                    let (my, by, wy, vy) = axis_weights(j, nf[1], nc[1], (d[2], d[3]));
-                    for i in 0..nf[0] {
-                        let (mx, bx, wx, vx) = axis_weights(i, nf[0], nc[0], (d[0], d[1]));
-                        let (zs, ys, xs) = ([mz, bz], [my, by], [mx, bx]);
-                        let (zw, yw, xw) = ([wz, vz], [wy, vy], [wx, vx]);
-                        let mut acc = 0.0f32;
-                        for cz in 0..2 {
-                            for cy in 0..2 {
-                                for cx in 0..2 {
-                                    let w = zw[cz] * yw[cy] * xw[cx];
-                                    acc += w * coarse[xs[cx] + nc[0] * (ys[cy] + nc[1] * zs[cz])];
-                                }
-                            }
-                        }
-                        out[i + nf[0] * j] += acc;
-                    }
-                }
-            },
-        );
+        self.pass(level, &[Stage::Prolong]);
     }
 
     fn residual(&mut self) -> Result<f64> {
-        let lv = &self.h.levels[0];
-        let (sol, f) = (&self.sol, &self.h.rhs);
-        let plane = lv.shape[0] * lv.shape[1];
-        let partial: Vec<f64> = self.rhs[0]
-            .par_chunks_mut(plane)
-            .with_min_len(min_chunks(plane))
-            .enumerate()
-            .map(|(k, out)| residual_plane(&lv.coef, sol, f, lv.shape, k, out))
-            .collect();
-        Ok(partial.iter().sum())
+        self.pass(0, &[Stage::Residual]);
+        Ok(self.partial.iter().sum())
     }
 
     fn correct(&mut self) {
-        // `hi + lo + e` in f64 (exact: three f32 words within 2⁵³), split
-        // into the nearest f32 and the rest.
-        self.sol.par_iter_mut().zip(&self.e[0]).with_min_len(MIN_PARALLEL).for_each(|(p, &e)| {
-            let s = p[0] as f64 + p[1] as f64 + e as f64;
-            let hi = s as f32;
-            *p = [hi, (s - hi as f64) as f32];
-        });
+        self.pass(0, &[Stage::Correct]);
+    }
+
+    fn presmooth(&mut self, level: usize, sweeps: usize, restrict: bool) {
+        let smooth = (0..2 * sweeps).map(|h| Stage::Smooth { colour: (h % 2) as u32, from_zero: h == 0 });
+        let stages: Vec<Stage> = smooth.chain(restrict.then_some(Stage::Restrict)).collect();
+        if sweeps == 0 {
+            self.clear(level);
+        }
+        self.pass(level, &stages);
+    }
+
+    fn postsmooth(&mut self, level: usize, sweeps: usize) {
+        self.pass(level, &Self::post_stages(sweeps));
+    }
+
+    fn postsmooth_update(&mut self, sweeps: usize) -> Result<f64> {
+        let mut stages = Self::post_stages(sweeps);
+        stages.extend([Stage::Correct, Stage::Residual]);
+        self.pass(0, &stages);
+        Ok(self.partial.iter().sum())
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::axis_weights;
+    use super::super::cycle::{POST_SWEEPS, PRE_SWEEPS, vcycle};
+    use super::super::{FaceBc, Problem};
+    use super::*;
+    use crate::grid::Grid;
 
-    #[test]
-    fn trilinear_weights_stay_inside_and_honour_dirichlet_faces() {
-        for nf in 1..12usize {
-            let nc = if nf > 1 { nf.div_ceil(2) } else { 1 };
-            for i in 0..nf {
-                let (m, b, w, v) = axis_weights(i, nf, nc, (false, false));
-                assert!(m < nc && b < nc && w + v == 1.0);
-                assert!(m.abs_diff(b) <= 1);
+    /// A problem on an odd shape with contrasts, sinks, held voxels and
+    /// Dirichlet faces, large enough for several slabs per pass.
+    fn problem() -> Problem {
+        let shape = [37, 22, 61];
+        let n = shape.iter().product();
+        let mut p = Problem::uniform(Grid::new(shape, 10.0), 7000.0);
+        for i in 0..n {
+            p.conductivity[i] = if (i * 7) % 11 < 4 { 3500.0 } else { 7000.0 };
+            p.sink[i] = ((i * 13) % 5) as f32 * 0.3;
+            p.source[i] = ((i * 104_729) % 17) as f32 - 8.0;
+        }
+        let held = (0..n).map(|i| if i % 97 == 0 { 2.0 } else { f32::NAN }).collect();
+        p.held = Some(held);
+        p.faces[0] = FaceBc::Dirichlet(1.0);
+        p.faces[5] = FaceBc::Dirichlet(-1.0);
+        p
+    }
+
+    /// The V-cycle as single kernels, one pass each, in the order of the
+    /// trait's default composite steps.
+    fn vcycle_unfused(e: &mut CpuEngine) -> f64 {
+        let n = e.levels();
+        for level in 0..n {
+            e.clear(level);
+            let sweeps = if level + 1 == n { super::super::cycle::COARSEST_SWEEPS } else { PRE_SWEEPS };
+            for _ in 0..sweeps {
+                e.smooth(level, 0);
+                e.smooth(level, 1);
+            }
+            if level + 1 < n {
+                e.restrict(level);
             }
         }
-        assert_eq!(axis_weights(4, 8, 4, (true, true)), (2, 1, 0.75, 0.25));
-        assert_eq!(axis_weights(5, 8, 4, (true, true)), (2, 3, 0.75, 0.25));
-        assert_eq!(axis_weights(4, 5, 3, (true, true)), (2, 2, 1.0, 0.0));
-        assert_eq!(axis_weights(0, 8, 4, (true, false)), (0, 0, 0.75, -0.25));
-        assert_eq!(axis_weights(7, 8, 4, (true, false)), (3, 3, 0.75, 0.25));
+        for level in (0..n - 1).rev() {
+            e.prolong(level);
+            for _ in 0..POST_SWEEPS {
+                e.smooth(level, 1);
+                e.smooth(level, 0);
+            }
+        }
+        e.correct();
+        e.residual().unwrap()
+    }
+
+    #[test]
+    fn fused_passes_give_the_single_kernels_values_bit_for_bit() {
+        let h = Hierarchy::build(&problem(), None).unwrap();
+        let (mut fused, mut single) = (CpuEngine::new(h.clone()), CpuEngine::new(h));
+        assert_eq!(fused.residual().unwrap().to_bits(), single.residual().unwrap().to_bits());
+        for _ in 0..4 {
+            let (a, b) = (vcycle(&mut fused).unwrap(), vcycle_unfused(&mut single));
+            assert_eq!(a.to_bits(), b.to_bits());
+            assert!(fused.solution() == single.solution());
+        }
+        // A new sink reaches the kernels' copy of the coefficients.
+        for e in [&mut fused, &mut single] {
+            let sink = vec![0.5; e.hierarchy().levels[0].len()];
+            e.hierarchy_mut().set_sink(&sink);
+        }
+        assert_eq!(vcycle(&mut fused).unwrap().to_bits(), vcycle_unfused(&mut single).to_bits());
     }
 }

@@ -13,6 +13,10 @@ pub const COARSEST_SWEEPS: usize = 4;
 
 /// The kernels of one backend. Level 0 is the finest; `e` is a level's
 /// correction, `rhs` its right side; `u = hi + lo` the finest solution.
+/// The V-cycle calls the composite steps (`presmooth`, `postsmooth`,
+/// `postsmooth_update`); their defaults run the single kernels in order,
+/// and a backend may instead fuse them into fewer passes over memory when
+/// every cell gets the same value.
 pub trait Engine {
     fn levels(&self) -> usize;
     /// One Gauss–Seidel half-sweep over the cells with `(i + j + k) % 2 == colour`.
@@ -27,28 +31,62 @@ pub trait Engine {
     fn residual(&mut self) -> Result<f64>;
     /// `u += e[0]`.
     fn correct(&mut self);
-}
 
-fn sweeps(e: &mut impl Engine, level: usize, count: usize, colours: [u32; 2]) {
-    for _ in 0..count {
-        for c in colours {
-            e.smooth(level, c);
+    /// `e = 0` on `level`, `sweeps` sweeps (colours 0 then 1), then
+    /// [`restrict`](Engine::restrict) when `restrict`.
+    fn presmooth(&mut self, level: usize, sweeps: usize, restrict: bool) {
+        self.clear(level);
+        for _ in 0..sweeps {
+            self.smooth(level, 0);
+            self.smooth(level, 1);
+        }
+        if restrict {
+            self.restrict(level);
         }
     }
+
+    /// [`prolong`](Engine::prolong), then `sweeps` sweeps with the colours
+    /// in reverse order (a symmetric cycle).
+    fn postsmooth(&mut self, level: usize, sweeps: usize) {
+        self.prolong(level);
+        for _ in 0..sweeps {
+            self.smooth(level, 1);
+            self.smooth(level, 0);
+        }
+    }
+
+    /// [`postsmooth`](Engine::postsmooth) of level 0, then
+    /// [`correct`](Engine::correct) and [`residual`](Engine::residual).
+    fn postsmooth_update(&mut self, sweeps: usize) -> Result<f64> {
+        self.postsmooth(0, sweeps);
+        self.correct();
+        self.residual()
+    }
 }
 
-/// One V-cycle from `level` down on the correction equation of `level`.
-pub fn vcycle(e: &mut impl Engine, level: usize) {
+/// One iteration: a V-cycle on the correction equation from `e = 0`,
+/// then `u += e`; returns the new `‖f − A u‖₂²` (and leaves that residual
+/// in `rhs[0]`).
+pub fn vcycle(e: &mut impl Engine) -> Result<f64> {
+    if e.levels() == 1 {
+        e.presmooth(0, COARSEST_SWEEPS, false);
+        e.correct();
+        return e.residual();
+    }
+    e.presmooth(0, PRE_SWEEPS, true);
+    coarse_cycle(e, 1);
+    e.postsmooth_update(POST_SWEEPS)
+}
+
+/// The V-cycle from `level` (> 0) down, from `e = 0` on `level`.
+fn coarse_cycle(e: &mut impl Engine, level: usize) {
     if level + 1 == e.levels() {
-        sweeps(e, level, COARSEST_SWEEPS, [0, 1]);
+        e.presmooth(level, COARSEST_SWEEPS, false);
         return;
     }
-    sweeps(e, level, PRE_SWEEPS, [0, 1]);
-    e.restrict(level);
-    e.clear(level + 1);
-    vcycle(e, level + 1);
-    e.prolong(level);
-    sweeps(e, level, POST_SWEEPS, [1, 0]);
+    e.presmooth(level, PRE_SWEEPS, true);
+    coarse_cycle(e, level + 1);
+    e.postsmooth(level, POST_SWEEPS);
 }
 
 /// Cycle until `‖f − A u‖ / ‖f‖ ≤ tolerance`; returns (cycles, relative
@@ -96,10 +134,7 @@ pub fn iterate_from(
                  regions with no sink and no Dirichlet contact (a singular problem)"
             )));
         }
-        e.clear(0);
-        vcycle(e, 0);
-        e.correct();
+        rel = vcycle(e)?.sqrt() / denom;
         cycles += 1;
-        rel = e.residual()?.sqrt() / denom;
     }
 }

@@ -79,10 +79,13 @@
 //! checked against the device's limits.
 
 mod cpu;
+mod cpu_inner;
+mod cpu_rows;
 mod cycle;
 pub mod exact;
 mod gpu;
 mod levels;
+mod wavefront;
 
 pub use cpu::{CpuEngine, MIN_PARALLEL, min_chunks};
 pub use cycle::{Engine, iterate, iterate_from, vcycle};
