@@ -222,8 +222,18 @@ pub fn measure(size: usize, reps: u32, species: usize, target: BackendChoice, fl
     let mut operators = Vec::new();
     for (name, t) in timed {
         let set = (t.set * voxels) as u64;
-        let floor = floors.at(set)?.best();
         let moved = t.bytes * voxels / 1e9;
+        let fastest = moved / t.kernels.unwrap_or(t.wall).min(t.wall);
+        // A probe slower than the operator ran while the memory system was
+        // busier (this machine's figures drift by a quarter): probed again,
+        // up to twice, keeping the best.
+        let mut floor = floors.at(set)?.best();
+        for _ in 0..2 {
+            if fastest <= floor {
+                break;
+            }
+            floor = floors.again(set)?.best();
+        }
         operators.push(Row {
             operator: name,
             ms_per_call: t.wall * 1e3,
