@@ -92,7 +92,7 @@ pub fn best_seconds(trials: u32, mut f: impl FnMut()) -> f64 {
 /// odd number of cache lines, so that the threads' streams are never a
 /// power of two apart.
 fn chunk(n: usize) -> usize {
-    ((n / (4 * rayon::current_num_threads())).max(1 << 12) / 16 | 1) * 16
+    (((n / (4 * rayon::current_num_threads())).max(1 << 12) / 16) | 1) * 16
 }
 
 /// Gap between the streams of one probe, values: a page and a cache line,
