@@ -138,7 +138,7 @@ fn same_with_one_and_two_threads(text: &str) -> String {
     let scene = write_scene(a.path(), "s.toml", &text);
     let one = run_to(a.path(), &scene, &[("RAYON_NUM_THREADS", "1")]);
     let two = run_to(b.path(), &scene, &[("RAYON_NUM_THREADS", "2")]);
-    for f in ["fields/oxygen_step00000050.npy", "fields/drug_step00000050.npy", "timeseries.csv"] {
+    for f in ["fields/oxygen_step00000050.npy", "fields/drug_step00000050.npy", "fields/index.json", "timeseries.csv"] {
         assert!(read(one.join(f)) == read(two.join(f)), "{f} differs between 1 and 2 threads");
     }
     String::from_utf8(read(one.join("timeseries.csv"))).unwrap()

@@ -3,6 +3,7 @@
 
 pub mod cell_metrics;
 pub mod colormap;
+mod field_index;
 mod folder;
 pub mod font;
 pub mod maps;

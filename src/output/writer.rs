@@ -2,6 +2,7 @@
 //! and PNG slices, written into an [`OutputDir`].
 
 use super::cell_metrics::CellMetrics;
+use super::field_index::{self, Entry, FieldIndex};
 use super::folder::OutputDir;
 use super::metrics::Metrics;
 use super::{maps, npy, png, slice, stats::FieldStats};
@@ -27,6 +28,27 @@ enum Source {
     /// All live cells.
     Live,
     Dead,
+}
+
+impl Source {
+    /// The `kind` of a dump in `fields/index.json`.
+    fn kind(self) -> &'static str {
+        match self {
+            Source::Species(_) => "species",
+            Source::Phenotype(_) => "phenotype",
+            Source::Live => "cells_live",
+            Source::Dead => "cells_dead",
+        }
+    }
+}
+
+/// The unit of `src`: the species' own, or the volume fraction of cell
+/// densities.
+fn unit(scene: &Scene, src: Source) -> String {
+    match src {
+        Source::Species(i) => scene.species[i].unit.clone(),
+        _ => "volume fraction".into(),
+    }
 }
 
 /// Resolve a validated slice or dump name (see `Scene::output_source`).
@@ -68,6 +90,13 @@ fn values<'a>(
     }
 }
 
+/// One requested field dump.
+struct Dump {
+    source: Source,
+    name: String,
+    unit: String,
+}
+
 /// One requested slice and its images over time: (time, values).
 struct SliceSeries {
     source: Source,
@@ -88,8 +117,10 @@ pub struct Recorder {
     names: Vec<String>,
     csv: String,
     slices: Vec<SliceSeries>,
-    dump: Vec<(Source, String)>,
+    dump: Vec<Dump>,
     dump_every: bool,
+    /// Every NPY file written, for `fields/index.json`.
+    index: FieldIndex,
     pub metrics: Metrics,
     pub cells: Option<CellMetrics>,
     layout: Option<Layout>,
@@ -137,10 +168,7 @@ impl Recorder {
             .map(|s| SliceSeries {
                 source: source(scene, &s.species),
                 name: s.species.clone(),
-                unit: match source(scene, &s.species) {
-                    Source::Species(i) => scene.species[i].unit.clone(),
-                    _ => "volume fraction".into(),
-                },
+                unit: unit(scene, source(scene, &s.species)),
                 axis: s.axis,
                 index: s.index.unwrap_or(0) as usize,
                 range: s.range,
@@ -154,8 +182,14 @@ impl Recorder {
             .collect();
         Recorder {
             grid,
-            dump: scene.output.fields.iter().map(|f| (source(scene, f), f.clone())).collect(),
+            dump: scene
+                .output
+                .fields
+                .iter()
+                .map(|f| Dump { source: source(scene, f), name: f.clone(), unit: unit(scene, source(scene, f)) })
+                .collect(),
             dump_every: scene.output.fields_every_output,
+            index: FieldIndex::new(grid),
             metrics,
             cells,
             layout: world.cells.as_ref().map(|c| c.layout),
@@ -195,6 +229,7 @@ impl Recorder {
             }
             let rel = format!("maps/{}.npy", m.name);
             out.write(&rel, &maps::npy_bytes(m, &self.grid))?;
+            self.index.map(Entry { file: &rel, name: m.name, kind: "map", unit: m.unit, time_min: 0.0, step: 0 });
             self.files.push(rel);
         }
         out.write("maps/network.json", v.network.to_json().as_bytes())?;
@@ -265,20 +300,27 @@ impl Recorder {
             sl.frames.push((time, values));
         }
         if last || self.dump_every {
-            for (src, name) in &self.dump {
-                let rel = format!("fields/{name}_step{step:08}.npy");
-                out.write(&rel, &npy::encode_npy(&values(*src, fields, cells, self.layout), self.grid.shape))?;
+            for d in &self.dump {
+                let rel = format!("fields/{}_step{step:08}.npy", d.name);
+                out.write(&rel, &npy::encode_npy(&values(d.source, fields, cells, self.layout), self.grid.shape))?;
+                let kind = d.source.kind();
+                self.index.dump(Entry { file: &rel, name: &d.name, kind, unit: &d.unit, time_min: time, step });
                 self.files.push(rel);
             }
         }
         Ok(())
     }
 
-    /// Write `timeseries.csv` and every slice PNG, each slice series on one
-    /// colour range (the scene's, or 0 … the series' maximum).
+    /// Write `timeseries.csv`, `fields/index.json` (when fields were dumped)
+    /// and every slice PNG, each slice series on one colour range (the
+    /// scene's, or 0 … the series' maximum).
     pub fn finish(&mut self, out: &OutputDir) -> Result<()> {
         out.write("timeseries.csv", self.csv.as_bytes())?;
         self.files.push("timeseries.csv".into());
+        if let Some(json) = self.index.to_json() {
+            out.write(field_index::PATH, json.as_bytes())?;
+            self.files.push(field_index::PATH.into());
+        }
         for sl in &self.slices {
             let hi = sl.frames.iter().flat_map(|(_, v)| v.iter()).fold(0.0f32, |m, &v| m.max(v));
             let [vmin, vmax] = sl.range.map(|r| r.map(|v| v as f32)).unwrap_or([0.0, if hi > 0.0 { hi } else { 1.0 }]);
