@@ -1,4 +1,4 @@
-//! Subcommands: run, check, compare, info, bench.
+//! Subcommands: run, check, compare, import, info, bench.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use oncovox::Result;
@@ -58,6 +58,12 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Turn another simulator's settings into an oncovox scene (commented
+    /// TOML); what has no oncovox equivalent is listed as warnings.
+    Import {
+        #[command(subcommand)]
+        from: ImportFrom,
+    },
     /// List GPU adapters, their limits, and what `--backend auto` picks.
     Info,
     /// Measure each operator's and a whole step's throughput (voxel updates/s,
@@ -93,6 +99,24 @@ enum Command {
         /// Print the measurements as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportFrom {
+    /// A PhysiCell settings file (PhysiCell_settings.xml, 1.10 to 1.14):
+    /// the domain, times, output interval and every substrate with its
+    /// diffusion, decay, initial value and Dirichlet faces, on BioFVM's LOD
+    /// scheme. Cell definitions, rules and user parameters are warnings.
+    Physicell {
+        /// The settings file (XML).
+        settings: PathBuf,
+        /// The scene file to write; an existing one is left as it is.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Replace an existing scene file.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -144,6 +168,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             let log = &mut |line: &str| eprintln!("{line}");
             oncovox::compare::run_arms(&scenes, &out, common.backend.into(), &common.sets, progress, log).map(drop)
         }
+        Command::Import { from: ImportFrom::Physicell { settings, out, force } } => import_cmd(&settings, &out, force),
         Command::Info => {
             info_cmd();
             Ok(())
@@ -214,6 +239,31 @@ fn run_cmd(scene: Option<PathBuf>, out: PathBuf, common: Common) -> Result<()> {
         report.wall_seconds,
         report.files.len(),
         report.out_dir.display()
+    );
+    Ok(())
+}
+
+fn import_cmd(settings: &Path, out: &Path, force: bool) -> Result<()> {
+    use oncovox::import::{physicell, read_settings_text, write_new};
+    let text = read_settings_text(settings)?;
+    let source = settings.file_name().map_or_else(|| settings.display().to_string(), |n| n.to_string_lossy().into());
+    let imported = physicell::import(&text, &source)?;
+    write_new(out, &imported.toml, force)?;
+    for w in &imported.warnings {
+        eprintln!("warning: {w}");
+    }
+    let g = imported.scene.grid();
+    eprintln!(
+        "wrote {}: {} × {} × {} voxels of {} µm, {} species, {} min in {} steps; {} warnings (listed at its top)",
+        out.display(),
+        g.shape[0],
+        g.shape[1],
+        g.shape[2],
+        g.dx,
+        imported.scene.scene.species.len(),
+        imported.scene.scene.time.duration,
+        imported.scene.steps,
+        imported.warnings.len()
     );
     Ok(())
 }

@@ -17,6 +17,11 @@ pub enum Error {
     #[error("cannot read scene: {0}")]
     Parse(String),
 
+    /// Another simulator's settings could not be imported: `at` names the
+    /// element (`<domain><dx>`) or the argument (`-o`) at fault.
+    #[error("cannot import {at}: {message}\n  fix: {fix}")]
+    Import { at: String, message: String, fix: String },
+
     /// The scene is valid but does not fit the chosen device.
     #[error("does not fit the device: {0}")]
     TooLarge(String),
@@ -59,6 +64,11 @@ impl Error {
         Error::Scene { key: key.into(), message: message.into(), fix: fix.into() }
     }
 
+    /// An import error at `at` (an element or argument), what is wrong and how to fix it.
+    pub fn import(at: impl Into<String>, message: impl Into<String>, fix: impl Into<String>) -> Self {
+        Error::Import { at: at.into(), message: message.into(), fix: fix.into() }
+    }
+
     /// Wrap an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
@@ -68,7 +78,7 @@ impl Error {
     pub fn is_input_error(&self) -> bool {
         match self {
             Error::Unsaved { cause, .. } => cause.is_input_error(),
-            e => matches!(e, Error::Scene { .. } | Error::Parse(_) | Error::TooLarge(_)),
+            e => matches!(e, Error::Scene { .. } | Error::Parse(_) | Error::Import { .. } | Error::TooLarge(_)),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod bench;
 pub mod compare;
 pub mod error;
 pub mod grid;
+pub mod import;
 pub mod model;
 pub mod output;
 pub mod run;
