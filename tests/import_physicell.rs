@@ -307,7 +307,7 @@ fn three_substrates_per_face_options() {
         if i == 0 {
             assert_eq!(v, 2.5, "x_min layer held");
         } else {
-            assert!(v >= 0.0 && v < 2.5, "({i}, {j}, {k}) = {v}");
+            assert!((0.0..2.5).contains(&v), "({i}, {j}, {k}) = {v}");
         }
     }
     assert!(f.at(1, ny / 2, nz / 2) > f.at(nx - 1, ny / 2, nz / 2), "interferon spreads from x_min");
