@@ -417,3 +417,14 @@ fn an_existing_output_is_kept_unless_forced() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(left.len(), 1, "no temporary file left: {left:?}");
 }
+
+#[test]
+fn two_d_needs_square_voxels_but_not_dz() {
+    let text = std::fs::read_to_string(fixture("oxygen_drug_2d.xml")).unwrap();
+    let imp = import_text(&text.replace("<dz>20</dz>", "<dz>5</dz>"));
+    assert_eq!((imp.scene.grid.shape, imp.scene.grid.dx), ([20, 15, 1], 20.0));
+    assert_warns(&imp, &["<domain><dz>: 5.0 µm not imported"]);
+    assert_refused(&text.replace("<dy>20</dy>", "<dy>10</dy>"), &["<domain><dy>", "cubic"]);
+    let zero = text.replace("<interval units=\"min\">60</interval>", "<interval units=\"min\">0</interval>");
+    assert_refused(&zero, &["<save><full_data><interval>", "greater than 0"]);
+}

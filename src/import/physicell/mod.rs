@@ -6,8 +6,11 @@
 //! on BioFVM's LOD scheme with its faces. Everything else (cell
 //! definitions, rules, user parameters, agent options) is a warning, and a
 //! comment at the top of the scene. `xml.rs` reads elements, `units.rs`
-//! converts units, `settings.rs` gathers what maps, `scene.rs` writes it.
+//! converts units, `settings.rs` (the domain, times and outputs) and
+//! `microenvironment.rs` (the variables) gather what maps, `scene.rs`
+//! writes it.
 
+mod microenvironment;
 mod scene;
 mod settings;
 mod units;

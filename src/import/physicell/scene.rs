@@ -52,7 +52,8 @@ pub fn scene(s: &Settings, source: &str, warn: &mut Vec<String>) -> Result<Strin
 
 fn header(t: &mut String, s: &Settings, source: &str, warn: &[String], origin: [f64; 3]) {
     let version = s.version.as_deref().map(|v| format!(" (version {v})")).unwrap_or_default();
-    let _ = writeln!(t, "# Imported from the PhysiCell settings {source}{version} by `oncovox import physicell`.");
+    let from = one_line(&format!("{source}{version}"));
+    let _ = writeln!(t, "# Imported from the PhysiCell settings {from} by `oncovox import physicell`.");
     let _ = writeln!(t, "# Every key is documented in scenes/README.md.");
     let _ = writeln!(t, "#");
     if warn.is_empty() {
@@ -60,7 +61,7 @@ fn header(t: &mut String, s: &Settings, source: &str, warn: &[String], origin: [
     } else {
         let _ = writeln!(t, "# Not imported or changed ({} warnings, also printed when importing):", warn.len());
         for w in warn {
-            let _ = writeln!(t, "#   - {}", w.replace('\n', " "));
+            let _ = writeln!(t, "#   - {}", one_line(w));
         }
     }
     let _ = writeln!(t, "#");
@@ -271,7 +272,12 @@ fn output(w: &mut String, s: &Settings, names: &[String]) {
 
 /// `key = value` and its comment, aligned.
 fn line(w: &mut String, kv: &str, comment: &str) {
-    let _ = writeln!(w, "{kv:<30} # {comment}");
+    let _ = writeln!(w, "{kv:<30} # {}", one_line(comment));
+}
+
+/// `text` with control characters (line breaks) as spaces, to stay in one comment line.
+fn one_line(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 /// A TOML float.
