@@ -74,8 +74,14 @@ pub fn write_new(path: &Path, text: &str, force: bool) -> Result<()> {
         std::fs::rename(&tmp, path)
     } else {
         // A hard link never replaces an existing file: one written since the
-        // check above is left as it is.
-        std::fs::hard_link(&tmp, path)
+        // check above is left as it is. Where the file system has no hard
+        // links, a rename after a second look.
+        match std::fs::hard_link(&tmp, path) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists && std::fs::symlink_metadata(path).is_err() => {
+                std::fs::rename(&tmp, path)
+            }
+            linked => linked,
+        }
     };
     let _ = std::fs::remove_file(&tmp);
     placed.map_err(|e| match e.kind() {
