@@ -20,6 +20,8 @@ pub struct CoupledCpu {
     plane: usize,
     volume: f32,
     what: String,
+    /// A step has been solved: its refined solution starts the next.
+    stepped: bool,
 }
 
 impl CoupledCpu {
@@ -34,12 +36,13 @@ impl CoupledCpu {
             plane: problem.grid.shape[0] * problem.grid.shape[1],
             volume: problem.grid.voxel_volume() as f32,
             what: what.to_string(),
+            stepped: false,
         })
     }
 
     /// Linearise every finest row about `field`; rebuild the diagonals;
     /// start the solution at `field` when `restart` (else keep the refined
-    /// `hi + lo` solution that `field` rounds); returns `‖f‖₂` over counted
+    /// `hi + lo` solution of the last solve); returns `‖f‖₂` over counted
     /// rows.
     fn linearise(&mut self, field: &[f32], vmax: Option<&[f32]>, p: &Linearisation, restart: bool) -> f64 {
         let plane = self.plane;
@@ -112,8 +115,9 @@ impl CoupledCpu {
         limits: SolveLimits,
     ) -> Result<SolveStats> {
         let p = Linearisation { alpha: (1.0 / h) as f32, plasma, half_saturation, volume: self.volume, newton: false };
-        let norm = self.linearise(field, vmax, &p, true);
+        let norm = self.linearise(field, vmax, &p, !self.stepped);
         let (cycles, residual) = iterate(&mut self.engine, norm, limits.tolerance, limits.max_cycles, &self.what)?;
+        self.stepped = true;
         self.store(field);
         Ok(SolveStats { cycles, iterations: 1, residual })
     }

@@ -66,6 +66,8 @@ pub struct CoupledGpu {
     restrict: Vec<(wgpu::BindGroup, u64)>,
     n: u64,
     what: String,
+    /// A step has been solved: its refined solution starts the next.
+    stepped: bool,
 }
 
 impl CoupledGpu {
@@ -181,6 +183,7 @@ impl CoupledGpu {
             restrict,
             n: n as u64,
             what: what.to_string(),
+            stepped: false,
         })
     }
 
@@ -214,9 +217,10 @@ impl CoupledGpu {
     /// One backward-Euler step of `h` min of the field `cur` (see
     /// `CoupledCpu::step`).
     pub fn step(&mut self, cur: usize, h: f64, plasma: f32, limits: SolveLimits) -> Result<SolveStats> {
-        let p = self.params((1.0 / h) as f32, plasma, false, true);
+        let p = self.params((1.0 / h) as f32, plasma, false, !self.stepped);
         let norm = self.linearise(cur, p)?;
         let (cycles, residual) = iterate(&mut self.engine, norm, limits.tolerance, limits.max_cycles, &self.what)?;
+        self.stepped = true;
         self.store(cur);
         Ok(SolveStats { cycles, iterations: 1, residual })
     }

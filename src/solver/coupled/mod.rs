@@ -22,6 +22,16 @@
 //! stiff exchange (`k·h ≫ 1`) relaxes to its quasi-steady balance with
 //! diffusion instead of being capped near `1/h` as a split step is.
 //!
+//! The V-cycles of a step start from the previous step's refined solution
+//! (`hi + lo`), not from the field as advection and the cells have left
+//! it: the field is moved between solves by a whole step of advection (half
+//! after one solve, half before the next), and the diffusion operator
+//! magnifies that displacement by `D·h/dx²` in the initial residual, while
+//! against the previous solution it enters only as `δ/h`. On the 21-day
+//! course (64³) the initial relative residual falls from 15–30 to 0.2–1
+//! and the V-cycles per step by about 28 %. The first step starts from the
+//! field.
+//!
 //! # Steady
 //!
 //! `0 = ∇·(D∇c) − (λ + L)·c − V·c/(K + c) + G + I·c_p`, by Newton's method
@@ -36,7 +46,8 @@
 //! Held voxels (Dirichlet faces, hold regions) are identity rows; the
 //! faces of the box are zero-flux otherwise. Advection is not part of the
 //! operator: a transient coupled species is advected by explicit upwind
-//! sub-steps before its solve; a steady one is not advected.
+//! sub-steps, half before its solve and half after; a steady one is not
+//! advected.
 
 pub mod cpu;
 pub mod gpu;
