@@ -6,6 +6,7 @@ pub mod colormap;
 mod field_index;
 mod folder;
 pub mod font;
+pub mod inputs;
 pub mod maps;
 pub mod metrics;
 pub mod npy;
