@@ -164,6 +164,7 @@ fn a_run_started_from_npy_fields_reproduces_the_run_they_were_dumped_from() {
     for f in ["/timeseries.csv", "fields/oxygen_step00000004.npy", "fields/sensitive_step00000004.npy"] {
         assert!(a.contains_key(f), "{f} in {:?}", a.keys());
     }
+    assert!(a.keys().any(|k| k.ends_with(".gif")), "the slice animations are compared too");
     // The fields did change over the run: the comparison is not of constants.
     assert_ne!(a["fields/drug_step00000000.npy"], a["fields/drug_step00000004.npy"]);
     assert_ne!(a["fields/sensitive_step00000000.npy"], a["fields/sensitive_step00000004.npy"]);

@@ -1,6 +1,7 @@
-//! Outputs: PNG slices, NPY fields, the time series CSV, the JSON summary,
+//! Outputs: PNG slices and their GIF animations, NPY fields, the time series CSV, the JSON summary,
 //! line charts (`plot`), and the output folder (`folder`).
 
+pub mod animation;
 pub mod cell_metrics;
 pub mod colormap;
 mod field_index;
