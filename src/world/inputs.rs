@@ -103,7 +103,7 @@ fn field(v: &Validated, grid: &Grid, key: &str, rel: &str) -> Result<Vec<f32>> {
     let mut out = Vec::with_capacity(a.len());
     for n in 0..a.len() {
         let x = a.f64_at(n);
-        if !x.is_finite() || x < 0.0 || x > MAX_MAGNITUDE {
+        if !(0.0..=MAX_MAGNITUDE).contains(&x) {
             let why = if !x.is_finite() {
                 "not a finite number"
             } else if x < 0.0 {
