@@ -360,7 +360,10 @@ fn check_cmd(scene: Option<PathBuf>, common: &Common) -> Result<()> {
     let g = plan.grid;
     // The network a run would use, read or generated and its flow solved
     // the same way, so that check refuses every network run refuses.
-    let vessels = oncovox::world::network_and_flow(&v, &g)?;
+    // The NPY inputs (initial fields, tissue map), read and checked as run reads them.
+    let inputs = oncovox::world::Inputs::load(&v, &g)?;
+    let vessels = oncovox::world::network_and_flow(&v, &g, inputs.tissue.as_deref())?;
+    drop(inputs);
     // Advection sub-steps follow from the interstitial pressure: solved here
     // as run solves it (on the CPU), so that check refuses the flows run
     // refuses. Beyond this host's memory it is left to run.

@@ -242,6 +242,10 @@ pub fn run(
     dir.check_stop(at_step(0))?;
     let mut rec = Recorder::new(&v.scene, &world, coupled);
     rec.maps(&dir, &world)?;
+    for (rel, bytes) in crate::output::inputs::files(&v.scene, &world) {
+        dir.write(&rel, &bytes)?;
+        rec.files.push(rel);
+    }
     let vascular = vascular_summary(&world);
     drop(world);
     let start = Instant::now();
@@ -365,12 +369,14 @@ fn progress_bar(show: bool, steps: u64) -> indicatif::ProgressBar {
 }
 
 /// The scene with every default written out. An imported network points
-/// to the copy in `maps/network.json`, so the folder reruns on its own.
+/// to the copy in `maps/network.json` and NPY inputs to theirs in
+/// `initial/`, so the folder reruns on its own.
 fn resolved_header(v: &Validated) -> String {
     let mut scene = v.scene.clone();
     if let Some(vs) = scene.vessels.as_mut().filter(|vs| vs.file.is_some()) {
         vs.file = Some("maps/network.json".into());
     }
+    crate::output::inputs::resolve(&mut scene);
     format!(
         "# Resolved by oncovox {}: every default written out. Rerun with\n#   oncovox run scene.resolved.toml\n{}",
         env!("CARGO_PKG_VERSION"),

@@ -203,8 +203,10 @@ fn default_scene_writes_slices_series_and_summary() {
     let o = oncovox(&["run", "-o", out.to_str().unwrap()], &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).lines().any(|l| l.starts_with("backend: ")), "one line must say which backend runs");
-    let pngs: Vec<PathBuf> = std::fs::read_dir(out.join("slices")).unwrap().map(|e| e.unwrap().path()).collect();
+    let slices: Vec<PathBuf> = std::fs::read_dir(out.join("slices")).unwrap().map(|e| e.unwrap().path()).collect();
+    let pngs: Vec<&PathBuf> = slices.iter().filter(|p| p.extension().is_some_and(|e| e == "png")).collect();
     assert!(pngs.len() >= 3, "{} slices", pngs.len());
+    assert!(slices.iter().any(|p| p.extension().is_some_and(|e| e == "gif")), "each series is animated too");
     let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     assert!(csv.lines().count() >= 3 && csv.starts_with("time_min,oxygen_min"), "{csv}");
     let summary: serde_json::Value = serde_json::from_slice(&read(out.join("summary.json"))).unwrap();

@@ -53,6 +53,7 @@ pub fn render(map: &Map, grid: &Grid, axis: Axis, index: usize, overlay: &[[f64;
         title: &title,
         unit: map.unit,
         time_min: 0.0,
+        layout_time_min: 0.0,
         axes: (a, b),
         overlay,
     })

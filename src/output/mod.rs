@@ -1,11 +1,13 @@
-//! Outputs: PNG slices, NPY fields, the time series CSV, the JSON summary,
+//! Outputs: PNG slices and their GIF animations, NPY fields, the time series CSV, the JSON summary,
 //! line charts (`plot`), and the output folder (`folder`).
 
+pub mod animation;
 pub mod cell_metrics;
 pub mod colormap;
 mod field_index;
 mod folder;
 pub mod font;
+pub mod inputs;
 pub mod maps;
 pub mod metrics;
 pub mod npy;

@@ -29,6 +29,10 @@ pub struct SliceImage<'a> {
     pub unit: &'a str,
     /// Simulated time, min.
     pub time_min: f64,
+    /// The latest time of the series, min: its label, the widest, sets the
+    /// layout, so that every figure of a series has one size and its colour
+    /// bar one place.
+    pub layout_time_min: f64,
     /// Axis names for the horizontal and vertical image axes, e.g. ("x", "y").
     pub axes: (&'a str, &'a str),
     /// Line segments drawn over the field in white (vessels), `[u0, v0, u1, v1]`
@@ -103,6 +107,8 @@ impl ColourRange {
 struct Labels {
     ticks: Vec<String>,
     time: String,
+    /// The label of the series' latest time, which the layout makes room for.
+    widest_time: String,
     xlabel: String,
     ylabel: String,
     /// Scale bar length, px, and its label.
@@ -138,7 +144,8 @@ fn compose(s: &SliceImage) -> (RgbImage, Layout) {
     let range = ColourRange::new(s.vmin, s.vmax);
     let l = Labels {
         ticks: tick_labels(&range),
-        time: format!("t = {:.2} min", s.time_min),
+        time: time_label(s.time_min),
+        widest_time: time_label(s.layout_time_min.max(s.time_min)),
         xlabel: format!("{} →", s.axes.0),
         ylabel: format!("{} ↑", s.axes.1),
         bar: scale_bar(s),
@@ -162,6 +169,10 @@ fn compose(s: &SliceImage) -> (RgbImage, Layout) {
         text(&mut img, f.x + px + GAP, lay.scale_y, label, BLACK);
     }
     (img, lay)
+}
+
+fn time_label(t: f64) -> String {
+    format!("t = {t:.2} min")
 }
 
 /// Field size on screen, px: integer upscaling to at least [`FIELD_MIN`] on
@@ -190,7 +201,7 @@ fn layout(s: &SliceImage, l: &Labels) -> Layout {
     let time_y = MARGIN + line + GAP / 2;
     let field = Rect::new(MARGIN + tw(&l.ylabel) + 2 * GAP, time_y + line + 2 * GAP, fw, fh);
     // The unit sits above the colour bar on the time row, so keep clear of the time.
-    let cbar_x = field.x + fw.max(tw(&l.time) + GAP) + 3 * GAP;
+    let cbar_x = field.x + fw.max(tw(&l.time).max(tw(&l.widest_time)) + GAP) + 3 * GAP;
     let cbar = Rect::new(cbar_x, field.y, CBAR_W, fh.max(CBAR_MIN_H));
     let tick_w = l.ticks.iter().map(|t| tw(t)).max().unwrap_or(0);
     let right = (cbar_x + CBAR_W + TICK_LEN + GAP + tick_w).max(cbar_x + tw(s.unit));
@@ -353,7 +364,21 @@ mod tests {
     fn slice(values: &[f32], width: usize, height: usize, vmin: f32, vmax: f32) -> SliceImage<'_> {
         let (title, unit, axes) = ("oxygen  z = 205 µm (index 20)", "mmHg", ("x", "y"));
         let dx_um = 10.0;
-        SliceImage { values, width, height, dx_um, vmin, vmax, title, unit, time_min: 12.5, axes, overlay: &[] }
+        let (time_min, layout_time_min) = (12.5, 12.5);
+        SliceImage {
+            values,
+            width,
+            height,
+            dx_um,
+            vmin,
+            vmax,
+            title,
+            unit,
+            time_min,
+            layout_time_min,
+            axes,
+            overlay: &[],
+        }
     }
 
     fn px(img: &RgbImage, x: u32, y: u32) -> [u8; 3] {
@@ -390,6 +415,22 @@ mod tests {
         render_slice(&s);
         (s.dx_um, s.width) = (0.0, 3000);
         assert!(render_slice(&s).width() < 1400, "downsampled to at most {FIELD_MAX} px");
+    }
+
+    #[test]
+    fn every_figure_of_a_series_has_the_size_of_its_latest() {
+        // A tall, narrow field (24 px wide) and no title: the time label
+        // is the widest part above the field.
+        let v = [1.0f32; 2 * 40];
+        let fig = |time_min: f64, layout_time_min: f64| {
+            compose(&SliceImage { time_min, layout_time_min, title: "", ..slice(&v, 2, 40, 0.0, 1.0) })
+        };
+        let (late, lay_late) = fig(123456.0, 123456.0);
+        let (early, lay_early) = fig(0.0, 123456.0);
+        assert_eq!(early.dimensions(), late.dimensions());
+        assert_eq!(lay_early.cbar.x, lay_late.cbar.x, "the colour bar stays in place");
+        let (alone, _) = fig(0.0, 0.0);
+        assert!(alone.width() < late.width(), "the room was made for the later label");
     }
 
     #[test]

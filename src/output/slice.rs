@@ -1,4 +1,5 @@
-//! Cutting a 2D slice out of a 3D field, and naming the PNG it becomes.
+//! Cutting a 2D slice out of a 3D field, and naming the PNG it becomes
+//! and the GIF of its series.
 
 use crate::grid::Grid;
 use crate::scene::Axis;
@@ -41,6 +42,11 @@ pub fn cut(
 /// `slices/<species>_<axis><index>_t<time>min.png`, sortable by time.
 pub fn file_name(species: &str, axis: Axis, index: usize, time_min: f64) -> String {
     format!("{species}_{}{index:03}_t{time_min:08.2}min.png", axis.name())
+}
+
+/// `slices/<species>_<axis><index>.gif`: the whole series animated.
+pub fn gif_name(species: &str, axis: Axis, index: usize) -> String {
+    format!("{species}_{}{index:03}.gif", axis.name())
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
 //! The recorder that turns fields at output times into CSV rows, NPY dumps
-//! and PNG slices, written into an [`OutputDir`].
+//! and PNG slices (and their GIF animations), written into an [`OutputDir`].
 
 use super::cell_metrics::CellMetrics;
 use super::field_index::{self, Entry, FieldIndex};
 use super::folder::OutputDir;
 use super::metrics::Metrics;
-use super::{maps, npy, png, slice, stats::FieldStats};
+use super::{animation, maps, npy, png, slice, stats::FieldStats};
 use crate::grid::Grid;
 use crate::model::cells::Layout;
 use crate::scene::{Axis, Scene};
@@ -119,6 +119,8 @@ pub struct Recorder {
     slices: Vec<SliceSeries>,
     dump: Vec<Dump>,
     dump_every: bool,
+    /// Each slice series also as an animated GIF.
+    gif: bool,
     /// Every NPY file written, for `fields/index.json`.
     index: FieldIndex,
     pub metrics: Metrics,
@@ -189,6 +191,7 @@ impl Recorder {
                 .map(|f| Dump { source: source(scene, f), name: f.clone(), unit: unit(scene, source(scene, f)) })
                 .collect(),
             dump_every: scene.output.fields_every_output,
+            gif: scene.output.gif,
             index: FieldIndex::new(grid),
             metrics,
             cells,
@@ -313,7 +316,8 @@ impl Recorder {
 
     /// Write `timeseries.csv`, `fields/index.json` (when fields were dumped)
     /// and every slice PNG, each slice series on one colour range (the
-    /// scene's, or 0 … the series' maximum).
+    /// scene's, or 0 … the series' maximum), and with `output.gif` each
+    /// series as one GIF of the same figures.
     pub fn finish(&mut self, out: &OutputDir) -> Result<()> {
         out.write("timeseries.csv", self.csv.as_bytes())?;
         self.files.push("timeseries.csv".into());
@@ -332,6 +336,10 @@ impl Recorder {
                 (sl.index as f64 + 0.5) * self.grid.dx,
                 sl.index
             );
+            let latest = sl.frames.last().map_or(0.0, |f| f.0);
+            let gif_rel = format!("slices/{}", slice::gif_name(name, sl.axis, sl.index));
+            let gif_path = out.path().join(&gif_rel);
+            let mut anim: Option<animation::Animation> = None;
             for (time, values) in &sl.frames {
                 out.check_stop(|| "while writing the slices, after the last step".into())?;
                 let img = png::render_slice(&png::SliceImage {
@@ -344,12 +352,27 @@ impl Recorder {
                     title: &title,
                     unit: &sl.unit,
                     time_min: *time,
+                    layout_time_min: latest,
                     axes: (a, b),
                     overlay: &sl.overlay,
                 });
                 let rel = format!("slices/{}", slice::file_name(name, sl.axis, sl.index, *time));
                 png::save_png(&img, &out.path().join(&rel)).map_err(|e| Error::io(out.path().join(&rel), e))?;
                 self.files.push(rel);
+                if self.gif {
+                    let a = match &mut anim {
+                        Some(a) => a,
+                        None => anim.insert(
+                            animation::Animation::create(&gif_path, img.width(), img.height())
+                                .map_err(|e| Error::io(&gif_path, e))?,
+                        ),
+                    };
+                    a.frame(&img).map_err(|e| Error::io(&gif_path, e))?;
+                }
+            }
+            if let Some(a) = anim {
+                a.finish().map_err(|e| Error::io(&gif_path, e))?;
+                self.files.push(gif_rel);
             }
         }
         Ok(())

@@ -98,9 +98,11 @@ pub struct PhenotypeSpec {
     /// Counted in `resistant_fraction`. Default false.
     #[serde(default)]
     pub resistant: bool,
-    /// Initial volume fraction in tumour voxels (tissue "tumour"). Default 0.
+    /// Initial volume fraction in tumour voxels (tissue "tumour"), or the
+    /// density of every voxel from an NPY file (then `initial_necrotic`
+    /// stays 0). Default 0.
     #[serde(default)]
-    pub initial: f64,
+    pub initial: super::Initial,
     /// Initial volume fraction in necrotic voxels. Default 0.
     #[serde(default)]
     pub initial_necrotic: f64,

@@ -163,7 +163,7 @@ fn phenotypes(c: &CellsSpec) -> Result<()> {
             ));
         }
         for (f, v, strict) in [
-            ("initial", ph.initial, false),
+            ("initial", ph.initial.value(), false),
             ("initial_necrotic", ph.initial_necrotic, false),
             ("growth", ph.growth, false),
             ("influx", ph.influx, false),
@@ -184,7 +184,20 @@ fn phenotypes(c: &CellsSpec) -> Result<()> {
         if !(0.0..=1.0).contains(&ph.cycle_specificity) {
             return Err(Error::scene(key("cycle_specificity"), "is outside [0, 1]", "give a share between 0 and 1"));
         }
-        initial[0] += ph.initial;
+        if let Some(p) = ph.initial.npy() {
+            super::validate::npy_path(&key("initial"), p)?;
+            if ph.initial_necrotic != 0.0 {
+                return Err(Error::scene(
+                    key("initial_necrotic"),
+                    format!(
+                        "is {}, but initial = {{ npy = \"{p}\" }} gives every voxel's density",
+                        ph.initial_necrotic
+                    ),
+                    "put the densities of necrotic voxels in the NPY file and leave initial_necrotic out",
+                ));
+            }
+        }
+        initial[0] += ph.initial.value();
         initial[1] += ph.initial_necrotic;
         for (table, map) in
             [("switch", &ph.switch), ("switch_drug", &ph.switch_drug), ("switch_hypoxia", &ph.switch_hypoxia)]
@@ -203,13 +216,21 @@ fn phenotypes(c: &CellsSpec) -> Result<()> {
         }
     }
     for (which, total) in ["initial", "initial_necrotic"].iter().zip(initial) {
-        if total > c.max_density {
-            return Err(Error::scene(
-                format!("cells.phenotype.*.{which}"),
-                format!("the phenotypes' {which} densities add up to {total}, above cells.max_density"),
-                "lower the initial densities",
-            ));
-        }
+        initial_total(&format!("cells.phenotype.*.{which}"), total, c.max_density, "")?;
+    }
+    Ok(())
+}
+
+/// The phenotypes' initial densities in one voxel (`at`: which, or empty
+/// for the uniform values) add up to at most `cells.max_density`.
+pub fn initial_total(key: &str, total: f64, max_density: f64, at: &str) -> Result<()> {
+    if total > max_density {
+        let which = key.rsplit('.').next().unwrap_or(key);
+        return Err(Error::scene(
+            key,
+            format!("the phenotypes' {which} densities add up to {total}{at}, above cells.max_density = {max_density}"),
+            "lower the initial densities",
+        ));
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ mod arity;
 mod boundary;
 mod cells;
 mod cells_checks;
+mod initial;
 mod overrides;
 mod ranges;
 mod transport;
@@ -20,6 +21,8 @@ use serde::{Deserialize, Serialize};
 
 pub use boundary::{Bc, Boundary, Face, HeldLayer};
 pub use cells::{CarrierSpec, CellsSpec, PhenotypeSpec, RadiotherapySpec, TriggerSpec};
+pub use cells_checks::initial_total;
+pub use initial::{Initial, TissueCodes, TissueMapSpec};
 pub use overrides::apply_overrides;
 pub use ranges::{MAX_DIFFUSION, MAX_MAGNITUDE};
 pub use transport::{PlasmaCurve, SpeciesTransport, Wall, plasma_curve, transport_of};
@@ -87,6 +90,11 @@ pub struct GridSpec {
     pub shape: [u32; 3],
     /// Voxel edge, µm.
     pub dx: f64,
+    /// Tissue of every voxel from an NPY file of integer codes; regions
+    /// with `tissue` paint over it. Absent: normal where no region says
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tissue: Option<TissueMapSpec>,
 }
 
 /// Time stepping, all in minutes.
@@ -168,9 +176,10 @@ pub struct SpeciesSpec {
     /// First-order decay rate λ, 1/min (≥ 0). Default 0.
     #[serde(default)]
     pub decay: f64,
-    /// Initial value everywhere, in `unit` (≥ 0). Default 0.
+    /// Value at t = 0, in `unit` (≥ 0): one number everywhere, or a field
+    /// from an NPY file. Held voxels start at their held value. Default 0.
     #[serde(default)]
-    pub initial: f64,
+    pub initial: Initial,
     /// `auto`, `lod`, `explicit`, `implicit` or `steady`. Default `auto`.
     #[serde(default)]
     pub solver: SolverChoice,
@@ -340,7 +349,7 @@ fn default_axis() -> Axis {
 }
 
 /// What the run writes besides `timeseries.csv` and `summary.json`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSpec {
     /// PNG slices, each written at every output time.
@@ -354,6 +363,17 @@ pub struct OutputSpec {
     /// Default false.
     #[serde(default)]
     pub fields_every_output: bool,
+    /// Also write each slice series as one animated GIF,
+    /// `slices/<name>_<axis><index>.gif`, on the series' colour range.
+    /// Default true.
+    #[serde(default = "default_true")]
+    pub gif: bool,
+}
+
+impl Default for OutputSpec {
+    fn default() -> Self {
+        OutputSpec { slices: Vec::new(), fields: Vec::new(), fields_every_output: false, gif: true }
+    }
 }
 
 impl Scene {

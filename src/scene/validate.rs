@@ -103,12 +103,35 @@ fn check_grid(s: &Scene) -> Result<()> {
         return Err(Error::scene("grid.shape", format!("{total} voxels exceed {MAX_VOXELS}"), "use fewer voxels"));
     }
     finite_at_least("grid.dx", s.grid.dx, 0.0, true, "give the voxel edge in µm, e.g. dx = 10")?;
+    if let Some(t) = &s.grid.tissue {
+        npy_path("grid.tissue.npy", &t.npy)?;
+        let c = t.codes;
+        if c.normal == c.tumour || c.normal == c.necrotic || c.tumour == c.necrotic {
+            return Err(Error::scene(
+                "grid.tissue.codes",
+                format!(
+                    "gives one code to two tissues (normal {}, tumour {}, necrotic {})",
+                    c.normal, c.tumour, c.necrotic
+                ),
+                "give each tissue its own integer, e.g. codes = { normal = 0, tumour = 1, necrotic = 2 }",
+            ));
+        }
+    }
     if !(MIN_DX..=MAX_DX).contains(&s.grid.dx) {
         return Err(Error::scene(
             "grid.dx",
             format!("is {:e} µm, outside {MIN_DX:e}–{MAX_DX:e} µm", s.grid.dx),
             "give the voxel edge in µm (1 nm to 10 cm), e.g. dx = 10",
         ));
+    }
+    Ok(())
+}
+
+/// An NPY file name of the scene: not empty (the file itself is read
+/// against the grid by `world::inputs`).
+pub(super) fn npy_path(key: &str, path: &str) -> Result<()> {
+    if path.trim().is_empty() {
+        return Err(Error::scene(key, "names no file", "give the path of an .npy file, relative to the scene file"));
     }
     Ok(())
 }
@@ -215,7 +238,12 @@ fn check_species(s: &Scene) -> Result<()> {
         }
         finite_at_least(&k("retardation"), sp.retardation, 1.0, false, "give a retardation factor ≥ 1")?;
         finite_at_least(&k("decay"), sp.decay, 0.0, false, "give the decay rate in 1/min, ≥ 0")?;
-        finite_at_least(&k("initial"), sp.initial, 0.0, false, "give a non-negative initial value")?;
+        match &sp.initial {
+            super::Initial::Value(x) => {
+                finite_at_least(&k("initial"), *x, 0.0, false, "give a non-negative initial value")?
+            }
+            super::Initial::Npy(p) => npy_path(&k("initial"), p)?,
+        }
         for f in Face::ALL {
             if let Bc::Dirichlet(v) = sp.boundary.face(f) {
                 finite_at_least(

@@ -10,7 +10,8 @@ use crate::scene::{CellsSpec, Validated};
 pub struct CellData {
     pub layout: Layout,
     /// `layout.state()` arrays of `n`: densities from each phenotype's
-    /// `initial` (tumour voxels) and `initial_necrotic`, everything else 0.
+    /// NPY file, or its `initial` (tumour voxels) and `initial_necrotic`;
+    /// everything else 0.
     pub initial: Vec<f32>,
     /// Bit c set where carrier c's trigger region covers the voxel; `None`
     /// without triggers.
@@ -21,15 +22,28 @@ pub struct CellData {
 }
 
 impl CellData {
-    pub fn new(v: &Validated, c: &CellsSpec, grid: &Grid, tissue: &[Tissue], o2_base: Vec<f64>) -> CellData {
+    /// `files`: per phenotype, its densities from an NPY file (every voxel,
+    /// whatever the tissue), when it has one.
+    pub fn new(
+        v: &Validated,
+        c: &CellsSpec,
+        grid: &Grid,
+        tissue: &[Tissue],
+        files: &[Option<Vec<f32>>],
+        o2_base: Vec<f64>,
+    ) -> CellData {
         let layout = Layout { phenotypes: c.phenotypes.len(), carriers: c.carriers.len() };
         let n = grid.len();
         let mut initial = vec![0.0f32; layout.state() * n];
         for (k, ph) in c.phenotypes.iter().enumerate() {
             let out = &mut initial[layout.density(k) * n..(layout.density(k) + 1) * n];
+            if let Some(Some(f)) = files.get(k) {
+                out.copy_from_slice(f);
+                continue;
+            }
             for (x, t) in out.iter_mut().zip(tissue) {
                 *x = match t {
-                    Tissue::Tumour => ph.initial as f32,
+                    Tissue::Tumour => ph.initial.value() as f32,
                     Tissue::Necrotic => ph.initial_necrotic as f32,
                     Tissue::Normal => 0.0,
                 };

@@ -3,9 +3,12 @@
 //! state, voxelised from a validated scene.
 
 mod cells;
+mod inputs;
+mod npy_read;
 mod vascular;
 
 pub use cells::CellData;
+pub use inputs::Inputs;
 
 pub use vascular::{Interstitium, Pressure, Vascular, VascularGeometry, network_and_flow, tissue_at, tissue_map};
 
@@ -84,6 +87,8 @@ pub struct WorldDraft {
     pub grid: Grid,
     pub tissue: Vec<Tissue>,
     pub vascular: Option<VascularGeometry>,
+    /// What the scene's NPY files give (initial fields, tissue).
+    pub inputs: Inputs,
 }
 
 impl World {
@@ -91,9 +96,10 @@ impl World {
     /// and maps.
     pub fn draft(v: &Validated) -> Result<WorldDraft> {
         let grid = v.grid();
-        let tissue = tissue_map(v, &grid);
-        let vascular = vascular::geometry(v, &grid, &tissue)?;
-        Ok(WorldDraft { grid, tissue, vascular })
+        let inputs = Inputs::load(v, &grid)?;
+        let tissue = tissue_map(v, &grid, inputs.tissue.as_deref());
+        let vascular = vascular::geometry(v, &grid, &tissue, inputs.tissue.as_deref())?;
+        Ok(WorldDraft { grid, tissue, vascular, inputs })
     }
 }
 
@@ -105,7 +111,7 @@ impl WorldDraft {
 
     /// The world with its interstitial pressure (`None`: none asked for).
     pub fn finish(self, v: &Validated, pressure: Option<Pressure>) -> Result<World> {
-        let WorldDraft { grid, tissue, vascular } = self;
+        let WorldDraft { grid, tissue, vascular, mut inputs } = self;
         let vascular = vascular.map(|g| vascular::complete(v, &tissue, g, pressure)).transpose()?;
         let species = v
             .scene
@@ -118,7 +124,9 @@ impl WorldDraft {
                 let exchange = vascular.as_ref().and_then(|vas| exchange(v, &transport, vas, grid.len()));
                 let sources = (v.has_sources(&sp.name) || exchange.is_some())
                     .then(|| source_rates(v, &grid, &sp.name, exchange.as_ref()));
-                let mut initial = vec![sp.initial as f32; grid.len()];
+                // The file's field, or the number everywhere; held voxels start at their value.
+                let from_file = inputs.species.get_mut(si).and_then(Option::take);
+                let mut initial = from_file.unwrap_or_else(|| vec![sp.initial.value() as f32; grid.len()]);
                 if let Some(h) = &hold {
                     apply_hold(&mut initial, h);
                 }
@@ -136,7 +144,7 @@ impl WorldDraft {
             let o2 = v.scene.species_index(&c.oxygen).expect("validated oxygen species");
             let base = species[o2].consumption.take().unwrap_or_else(|| vec![0.0; grid.len()]);
             species[o2].half_saturation = c.o2_half_saturation as f32;
-            CellData::new(v, c, &grid, &tissue, base)
+            CellData::new(v, c, &grid, &tissue, &inputs.phenotypes, base)
         });
         Ok(World { grid, species, tissue, vascular, cells })
     }

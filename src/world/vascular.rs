@@ -8,10 +8,10 @@ use crate::scene::{FlowMode, InterstitiumSpec, Validated, VesselSpec};
 use crate::vessels::{self, Flow, Network, VesselMaps};
 use crate::{Error, Result};
 
-/// Tissue of every voxel: normal unless a region with `tissue` says otherwise
-/// (later regions win).
-pub fn tissue_map(v: &Validated, grid: &Grid) -> Vec<Tissue> {
-    let mut map = vec![Tissue::Normal; grid.len()];
+/// Tissue of every voxel: `base` (the map of `grid.tissue`), else normal,
+/// unless a region with `tissue` says otherwise (later regions win).
+pub fn tissue_map(v: &Validated, grid: &Grid, base: Option<&[Tissue]>) -> Vec<Tissue> {
+    let mut map = base.map_or_else(|| vec![Tissue::Normal; grid.len()], <[Tissue]>::to_vec);
     for r in &v.scene.regions {
         if let (Some(t), Some(shape)) = (r.tissue, Shape::of(r)) {
             for i in grid.voxels_in(&shape) {
@@ -22,9 +22,17 @@ pub fn tissue_map(v: &Validated, grid: &Grid) -> Vec<Tissue> {
     map
 }
 
-/// Tissue at a point (µm), by the same rule as [`tissue_map`].
-pub fn tissue_at(v: &Validated, p: [f64; 3]) -> Tissue {
-    let mut t = Tissue::Normal;
+/// Tissue at a point (µm), by the same rule as [`tissue_map`]: `base`
+/// gives the tissue of the voxel holding the point (the nearest voxel for a
+/// point outside the grid).
+pub fn tissue_at(v: &Validated, base: Option<(&Grid, &[Tissue])>, p: [f64; 3]) -> Tissue {
+    let mut t = match base {
+        Some((g, map)) => {
+            let at = |a: usize| ((p[a] / g.dx).floor().max(0.0) as usize).min(g.shape[a] - 1);
+            map[g.idx(at(0), at(1), at(2))]
+        }
+        None => Tissue::Normal,
+    };
     for r in &v.scene.regions {
         if let (Some(rt), Some(shape)) = (r.tissue, Shape::of(r))
             && shape.contains(p)
@@ -56,7 +64,7 @@ pub struct Vascular {
 
 /// Load or generate the network of `[vessels]`: a file's network must fit
 /// the grid ([`Network::validate_within`]).
-pub fn network(v: &Validated, spec: &VesselSpec, grid: &Grid) -> Result<Network> {
+pub fn network(v: &Validated, spec: &VesselSpec, grid: &Grid, base: Option<&[Tissue]>) -> Result<Network> {
     if let Some(file) = &spec.file {
         let path = v.base_dir.join(file);
         Network::from_path_within(&path, grid.extent()).map_err(|e| match e {
@@ -70,16 +78,18 @@ pub fn network(v: &Validated, spec: &VesselSpec, grid: &Grid) -> Result<Network>
     } else {
         let p = spec.generate_params();
         p.validate_for_grid("vessels", grid)?;
-        Ok(vessels::generate(grid.extent(), &|x| tissue_at(v, x), &p, v.scene.seed))
+        let base = base.map(|b| (grid, b));
+        Ok(vessels::generate(grid.extent(), &|x| tissue_at(v, base, x), &p, v.scene.seed))
     }
 }
 
 /// The network of `[vessels]` and its blood flow, exactly as a run builds
 /// them (`None` without `[vessels]`): what `oncovox check` reads, so that it
-/// refuses every network a run would.
-pub fn network_and_flow(v: &Validated, grid: &Grid) -> Result<Option<(Network, Flow)>> {
+/// refuses every network a run would. `base`: the tissue map of
+/// `grid.tissue`, before regions.
+pub fn network_and_flow(v: &Validated, grid: &Grid, base: Option<&[Tissue]>) -> Result<Option<(Network, Flow)>> {
     let Some(spec) = &v.scene.vessels else { return Ok(None) };
-    let network = network(v, spec, grid)?;
+    let network = network(v, spec, grid, base)?;
     let flow = match spec.flow {
         FlowMode::Poiseuille => vessels::poiseuille(&network, spec.viscosity)?,
         FlowMode::Uniform => vessels::uniform(&network, spec.pressure),
@@ -128,8 +138,15 @@ pub struct VascularGeometry {
 }
 
 /// The network, its flow and maps, and the interstitial pressure problem.
-pub fn geometry(v: &Validated, grid: &Grid, tissue: &[Tissue]) -> Result<Option<VascularGeometry>> {
-    let (Some(spec), Some((network, flow))) = (&v.scene.vessels, network_and_flow(v, grid)?) else { return Ok(None) };
+pub fn geometry(
+    v: &Validated,
+    grid: &Grid,
+    tissue: &[Tissue],
+    base: Option<&[Tissue]>,
+) -> Result<Option<VascularGeometry>> {
+    let (Some(spec), Some((network, flow))) = (&v.scene.vessels, network_and_flow(v, grid, base)?) else {
+        return Ok(None);
+    };
     let maps = vessels::voxelise(&network, &flow, grid);
     let s = Starling::new(v, spec, tissue, &maps);
     let interstitium = match &v.scene.interstitium {

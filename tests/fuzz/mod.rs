@@ -670,7 +670,7 @@ fn vessels_stages(ctx: &mut Ctx, v: &Validated, spec: &VesselSpec, grid: &Grid, 
             return ctx.too_large(Stage::Network, "generated network: capillary bed over the fuzz cap");
         }
         ctx.stage(Stage::Network, || {
-            Ok(vessels::generate(grid.extent(), &|x| oncovox::world::tissue_at(v, x), &p, v.scene.seed))
+            Ok(vessels::generate(grid.extent(), &|x| oncovox::world::tissue_at(v, None, x), &p, v.scene.seed))
         })
     };
     let Some(net) = net else { return };
