@@ -134,12 +134,13 @@ pub mod cost {
     pub const EXPLICIT_SUBSTEP: f64 = 1.0;
     /// One advection sub-step.
     pub const ADVECTION_SUBSTEP: f64 = 2.0;
-    /// One coupled implicit step (linearisation, residuals, store) at the
-    /// 7–9 V-cycles of a 5-min step of the 21-day course at tolerance 1e-6
-    /// (about 30 each since the fused, vectorised CPU V-cycle; 227 measured
-    /// at the preset's 1e-4, scaled by the 1e-6/1e-4 ratio measured before;
-    /// shorter steps start closer and take fewer).
-    pub const IMPLICIT_STEP: f64 = 270.0;
+    /// One coupled implicit step of the 21-day course (5 min) at tolerance
+    /// 1e-6: about 65 for the linearisation, residuals, store and advection
+    /// plus 29 per V-cycle of the fused, vectorised CPU V-cycle, at about
+    /// 5.4 V-cycles per step since each step starts from the previous
+    /// solution (4.4 measured at the preset's 1e-5; shorter steps start
+    /// closer and take fewer).
+    pub const IMPLICIT_STEP: f64 = 220.0;
     /// One steady solve after a cell update (warm start: about 4 V-cycles).
     pub const STEADY_SOLVE: f64 = 200.0;
     /// One Runge–Kutta sub-step of the cell kinetics.
