@@ -1,5 +1,6 @@
-//! Outputs: PNG slices, NPY fields, the time series CSV, the JSON summary,
-//! line charts (`plot`), and the output folder (`folder`).
+//! Outputs: PNG slices, NPY fields, the time series CSV, the JSON summary
+//! and its provenance (`provenance`), line charts (`plot`), and the output
+//! folder (`folder`).
 
 pub mod cell_metrics;
 pub mod colormap;
@@ -9,8 +10,10 @@ pub mod font;
 pub mod maps;
 pub mod metrics;
 pub mod npy;
+pub mod number;
 pub mod plot;
 pub mod png;
+pub mod provenance;
 pub mod slice;
 pub mod stats;
 mod writer;
