@@ -41,7 +41,7 @@ pub fn compare_page(dir: &Path) -> Result<String> {
 fn arms(dir: &Path, list: &serde_json::Value) -> Result<String> {
     let mut s = String::from(
         "<table>\n<thead><tr><th>arm</th><th>scene</th><th>overrides</th><th>backend</th><th>steps</th>\
-         <th>wall time (s)</th><th>live tumour cells at the end</th><th>scene SHA-256</th></tr></thead>\n<tbody>\n",
+         <th>wall time (s)</th><th>live tumour cells at the end</th><th>scene SHA-256 (first 12 digits; all in its report)</th></tr></thead>\n<tbody>\n",
     );
     for arm in list.as_array().into_iter().flatten() {
         let folder = show(&arm["folder"]);
@@ -56,7 +56,7 @@ fn arms(dir: &Path, list: &serde_json::Value) -> Result<String> {
             show(&arm["steps"]),
             arm["wall_seconds"].as_f64().map_or("-".into(), num),
             cells,
-            show(&own["scene_sha256"]),
+            show(&own["scene_sha256"]).chars().take(12).collect(),
         ];
         let _ = write!(s, "<tr><td><a href=\"{}\">{}</a></td>", escape(&link), escape(&show(&arm["name"])));
         for c in cells_td {

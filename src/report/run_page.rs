@@ -149,10 +149,10 @@ fn metrics(j: &Value, cols: &Columns) -> String {
             "normal_mean",
             "percent_injected_dose_tumour",
         ];
-        let rows: Vec<Vec<String>> = e
-            .iter()
-            .map(|(n, v)| std::iter::once(n.clone()).chain(keys.iter().map(|k| show(&v[*k]))).collect())
-            .collect();
+        // In the scene's order of species.
+        let names = j["species"].as_array().into_iter().flatten().map(|sp| show(&sp["name"]));
+        let row = |n: String, v: &Value| std::iter::once(n).chain(keys.iter().map(|k| show(&v[*k]))).collect();
+        let rows: Vec<Vec<String>> = names.filter_map(|n| e.get(&n).map(|v| row(n.clone(), v))).collect();
         let head = [
             "species",
             "AUC tumour (unit·min)",
