@@ -2,11 +2,13 @@
 //!
 //! Owns the arms (scene files, or one scene's `[[arms]]` list of overrides),
 //! running them into one output folder, and the comparison read back from
-//! each arm's `timeseries.csv`: `compare.csv`, `compare.md` and line plots.
+//! each arm's `timeseries.csv`: `compare.csv`, `compare.md` and line plots;
+//! then `report.html` over them all (`crate::report`).
 //! Only the [`CONTRACT`] columns are compared; `time_min` is the first
 //! column of every time series, and an empty cell means "undefined".
 
 use crate::output::OutputDir;
+use crate::output::number::num;
 use crate::output::plot::{Chart, Series, line_chart};
 use crate::output::png::save_png;
 use crate::run::{BackendChoice, run};
@@ -35,7 +37,7 @@ pub const CONTRACT: [Column; 5] = [
 ];
 
 /// Names that arm folders may not take: the comparison's own outputs.
-const RESERVED: [&str; 4] = ["plots", "compare.csv", "compare.md", "summary.json"];
+const RESERVED: [&str; 5] = ["plots", "compare.csv", "compare.md", "summary.json", crate::report::FILE];
 
 /// One arm's time series: column names and rows (`None`: undefined).
 struct Table {
@@ -225,20 +227,6 @@ fn markdown(arms: &[(String, PathBuf)], tables: &[Table], cols: &Cols) -> String
     s
 }
 
-/// About four significant digits, scientific notation for very large or small values.
-fn num(v: f64) -> String {
-    let a = v.abs();
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    if !(1e-3..1e6).contains(&a) {
-        return format!("{v:.3e}");
-    }
-    let d = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
-    let s = format!("{v:.d$}");
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').into() } else { s }
-}
-
 /// One arm to run: its name, scene file, validated scene and overrides.
 struct Arm {
     name: String,
@@ -261,6 +249,7 @@ pub fn run_arms(
     progress: bool,
     log: &mut dyn FnMut(&str),
 ) -> Result<Vec<String>> {
+    let started = std::time::SystemTime::now();
     let arms = plan_arms(scenes, sets)?;
     let inputs: Vec<&Path> = scenes.iter().map(PathBuf::as_path).collect();
     let dir = OutputDir::prepare(out, &inputs)?;
@@ -299,9 +288,15 @@ pub fn run_arms(
         }));
     }
     files.extend(report(&csvs, dir.path())?);
-    let json = serde_json::json!({ "oncovox_version": env!("CARGO_PKG_VERSION"), "compare": summary });
+    let json = serde_json::json!({
+        "oncovox_version": env!("CARGO_PKG_VERSION"),
+        "commit": crate::output::provenance::COMMIT,
+        "started_utc": crate::output::provenance::utc(started),
+        "compare": summary,
+    });
     dir.write("summary.json", serde_json::to_string_pretty(&json).unwrap_or_default().as_bytes())?;
-    files.push("summary.json".into());
+    dir.write(crate::report::FILE, crate::report::compare_page(dir.path())?.as_bytes())?;
+    files.extend(["summary.json", crate::report::FILE].map(String::from));
     dir.check_stop(|| format!("after all {} arms, before moving the outputs into place", arms.len()))?;
     let target = dir.commit()?;
     log(&format!("done: {} arms; {} files in {}", arms.len(), files.len(), target.display()));
@@ -362,7 +357,11 @@ fn arm_specs(list: &toml::Value) -> Result<Vec<(String, Vec<String>)>> {
         let ok = |c: char| c.is_ascii_alphanumeric() || "-_.+".contains(c);
         if name.is_empty() || name.starts_with('.') || !name.chars().all(ok) || RESERVED.contains(&name) {
             let msg = format!("`{name}` cannot name an arm's folder");
-            return Err(Error::scene(format!("arms.{i}.name"), msg, "use letters, digits, - _ . + (not plots)"));
+            return Err(Error::scene(
+                format!("arms.{i}.name"),
+                msg,
+                "use letters, digits, - _ . + (not plots or report.html)",
+            ));
         }
         if out.iter().any(|(n, _)| n == name) {
             return Err(Error::scene(

@@ -5,7 +5,8 @@
 //! Data flows one way: [`scene`] (TOML) → [`scene::Validated`] →
 //! [`solver::Plan`] (derived numbers) → [`world::World`] (grid, fields,
 //! sources, held voxels) → [`solver::Scheduler`] stepping a
-//! [`solver::Backend`] → [`output`] observers.
+//! [`solver::Backend`] → [`output`] observers → [`report`] (`report.html`
+//! from the files they wrote).
 
 pub mod bench;
 pub mod compare;
@@ -14,6 +15,7 @@ pub mod grid;
 pub mod import;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod run;
 pub mod scene;
 pub mod solver;

@@ -1,8 +1,10 @@
 //! One simulation run: scene → plan → world → backend → stepping with
-//! outputs at every output time → `summary.json`, all in a staging folder
-//! that becomes the output folder only when everything succeeded.
+//! outputs at every output time → `summary.json` → `report.html`, all in a
+//! staging folder that becomes the output folder only when everything
+//! succeeded.
 
 use crate::grid::Tissue;
+use crate::output::provenance;
 use crate::output::{OutputDir, Recorder, SolveColumns};
 use crate::scene::{DEFAULT_SCENE, Scene, Validated};
 use crate::solver::cpu::CpuBackend;
@@ -208,6 +210,7 @@ pub fn run(
     progress: bool,
     announce: &mut dyn FnMut(&str),
 ) -> Result<RunReport> {
+    let started = std::time::SystemTime::now();
     let mut plan = Plan::new(v);
     let (device, why) = select_device(choice, &plan)?;
     let dir = OutputDir::prepare(out, inputs)?;
@@ -280,8 +283,13 @@ pub fn run(
     let wall = start.elapsed().as_secs_f64();
     dir.check_stop(at_step(steps))?;
     rec.finish(&dir)?;
-    dir.write("scene.resolved.toml", resolved_header(v).as_bytes())?;
+    let resolved = resolved_header(v);
+    dir.write("scene.resolved.toml", resolved.as_bytes())?;
     let mut summary = summary_json(v, &plan, kind, &device, wall);
+    summary["commit"] = provenance::COMMIT.into();
+    summary["scene_sha256"] = provenance::sha256_hex(resolved.as_bytes()).into();
+    summary["threads"] = rayon::current_num_threads().into();
+    summary["started_utc"] = provenance::utc(started).into();
     if let Some(list) = summary["species"].as_array_mut() {
         for (j, l) in list.iter_mut().zip(&sched_logs) {
             if l.solves > 0 {
@@ -329,8 +337,9 @@ pub fn run(
     }
     let summary = serde_json::to_string_pretty(&summary).unwrap_or_default();
     dir.write("summary.json", summary.as_bytes())?;
+    dir.write(crate::report::FILE, crate::report::run_page(dir.path())?.as_bytes())?;
     let mut files = rec.files.clone();
-    files.extend(["scene.resolved.toml".to_string(), "summary.json".to_string()]);
+    files.extend(["scene.resolved.toml", "summary.json", crate::report::FILE].map(String::from));
     // A signal from here on no longer stops the run: the commit is not cut short.
     dir.check_stop(|| format!("after all {steps} steps, before moving the outputs into place"))?;
     let out_dir = dir.commit()?;

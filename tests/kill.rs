@@ -95,12 +95,17 @@ fn snapshot(dir: &Path) -> Snapshot {
     out
 }
 
-/// The snapshot with the wall-clock times of `summary.json` (the only
-/// bytes two runs of one scene on the CPU backend do not share) set to 0.
+/// The snapshot with the wall-clock times and the date of `summary.json`
+/// (the only bytes two runs of one scene on the CPU backend do not share)
+/// set to 0, and `report.html`, which shows them, emptied (its own test,
+/// tests/html_report.rs, reads it).
 fn without_times(mut s: Snapshot) -> Snapshot {
+    if let Some(bytes) = s.get_mut("report.html") {
+        bytes.clear();
+    }
     if let Some(bytes) = s.get_mut("summary.json") {
         let Ok(mut j) = serde_json::from_slice::<serde_json::Value>(bytes) else { return s };
-        for k in ["wall_seconds", "seconds_per_step", "voxel_species_steps_per_second"] {
+        for k in ["wall_seconds", "seconds_per_step", "voxel_species_steps_per_second", "started_utc"] {
             j[k] = 0.into();
         }
         for o in j["operators"].as_array_mut().into_iter().flatten() {

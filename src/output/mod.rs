@@ -1,5 +1,5 @@
-//! Outputs: PNG slices and their GIF animations, NPY fields, the time series CSV, the JSON summary,
-//! line charts (`plot`), and the output folder (`folder`).
+//! Outputs: PNG slices and their GIF animations, NPY fields, the time series CSV, the JSON summary
+//! and its provenance (`provenance`), line charts (`plot`), and the output folder (`folder`).
 
 pub mod animation;
 pub mod cell_metrics;
@@ -11,8 +11,10 @@ pub mod inputs;
 pub mod maps;
 pub mod metrics;
 pub mod npy;
+pub mod number;
 pub mod plot;
 pub mod png;
+pub mod provenance;
 pub mod slice;
 pub mod stats;
 mod writer;

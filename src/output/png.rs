@@ -139,6 +139,13 @@ pub fn save_png(img: &RgbImage, path: &Path) -> io::Result<()> {
     })
 }
 
+/// `img` encoded as PNG bytes.
+pub fn png_bytes(img: &RgbImage) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    img.write_to(&mut io::Cursor::new(&mut bytes), ImageFormat::Png).map_err(io::Error::other)?;
+    Ok(bytes)
+}
+
 /// Renders the figure and returns it with its layout.
 fn compose(s: &SliceImage) -> (RgbImage, Layout) {
     let range = ColourRange::new(s.vmin, s.vmax);
