@@ -12,7 +12,9 @@ pub mod npy;
 pub mod plot;
 pub mod png;
 pub mod slice;
+mod source;
 pub mod stats;
+mod vtk;
 mod writer;
 
 pub use folder::{OutputDir, stop_flag};

@@ -15,6 +15,7 @@ mod transport;
 mod validate;
 mod vascular;
 mod vascular_checks;
+mod vtk_checks;
 
 use serde::{Deserialize, Serialize};
 
@@ -354,6 +355,28 @@ pub struct OutputSpec {
     /// Default false.
     #[serde(default)]
     pub fields_every_output: bool,
+    /// ParaView output in `vtk/`: one image file per output time, the
+    /// collection `run.pvd`, and the network as `vessels.vtp`. Default false.
+    #[serde(default)]
+    pub vtk: bool,
+    /// What the image files hold: species, phenotypes, `cells_live`,
+    /// `cells_dead` and the static maps (`sv`, `ifp`, `tissue`, `velocity`).
+    /// Default (resolved when `vtk` is on): every one the run has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vtk_fields: Option<Vec<String>>,
+    /// How the arrays of the VTK files are stored. Default zlib.
+    #[serde(default)]
+    pub vtk_compression: VtkCompression,
+}
+
+/// The storage of the arrays in the VTK files: raw binary, or compressed
+/// with zlib in blocks (VTK's `vtkZLibDataCompressor`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VtkCompression {
+    None,
+    #[default]
+    Zlib,
 }
 
 impl Scene {
