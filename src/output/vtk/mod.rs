@@ -95,6 +95,12 @@ impl Series {
             *block = Some(encode(&m.values, self.compression).map_err(|e| Error::io(&dir, e))?);
         }
         let Some(v) = vascular else { return Ok(Vec::new()) };
+        if v.flow.node_pressure.iter().chain(&v.flow.segment_flow).any(|x| !x.is_finite()) {
+            return Err(Error::Numerical(
+                "the blood flow is not finite; nothing was written. Check the vessel radii and [vessels] pressures"
+                    .into(),
+            ));
+        }
         let rel = format!("{DIR}/{}", network::FILE);
         let path = out.path().join(&rel);
         network::write(&path, &v.network, &v.flow, self.compression).map_err(|e| Error::io(&path, e))?;
