@@ -68,26 +68,42 @@ const CHECK: &str = include_str!("vtk_paraview/check.py");
 const INSTALL: &str = "this test needs ParaView's pvpython and, without a display, xvfb-run \
                        (Debian: apt-get install paraview python3-paraview xvfb xauth)";
 
-/// Run `pvpython check.py run expected png` (under `xvfb-run` without a
-/// display: Debian's ParaView renders through X) and return its summary.
-fn pvpython(script: &Path, run: &Path, expected: &[String], png: &Path) -> Value {
+/// Run `pvpython check.py run expected png` and return its summary. The
+/// checks of the files need no X server; rendering to `png` does (Debian's
+/// ParaView renders through X): then it runs under `xvfb-run` when there is
+/// no display.
+fn pvpython(script: &Path, run: &Path, expected: &[String], png: Option<&Path>) -> Value {
     let found = Command::new("pvpython").arg("--version").output();
     assert!(found.is_ok_and(|o| o.status.success()), "pvpython could not be started: {INSTALL}");
     let display = std::env::var("DISPLAY").is_ok_and(|d| !d.is_empty());
-    let mut c = if display {
-        Command::new("pvpython")
-    } else {
-        let mut c = Command::new("xvfb-run");
-        c.args(["-a", "pvpython"]);
-        c
-    };
     let expected = serde_json::to_string(expected).unwrap();
-    let o = c.arg(script).arg(run).arg(&expected).arg(png).output();
-    let o = o.unwrap_or_else(|e| panic!("xvfb-run could not be started ({e}): {INSTALL}"));
-    let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
-    assert!(o.status.success(), "ParaView's check of {} failed:\n{out}\n{err}", run.display());
-    let last = out.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("pvpython printed no summary ({e}):\n{out}\n{err}"))
+    // Debian's pvpython 5.11 now and then fails to open its X connection
+    // when it first renders ("bad X server connection": up to one run in
+    // two under Xvfb on a loaded machine, never under strace; a race in
+    // ParaView, after every check of the files has passed). Such a run is
+    // retried, five times at most; any other failure fails at once.
+    const ATTEMPTS: usize = 6;
+    for attempt in 1..=ATTEMPTS {
+        let mut c = if png.is_none() || display {
+            Command::new("pvpython")
+        } else {
+            let mut c = Command::new("xvfb-run");
+            c.args(["-a", "pvpython"]);
+            c
+        };
+        let o = c.arg(script).arg(run).arg(&expected).arg(png.unwrap_or(Path::new("-"))).output();
+        let o = o.unwrap_or_else(|e| panic!("xvfb-run could not be started ({e}): {INSTALL}"));
+        let (out, err) = (String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        if !o.status.success() && err.contains("bad X server connection") && attempt < ATTEMPTS {
+            eprintln!("pvpython could not open its X connection (attempt {attempt}); running it again");
+            continue;
+        }
+        assert!(o.status.success(), "ParaView's check of {} failed:\n{out}\n{err}", run.display());
+        let last = out.lines().last().unwrap_or_default();
+        return serde_json::from_str(last)
+            .unwrap_or_else(|e| panic!("pvpython printed no summary ({e}):\n{out}\n{err}"));
+    }
+    unreachable!("the last attempt returns or fails")
 }
 
 /// A rendered slice is not blank: many colours, and much of it unlike the
@@ -103,8 +119,15 @@ fn assert_not_blank(png: &Path) {
 }
 
 /// Run the scene with `sets` into `tmp/name`, and check it in ParaView:
-/// every image holds `expected`, at every output time. Returns the folder.
-fn run_and_check(tmp: &Path, name: &str, sets: &[&str], expected: Option<Vec<String>>) -> std::path::PathBuf {
+/// every image holds `expected`, at every output time; `render`: a slice
+/// is rendered too. Returns the folder.
+fn run_and_check(
+    tmp: &Path,
+    name: &str,
+    sets: &[&str],
+    expected: Option<Vec<String>>,
+    render: bool,
+) -> std::path::PathBuf {
     let scene = write_scene(tmp, "s.toml", SCENE);
     let run = tmp.join(name);
     let mut args = vec!["run", scene.to_str().unwrap(), "-o", run.to_str().unwrap(), "--backend", "cpu"];
@@ -131,14 +154,16 @@ fn run_and_check(tmp: &Path, name: &str, sets: &[&str], expected: Option<Vec<Str
     let script = tmp.join("check.py");
     std::fs::write(&script, CHECK).unwrap();
     let png = tmp.join(format!("{name}.png"));
-    let summary = pvpython(&script, &run, &expected, &png);
+    let summary = pvpython(&script, &run, &expected, render.then_some(png.as_path()));
     let times: Vec<f64> = serde_json::from_value(summary["times"].clone()).unwrap();
     assert_eq!(times, [0.0, 1.0, 2.0], "{summary}");
     assert_eq!(summary["arrays_checked"], 3 * expected.len(), "{summary}");
     let net = oncovox::vessels::Network::from_path(&run.join("maps/network.json")).unwrap();
     assert_eq!(summary["segments"], net.segments.len(), "{summary}");
     assert_eq!(summary["nodes"], net.nodes.len(), "{summary}");
-    assert_not_blank(&png);
+    if render {
+        assert_not_blank(&png);
+    }
 
     // vtk/ holds the collection, its images and the network, nothing else.
     let mut on_disk: Vec<String> =
@@ -153,8 +178,8 @@ fn run_and_check(tmp: &Path, name: &str, sets: &[&str], expected: Option<Vec<Str
 #[test]
 fn paraview_reads_every_array_at_every_time_and_the_network() {
     let tmp = tempfile::tempdir().unwrap();
-    let zlib = run_and_check(tmp.path(), "zlib", &[], None);
-    let raw = run_and_check(tmp.path(), "raw", &["output.vtk_compression=\"none\""], None);
+    let zlib = run_and_check(tmp.path(), "zlib", &[], None, true);
+    let raw = run_and_check(tmp.path(), "raw", &["output.vtk_compression=\"none\""], None, false);
     // Raw: 4 bytes a voxel per array and a header; compressed is smaller.
     let size = |run: &Path| std::fs::metadata(run.join("vtk/fields_t00002.00min.vti")).unwrap().len();
     let voxels = 18 * 16 * 14;
@@ -163,7 +188,7 @@ fn paraview_reads_every_array_at_every_time_and_the_network() {
 
     let chosen = ["tissue", "oxygen", "cells_dead", "velocity"].map(String::from).to_vec();
     let sets = ["output.vtk_fields=[\"tissue\", \"oxygen\", \"cells_dead\", \"velocity\"]"];
-    run_and_check(tmp.path(), "chosen", &sets, Some(chosen));
+    run_and_check(tmp.path(), "chosen", &sets, Some(chosen), false);
 }
 
 #[test]

@@ -3,7 +3,8 @@
 # against what the run wrote otherwise — the NPY dumps and maps (numpy),
 # fields/index.json, maps/network.json and scene.resolved.toml, with the
 # blood flow solved again here — then renders a slice to a PNG.
-# Arguments: run folder, JSON list of the arrays every image must hold, PNG path.
+# Arguments: run folder, JSON list of the arrays every image must hold, PNG
+# path (`-`: no rendering, which needs no X server).
 # Prints a JSON summary; any failed check raises.
 import json
 import sys
@@ -113,6 +114,11 @@ assert numpy.abs(net_in[free]).max() <= 1e-8 * numpy.abs(q).max(), numpy.abs(net
 assert numpy.allclose(get(cd, "pressure"), 0.5 * (p[a] + p[b]), rtol=1e-14, atol=0)
 assert numpy.allclose(get(cd, "speed"), numpy.abs(q) / (numpy.pi * r**2), rtol=1e-14, atol=0)
 
+summary = {"times": pvd_times, "arrays_checked": checked, "segments": len(segs), "nodes": len(nodes)}
+if png == "-":
+    print(json.dumps(summary))
+    sys.exit(0)
+
 # A slice through the middle of the last image, with the vessels, to a PNG.
 reader.UpdatePipeline(time=dump_times[-1])
 view = GetActiveViewOrCreate("RenderView")
@@ -130,4 +136,4 @@ view.CameraViewUp = [0.0, 1.0, 0.0]
 view.ResetCamera()
 SaveScreenshot(png, view, ImageResolution=[320, 240])
 
-print(json.dumps({"times": pvd_times, "arrays_checked": checked, "segments": len(segs), "nodes": len(nodes)}))
+print(json.dumps(summary))

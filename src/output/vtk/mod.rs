@@ -69,9 +69,12 @@ impl Series {
         };
         let items = fields
             .iter()
-            .map(|f| match maps.contains(&f.as_str()) && !field(f) {
-                true => Item::Map { name: f.clone(), block: None },
-                false => Item::Field { source: source::source(scene, f), name: f.clone() },
+            .map(|f| {
+                if maps.contains(&f.as_str()) && !field(f) {
+                    Item::Map { name: f.clone(), block: None }
+                } else {
+                    Item::Field { source: source::source(scene, f), name: f.clone() }
+                }
             })
             .collect();
         let (compression, decimals) = (scene.output.vtk_compression, decimals(scene.time.dt));
