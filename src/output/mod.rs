@@ -16,7 +16,9 @@ pub mod plot;
 pub mod png;
 pub mod provenance;
 pub mod slice;
+mod source;
 pub mod stats;
+mod vtk;
 mod writer;
 
 pub use folder::{OutputDir, stop_flag};

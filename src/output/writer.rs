@@ -1,11 +1,12 @@
-//! The recorder that turns fields at output times into CSV rows, NPY dumps
-//! and PNG slices (and their GIF animations), written into an [`OutputDir`].
+//! The recorder that turns fields at output times into CSV rows, NPY dumps,
+//! PNG slices (and their GIF animations) and VTK files, written into an [`OutputDir`].
 
 use super::cell_metrics::CellMetrics;
 use super::field_index::{self, Entry, FieldIndex};
 use super::folder::OutputDir;
 use super::metrics::Metrics;
-use super::{animation, maps, npy, png, slice, stats::FieldStats};
+use super::source::{Source, source, unit, values};
+use super::{animation, maps, npy, png, slice, stats::FieldStats, vtk};
 use crate::grid::Grid;
 use crate::model::cells::Layout;
 use crate::scene::{Axis, Scene};
@@ -17,77 +18,6 @@ use std::fmt::Write as _;
 /// as Rust writes it (`inf`, `-inf`, `NaN`).
 fn non_finite_column(row: &str) -> Option<usize> {
     row.split(',').position(|t| matches!(t.trim(), "inf" | "-inf" | "NaN"))
-}
-
-/// What a slice or dump shows: a species' field or a cell density.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Source {
-    Species(usize),
-    /// A phenotype's live density (volume fraction).
-    Phenotype(usize),
-    /// All live cells.
-    Live,
-    Dead,
-}
-
-impl Source {
-    /// The `kind` of a dump in `fields/index.json`.
-    fn kind(self) -> &'static str {
-        match self {
-            Source::Species(_) => "species",
-            Source::Phenotype(_) => "phenotype",
-            Source::Live => "cells_live",
-            Source::Dead => "cells_dead",
-        }
-    }
-}
-
-/// The unit of `src`: the species' own, or the volume fraction of cell
-/// densities.
-fn unit(scene: &Scene, src: Source) -> String {
-    match src {
-        Source::Species(i) => scene.species[i].unit.clone(),
-        _ => "volume fraction".into(),
-    }
-}
-
-/// Resolve a validated slice or dump name (see `Scene::output_source`).
-fn source(scene: &Scene, name: &str) -> Source {
-    if let Some(i) = scene.species_index(name) {
-        return Source::Species(i);
-    }
-    let c = scene.cells.as_ref();
-    match c.and_then(|c| c.phenotypes.iter().position(|p| p.name == name)) {
-        Some(k) => Source::Phenotype(k),
-        None if name == "cells_dead" => Source::Dead,
-        None => Source::Live,
-    }
-}
-
-/// The values of `src`: a field, or cell densities from the state.
-fn values<'a>(
-    src: Source,
-    fields: &'a [Vec<f32>],
-    cells: &'a [f32],
-    layout: Option<Layout>,
-) -> std::borrow::Cow<'a, [f32]> {
-    let n = fields.first().map_or(0, |f| f.len());
-    let arr = |i: usize| &cells[i * n..(i + 1) * n];
-    match (src, layout) {
-        (Source::Species(s), _) => (&fields[s][..]).into(),
-        (Source::Phenotype(k), Some(l)) => arr(l.density(k)).into(),
-        (Source::Dead, Some(l)) => arr(l.dead()).into(),
-        (Source::Live, Some(l)) => {
-            let mut out = vec![0.0f32; n];
-            for k in 0..l.phenotypes {
-                for (o, &x) in out.iter_mut().zip(arr(l.density(k))) {
-                    *o += x;
-                }
-            }
-            out.into()
-        }
-        (_, None) => vec![0.0f32; n].into(),
-    }
 }
 
 /// One requested field dump.
@@ -123,6 +53,8 @@ pub struct Recorder {
     gif: bool,
     /// Every NPY file written, for `fields/index.json`.
     index: FieldIndex,
+    /// The VTK files, with `output.vtk`.
+    vtk: Option<vtk::Series>,
     pub metrics: Metrics,
     pub cells: Option<CellMetrics>,
     layout: Option<Layout>,
@@ -193,6 +125,7 @@ impl Recorder {
             dump_every: scene.output.fields_every_output,
             gif: scene.output.gif,
             index: FieldIndex::new(grid),
+            vtk: vtk::Series::new(scene, grid),
             metrics,
             cells,
             layout: world.cells.as_ref().map(|c| c.layout),
@@ -205,9 +138,14 @@ impl Recorder {
     }
 
     /// Write the static maps (S/V, pressure, speed, tissue) as PNG slices on
-    /// every plane a slice series uses (the middle z plane if none) and as NPY.
+    /// every plane a slice series uses (the middle z plane if none) and as
+    /// NPY; with VTK output, keep them for the image files and write the
+    /// network.
     pub fn maps(&mut self, out: &OutputDir, world: &World) -> Result<()> {
         let maps = maps::maps(world);
+        if let Some(s) = &mut self.vtk {
+            self.files.extend(s.prepare(out, &maps, world.vascular.as_ref())?);
+        }
         let Some(v) = &world.vascular else { return Ok(()) };
         let mut planes: Vec<(Axis, usize)> = Vec::new();
         for s in &self.slices {
@@ -286,7 +224,7 @@ impl Recorder {
         Ok(())
     }
 
-    /// Slices (and field dumps where asked) at an output time.
+    /// Slices, VTK files and field dumps where asked, at an output time.
     pub fn snapshot(
         &mut self,
         out: &OutputDir,
@@ -302,6 +240,10 @@ impl Recorder {
             sl.size = (w, h, a, b);
             sl.frames.push((time, values));
         }
+        if let Some(s) = &mut self.vtk {
+            let layout = self.layout;
+            self.files.push(s.write(out, time, |src| values(src, fields, cells, layout))?);
+        }
         if last || self.dump_every {
             for d in &self.dump {
                 let rel = format!("fields/{}_step{step:08}.npy", d.name);
@@ -314,16 +256,19 @@ impl Recorder {
         Ok(())
     }
 
-    /// Write `timeseries.csv`, `fields/index.json` (when fields were dumped)
-    /// and every slice PNG, each slice series on one colour range (the
-    /// scene's, or 0 … the series' maximum), and with `output.gif` each
-    /// series as one GIF of the same figures.
+    /// Write `timeseries.csv`, `fields/index.json` (when fields were dumped),
+    /// `vtk/run.pvd` (with VTK output) and every slice PNG, each slice series
+    /// on one colour range (the scene's, or 0 … the series' maximum), and
+    /// with `output.gif` each series as one GIF of the same figures.
     pub fn finish(&mut self, out: &OutputDir) -> Result<()> {
         out.write("timeseries.csv", self.csv.as_bytes())?;
         self.files.push("timeseries.csv".into());
         if let Some(json) = self.index.to_json() {
             out.write(field_index::PATH, json.as_bytes())?;
             self.files.push(field_index::PATH.into());
+        }
+        if let Some(s) = &self.vtk {
+            self.files.push(s.finish(out)?);
         }
         for sl in &self.slices {
             let hi = sl.frames.iter().flat_map(|(_, v)| v.iter()).fold(0.0f32, |m, &v| m.max(v));

@@ -16,6 +16,7 @@ mod transport;
 mod validate;
 mod vascular;
 mod vascular_checks;
+mod vtk_checks;
 
 use serde::{Deserialize, Serialize};
 
@@ -368,12 +369,42 @@ pub struct OutputSpec {
     /// Default true.
     #[serde(default = "default_true")]
     pub gif: bool,
+    /// ParaView output in `vtk/`: one image file per output time, the
+    /// collection `run.pvd`, and the network as `vessels.vtp`. Default false.
+    #[serde(default)]
+    pub vtk: bool,
+    /// What the image files hold: species, phenotypes, `cells_live`,
+    /// `cells_dead` and the static maps (`sv`, `ifp`, `tissue`, `velocity`).
+    /// Default (resolved when `vtk` is on): every one the run has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vtk_fields: Option<Vec<String>>,
+    /// How the arrays of the VTK files are stored. Default zlib.
+    #[serde(default)]
+    pub vtk_compression: VtkCompression,
 }
 
 impl Default for OutputSpec {
     fn default() -> Self {
-        OutputSpec { slices: Vec::new(), fields: Vec::new(), fields_every_output: false, gif: true }
+        OutputSpec {
+            slices: Vec::new(),
+            fields: Vec::new(),
+            fields_every_output: false,
+            gif: true,
+            vtk: false,
+            vtk_fields: None,
+            vtk_compression: VtkCompression::default(),
+        }
     }
+}
+
+/// The storage of the arrays in the VTK files: raw binary, or compressed
+/// with zlib in blocks (VTK's `vtkZLibDataCompressor`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VtkCompression {
+    None,
+    #[default]
+    Zlib,
 }
 
 impl Scene {

@@ -44,6 +44,7 @@ impl Validated {
         super::cells_checks::check(&mut scene)?;
         ranges::cell_substeps(&scene)?;
         check_output(&mut scene)?;
+        super::vtk_checks::check(&mut scene)?;
         ranges::check(&scene, Pass::Finite)?;
         Ok(Validated { scene, steps, output_every, base_dir: ".".into() })
     }

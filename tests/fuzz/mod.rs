@@ -782,6 +782,7 @@ fn run_case(ctx: &mut Ctx, cfg: &Config, index: u64) {
         format!("time.duration={:?}", dt * steps as f64),
         format!("time.output_interval={:?}", dt * (1 + m.below(2)) as f64),
         "output.fields_every_output=true".to_string(),
+        "output.vtk=true".to_string(),
     ];
     for i in 0..slices {
         sets.push(format!("output.slices.{i}.index={}", s / 2));

@@ -1,5 +1,6 @@
 //! Non-finite numbers in what a run wrote: CSV cells, TOML values, JSON
-//! literals and `.npy` float payloads. PNG cannot hold NaN and is skipped.
+//! literals, `.npy` float payloads and the float arrays of the VTK files
+//! (`.vti`, `.vtp`). PNG cannot hold NaN and is skipped.
 
 use std::path::{Path, PathBuf};
 
@@ -59,8 +60,70 @@ pub fn violation(path: &Path) -> Option<String> {
                 Err(e) => Some(format!("{name}: not valid JSON (a NaN or Infinity literal?): {e}")),
             }
         }
+        "vti" | "vtp" => {
+            let bytes = std::fs::read(path).ok()?;
+            vtk(&bytes).map(|e| format!("{name}: {e}"))
+        }
         _ => None,
     }
+}
+
+/// The first non-finite value of a VTK XML file's appended float arrays,
+/// or a block its header does not describe.
+fn vtk(b: &[u8]) -> Option<String> {
+    let mark = b"<AppendedData encoding=\"raw\">\n    _";
+    let Some(at) = b.windows(mark.len()).position(|w| w == mark) else {
+        return Some("no appended data".into());
+    };
+    let Ok(xml) = std::str::from_utf8(&b[..at]) else { return Some("the XML is not UTF-8".into()) };
+    let zlib = xml.contains("compressor=\"vtkZLibDataCompressor\"");
+    let bin = &b[at + mark.len()..];
+    for tag in xml.split("<DataArray").skip(1).filter(|t| t.contains("format=\"appended\"")) {
+        let attr = |k: &str| tag.split(&format!(" {k}=\"")).nth(1).and_then(|v| v.split('"').next());
+        let (Some(ty), Some(name), Some(offset)) = (attr("type"), attr("Name"), attr("offset")) else {
+            return Some(format!("a data array lacks its type, name or offset: {tag}"));
+        };
+        let Ok(offset) = offset.trim().parse::<usize>() else { return Some(format!("{name}: offset {offset}")) };
+        let data = match block(bin, offset, zlib) {
+            Ok(d) => d,
+            Err(e) => return Some(format!("{name}: {e}")),
+        };
+        let bad = match ty {
+            "Float32" => data
+                .chunks_exact(4)
+                .map(|c| f32::from_ne_bytes(c.try_into().unwrap()) as f64)
+                .position(|v| !v.is_finite()),
+            "Float64" => {
+                data.chunks_exact(8).map(|c| f64::from_ne_bytes(c.try_into().unwrap())).position(|v| !v.is_finite())
+            }
+            _ => None,
+        };
+        if let Some(i) = bad {
+            return Some(format!("{name}: value {i} is not finite"));
+        }
+    }
+    None
+}
+
+/// The bytes of the appended block at `offset`, by its UInt64 header.
+fn block(bin: &[u8], offset: usize, zlib: bool) -> Result<Vec<u8>, String> {
+    let word = |at: usize| {
+        bin.get(at..at + 8).map(|w| u64::from_ne_bytes(w.try_into().unwrap()) as usize).ok_or("truncated header")
+    };
+    if !zlib {
+        let n = word(offset)?;
+        return bin.get(offset + 8..offset + 8 + n).map(<[u8]>::to_vec).ok_or_else(|| "truncated block".into());
+    }
+    let blocks = word(offset)?;
+    let mut at = offset + 24 + 8 * blocks;
+    let mut out = Vec::new();
+    for k in 0..blocks {
+        let c = word(offset + 24 + 8 * k)?;
+        let z = bin.get(at..at + c).ok_or("truncated compressed block")?;
+        std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(z), &mut out).map_err(|e| e.to_string())?;
+        at += c;
+    }
+    Ok(out)
 }
 
 fn toml_value(v: &toml::Value, key: &str) -> Option<String> {
