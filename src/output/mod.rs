@@ -1,4 +1,4 @@
-//! Outputs: PNG slices, NPY fields, the time series CSV, the JSON summary,
+//! Outputs: PNG slices, 3D views (`view3d`), NPY fields, the time series CSV, the JSON summary,
 //! line charts (`plot`), and the output folder (`folder`).
 
 pub mod cell_metrics;
@@ -13,6 +13,7 @@ pub mod plot;
 pub mod png;
 pub mod slice;
 pub mod stats;
+pub mod view3d;
 mod writer;
 
 pub use folder::{OutputDir, stop_flag};

@@ -354,6 +354,10 @@ pub struct OutputSpec {
     /// Default false.
     #[serde(default)]
     pub fields_every_output: bool,
+    /// Fields rendered in 3D as `views/<name>_t<time>min.png` at every
+    /// output time (the names `fields` takes). Default none.
+    #[serde(default)]
+    pub view3d: Vec<String>,
 }
 
 impl Scene {
