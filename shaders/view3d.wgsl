@@ -90,7 +90,7 @@ fn view3d_render(@builtin(global_invocation_id) id: vec3<u32>) {
     let far = min(min(hi.x, hi.y), hi.z);
     let bg = view.background.xyz;
     let px = id.y * view.width + id.x;
-    if !(far > near) {
+    if far <= near {
         view_out[px] = vec4<f32>(bg, 0.0);
         return;
     }

@@ -32,7 +32,7 @@ pub fn ray(p: &ViewParams, field: &[f32], vessels: &[f32], table: &[[f32; 4]], x
         far = far.min(t0.max(t1));
     }
     let bg = p.background;
-    if !(far > near) {
+    if far <= near {
         return [bg[0], bg[1], bg[2], 0.0];
     }
     let steps = ((far - near) / p.step).ceil().max(1.0);

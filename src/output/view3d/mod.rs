@@ -130,7 +130,7 @@ fn v4(v: [f32; 3]) -> [f32; 4] {
 
 /// The colour map as the renderers read it: viridis, 0 … 1 per channel.
 pub fn colour_table() -> Vec<[f32; 4]> {
-    colormap::table().iter().map(|c| [c[0], c[1], c[2]].map(|v| f32::from(v) / 255.0)).map(|c| v4(c)).collect()
+    colormap::table().iter().map(|c| [c[0], c[1], c[2]].map(|v| f32::from(v) / 255.0)).map(v4).collect()
 }
 
 /// 1 in vessel voxels, 0 elsewhere: voxels with vessel wall (S/V > 0) of a
