@@ -243,7 +243,10 @@ pub fn run(
     let steps = plan.steps;
     let at_step = |n: u64| move || format!("at step {n} of {steps}");
     dir.check_stop(at_step(0))?;
-    let mut rec = Recorder::new(&v.scene, &world, coupled);
+    let mut rec = Recorder::new(&v.scene, &world, coupled, backend.gpu())?;
+    if let Some(r) = rec.view_renderer() {
+        announce(&format!("3D views: rendered on the {r}"));
+    }
     rec.maps(&dir, &world)?;
     for (rel, bytes) in crate::output::inputs::files(&v.scene, &world) {
         dir.write(&rel, &bytes)?;

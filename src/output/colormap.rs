@@ -54,6 +54,11 @@ const VIRIDIS: [[u8; 3]; N] = [
     [246, 230, 32], [248, 230, 33], [251, 231, 35], [253, 231, 37],
 ];
 
+/// The viridis table, 8-bit sRGB, `t = 0` first.
+pub fn table() -> &'static [[u8; 3]; N] {
+    &VIRIDIS
+}
+
 /// Viridis colour for a normalised value `t` (dimensionless).
 ///
 /// `t` is clamped to `[0, 1]`; NaN is treated as 0. Values between table

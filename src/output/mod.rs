@@ -1,5 +1,6 @@
-//! Outputs: PNG slices and their GIF animations, NPY fields, the time series CSV, the JSON summary
-//! and its provenance (`provenance`), line charts (`plot`), and the output folder (`folder`).
+//! Outputs: PNG slices and their GIF animations, 3D views (`view3d`), NPY fields, the time series
+//! CSV, the JSON summary and its provenance (`provenance`), line charts (`plot`), and the output
+//! folder (`folder`).
 
 pub mod animation;
 pub mod cell_metrics;
@@ -18,6 +19,7 @@ pub mod provenance;
 pub mod slice;
 mod source;
 pub mod stats;
+pub mod view3d;
 mod vtk;
 mod writer;
 

@@ -53,37 +53,37 @@ pub(super) const GAP: u32 = 8;
 const FIELD_MIN: usize = 480;
 const FIELD_MAX: usize = 1024;
 /// Colour bar width, minimum height and tick length, px; number of ticks.
-const CBAR_W: u32 = 20;
+pub(super) const CBAR_W: u32 = 20;
 const CBAR_MIN_H: u32 = 160;
-const TICK_LEN: u32 = 5;
+pub(super) const TICK_LEN: u32 = 5;
 const N_TICKS: u32 = 5;
 /// Scale bar thickness, px.
 const BAR_THICK: u32 = 6;
 
 /// Axis-aligned pixel rectangle.
 #[derive(Clone, Copy)]
-struct Rect {
-    x: u32,
-    y: u32,
-    w: u32,
-    h: u32,
+pub(super) struct Rect {
+    pub(super) x: u32,
+    pub(super) y: u32,
+    pub(super) w: u32,
+    pub(super) h: u32,
 }
 
 impl Rect {
-    const fn new(x: u32, y: u32, w: u32, h: u32) -> Self {
+    pub(super) const fn new(x: u32, y: u32, w: u32, h: u32) -> Self {
         Self { x, y, w, h }
     }
 }
 
 /// Colour range actually used; `uniform` when the requested one was empty.
-struct ColourRange {
+pub(super) struct ColourRange {
     lo: f32,
     hi: f32,
     uniform: bool,
 }
 
 impl ColourRange {
-    fn new(vmin: f32, vmax: f32) -> Self {
+    pub(super) fn new(vmin: f32, vmax: f32) -> Self {
         let lo = if vmin.is_finite() { vmin } else { 0.0 };
         let ok = vmax.is_finite() && vmax > lo;
         Self { lo, hi: if ok { vmax } else { lo + 1.0 }, uniform: !ok }
@@ -254,7 +254,7 @@ fn draw_field(img: &mut RgbImage, s: &SliceImage, r: Rect, range: &ColourRange) 
 }
 
 /// Draws the vertical colour bar with its tick marks and labels.
-fn draw_colour_bar(img: &mut RgbImage, r: Rect, ticks: &[String]) {
+pub(super) fn draw_colour_bar(img: &mut RgbImage, r: Rect, ticks: &[String]) {
     let span = r.h.saturating_sub(1).max(1);
     for py in 0..r.h {
         let t = 1.0 - py as f32 / span as f32;
@@ -301,7 +301,7 @@ fn length_label(um: f64) -> String {
 }
 
 /// Colour bar tick labels, evenly spaced, in one notation for the whole set.
-fn tick_labels(range: &ColourRange) -> Vec<String> {
+pub(super) fn tick_labels(range: &ColourRange) -> Vec<String> {
     let last = f64::from(N_TICKS - 1);
     let values: Vec<f64> = (0..N_TICKS).map(|i| range.at(f64::from(i) / last)).collect();
     let sci = needs_sci(values.iter().fold(0.0, |m: f64, v| m.max(v.abs())));
@@ -329,12 +329,12 @@ fn fmt_num(v: f64, sci: bool) -> String {
 }
 
 /// Draws `t` with its top-left corner at `(x, y)` in the figure font.
-fn text(img: &mut RgbImage, x: u32, y: u32, t: &str, color: [u8; 3]) {
+pub(super) fn text(img: &mut RgbImage, x: u32, y: u32, t: &str, color: [u8; 3]) {
     font::draw_text(img, x as i32, y as i32, t, TEXT, color);
 }
 
 /// Sets one pixel if it lies inside the image.
-fn put(img: &mut RgbImage, x: u32, y: u32, color: [u8; 3]) {
+pub(super) fn put(img: &mut RgbImage, x: u32, y: u32, color: [u8; 3]) {
     if x < img.width() && y < img.height() {
         img.put_pixel(x, y, Rgb(color));
     }
@@ -350,7 +350,7 @@ fn fill(img: &mut RgbImage, r: Rect, color: [u8; 3]) {
 }
 
 /// One-pixel black frame just outside `r`.
-fn frame(img: &mut RgbImage, r: Rect) {
+pub(super) fn frame(img: &mut RgbImage, r: Rect) {
     let (x0, y0) = (r.x.saturating_sub(1), r.y.saturating_sub(1));
     let (w, h) = (r.x + r.w + 1 - x0, r.y + r.h + 1 - y0);
     let sides = [

@@ -1,15 +1,17 @@
 //! The recorder that turns fields at output times into CSV rows, NPY dumps,
-//! PNG slices (and their GIF animations) and VTK files, written into an [`OutputDir`].
+//! PNG slices (and their GIF animations), 3D views and VTK files, written into an [`OutputDir`].
 
 use super::cell_metrics::CellMetrics;
 use super::field_index::{self, Entry, FieldIndex};
 use super::folder::OutputDir;
 use super::metrics::Metrics;
 use super::source::{Source, source, unit, values};
+use super::view3d::{self, Renderer, ViewParams};
 use super::{animation, maps, npy, png, slice, stats::FieldStats, vtk};
 use crate::grid::Grid;
 use crate::model::cells::Layout;
 use crate::scene::{Axis, Scene};
+use crate::solver::gpu::Gpu;
 use crate::world::World;
 use crate::{Error, Result};
 use std::fmt::Write as _;
@@ -22,6 +24,13 @@ fn non_finite_column(row: &str) -> Option<usize> {
 
 /// One requested field dump.
 struct Dump {
+    source: Source,
+    name: String,
+    unit: String,
+}
+
+/// One requested 3D view.
+struct View {
     source: Source,
     name: String,
     unit: String,
@@ -51,6 +60,9 @@ pub struct Recorder {
     dump_every: bool,
     /// Each slice series also as an animated GIF.
     gif: bool,
+    views: Vec<View>,
+    /// Renders the views; `None` when none is asked for.
+    renderer: Option<Renderer>,
     /// Every NPY file written, for `fields/index.json`.
     index: FieldIndex,
     /// The VTK files, with `output.vtk`.
@@ -76,8 +88,9 @@ pub struct SolveColumns {
 
 impl Recorder {
     /// A recorder for `scene`; `coupled` lists the species solved by the
-    /// coupled solver, whose solves get columns of their own.
-    pub fn new(scene: &Scene, world: &World, coupled: Vec<usize>) -> Recorder {
+    /// coupled solver, whose solves get columns of their own. The 3D views
+    /// are rendered on `gpu` when the run has one, else on the CPU.
+    pub fn new(scene: &Scene, world: &World, coupled: Vec<usize>, gpu: Option<&Gpu>) -> Result<Recorder> {
         let grid = world.grid;
         let names: Vec<String> = scene.species.iter().map(|s| s.name.clone()).collect();
         let metrics = Metrics::new(world);
@@ -114,8 +127,20 @@ impl Recorder {
                 size: (0, 0, "", ""),
             })
             .collect();
-        Recorder {
+        let views: Vec<View> = scene
+            .output
+            .view3d
+            .iter()
+            .map(|f| View { source: source(scene, f), name: f.clone(), unit: unit(scene, source(scene, f)) })
+            .collect();
+        let renderer = match views.is_empty() {
+            true => None,
+            false => Some(Renderer::new(grid.shape, view3d::vessel_mask(scene, world), gpu)?),
+        };
+        Ok(Recorder {
             grid,
+            views,
+            renderer,
             dump: scene
                 .output
                 .fields
@@ -134,7 +159,12 @@ impl Recorder {
             slices,
             coupled,
             files: Vec::new(),
-        }
+        })
+    }
+
+    /// Where the 3D views are rendered ("cpu" or "gpu"), when any are asked for.
+    pub fn view_renderer(&self) -> Option<&'static str> {
+        self.renderer.as_ref().map(Renderer::kind)
     }
 
     /// Write the static maps (S/V, pressure, speed, tissue) as PNG slices on
@@ -224,7 +254,7 @@ impl Recorder {
         Ok(())
     }
 
-    /// Slices, VTK files and field dumps where asked, at an output time.
+    /// Slices, 3D views, VTK files and field dumps where asked, at an output time.
     pub fn snapshot(
         &mut self,
         out: &OutputDir,
@@ -244,6 +274,7 @@ impl Recorder {
             let layout = self.layout;
             self.files.push(s.write(out, time, |src| values(src, fields, cells, layout))?);
         }
+        self.views(out, time, fields, cells)?;
         if last || self.dump_every {
             for d in &self.dump {
                 let rel = format!("fields/{}_step{step:08}.npy", d.name);
@@ -252,6 +283,28 @@ impl Recorder {
                 self.index.dump(Entry { file: &rel, name: &d.name, kind, unit: &d.unit, time_min: time, step });
                 self.files.push(rel);
             }
+        }
+        Ok(())
+    }
+
+    /// Each 3D view at `time`, coloured 0 … the field's maximum at that time
+    /// (0 … 1 if that is ≤ 0).
+    fn views(&mut self, out: &OutputDir, time: f64, fields: &[Vec<f32>], cells: &[f32]) -> Result<()> {
+        let Some(renderer) = &mut self.renderer else { return Ok(()) };
+        let dir = out.path().join("views");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let e = self.grid.extent();
+        for v in &self.views {
+            let data = values(v.source, fields, cells, self.layout);
+            let hi = data.iter().fold(0.0f32, |m, &x| m.max(x));
+            let vmax = if hi > 0.0 { hi } else { 1.0 };
+            let p = ViewParams::new(self.grid.shape, view3d::SIZE, view3d::SIZE, vmax);
+            let picture = view3d::to_rgb(&renderer.render(&p, &data)?, p.width, p.height);
+            let title = format!("{} in 3D   {:.0} x {:.0} x {:.0} µm", v.name, e[0], e[1], e[2]);
+            let img = view3d::render_figure(&picture, &p, &title, &v.unit, time, vmax);
+            let rel = view3d::file_name(&v.name, time);
+            png::save_png(&img, &out.path().join(&rel)).map_err(|e| Error::io(out.path().join(&rel), e))?;
+            self.files.push(rel);
         }
         Ok(())
     }

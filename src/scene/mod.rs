@@ -381,6 +381,10 @@ pub struct OutputSpec {
     /// How the arrays of the VTK files are stored. Default zlib.
     #[serde(default)]
     pub vtk_compression: VtkCompression,
+    /// Fields rendered in 3D as `views/<name>_t<time>min.png` at every
+    /// output time (the names `fields` takes). Default none.
+    #[serde(default)]
+    pub view3d: Vec<String>,
 }
 
 impl Default for OutputSpec {
@@ -393,6 +397,7 @@ impl Default for OutputSpec {
             vtk: false,
             vtk_fields: None,
             vtk_compression: VtkCompression::default(),
+            view3d: Vec::new(),
         }
     }
 }

@@ -496,6 +496,16 @@ fn check_output(s: &mut Scene) -> Result<()> {
             ));
         }
     }
+    for (i, f) in s.output.view3d.iter().enumerate() {
+        known_output(s, &format!("output.view3d.{i}"), f)?;
+        if let Some(j) = s.output.view3d[..i].iter().position(|o| o == f) {
+            return Err(Error::scene(
+                format!("output.view3d.{i}"),
+                format!("names {f} again (as output.view3d.{j}): its views would overwrite each other"),
+                "name each field once",
+            ));
+        }
+    }
     Ok(())
 }
 

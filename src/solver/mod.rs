@@ -114,6 +114,10 @@ pub trait Backend {
         self.lod_sweep(s, 2);
         self.consume(s);
     }
+    /// The GPU the backend runs on, for outputs rendered on the same device.
+    fn gpu(&self) -> Option<&gpu::Gpu> {
+        None
+    }
     /// Time every kernel on the device from now on, where the device can
     /// (GPU timestamp queries); false where it cannot.
     fn time_kernels(&mut self) -> bool {

@@ -334,6 +334,10 @@ impl Backend for GpuBackend {
         format!("{} ({:?}, {:?})", self.gpu.info.name, self.gpu.info.backend, self.gpu.info.device_type)
     }
 
+    fn gpu(&self) -> Option<&Gpu> {
+        Some(&self.gpu)
+    }
+
     fn apply_sources(&mut self, s: usize) {
         self.dispatch(Kernel::Sources, s);
     }

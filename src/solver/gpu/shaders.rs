@@ -7,7 +7,7 @@
 const COMMON: &str = include_str!("../../../shaders/common.wgsl");
 
 /// Every kernel file: (file name, text).
-const FILES: [(&str, &str); 15] = [
+const FILES: [(&str, &str); 16] = [
     ("lod.wgsl", include_str!("../../../shaders/lod.wgsl")),
     ("lod_x_tiled.wgsl", include_str!("../../../shaders/lod_x_tiled.wgsl")),
     ("lod_x_plain.wgsl", include_str!("../../../shaders/lod_x_plain.wgsl")),
@@ -23,10 +23,11 @@ const FILES: [(&str, &str); 15] = [
     ("coupled.wgsl", include_str!("../../../shaders/coupled.wgsl")),
     ("cells.wgsl", include_str!("../../../shaders/cells.wgsl")),
     ("bandwidth.wgsl", include_str!("../../../shaders/bandwidth.wgsl")),
+    ("view3d.wgsl", include_str!("../../../shaders/view3d.wgsl")),
 ];
 
 /// Every module: (name, its kernel files in order after the prelude).
-const MODULES: [(&str, &[&str]); 11] = [
+const MODULES: [(&str, &[&str]); 12] = [
     ("lod.wgsl", &["lod.wgsl", "lod_x_tiled.wgsl", "lod_x_plain.wgsl", "lod_z_plain.wgsl"]),
     ("lod_sources.wgsl", &["lod.wgsl", "lod_x_tiled.wgsl", "lod_sources.wgsl", "lod_z_plain.wgsl"]),
     ("lod_exchange.wgsl", &["lod.wgsl", "lod_x_tiled.wgsl", "lod_exchange.wgsl", "lod_z_plain.wgsl"]),
@@ -38,6 +39,7 @@ const MODULES: [(&str, &[&str]); 11] = [
     ("coupled.wgsl", &["coarse.wgsl", "coupled.wgsl"]),
     ("cells.wgsl", &["cells.wgsl"]),
     ("bandwidth.wgsl", &["bandwidth.wgsl"]),
+    ("view3d.wgsl", &["view3d.wgsl"]),
 ];
 
 /// Full source of a module, common prelude included (empty for an unknown name).
