@@ -116,8 +116,9 @@ fn run(scene: &Path, out: &Path) {
 }
 
 /// Every file of a run folder that holds fields or values computed from
-/// them (not the summary, with its wall times, the marker, the resolved
-/// scene or the input copies), by path.
+/// them (not the summary and the report, with their wall times, dates and
+/// scene hashes, the marker, the resolved scene or the input copies), by
+/// path.
 fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     for sub in ["", "fields", "slices", "maps"] {
@@ -125,7 +126,8 @@ fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         for e in entries {
             let p = e.unwrap().path();
             let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            let skip = ["summary.json", "scene.resolved.toml", ".oncovox-output"].contains(&name.as_str());
+            let skip =
+                ["summary.json", "report.html", "scene.resolved.toml", ".oncovox-output"].contains(&name.as_str());
             if p.is_file() && !skip {
                 out.insert(format!("{sub}/{name}"), std::fs::read(&p).unwrap());
             }

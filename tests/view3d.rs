@@ -93,6 +93,12 @@ fn a_run_writes_a_view_at_every_output_time_on_its_backend() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("3D views: rendered on the cpu"), "{}", stderr(&o));
     assert_eq!(views_of(tmp.path()), ["oxygen_t00000.00min.png", "oxygen_t00000.10min.png"]);
+    // The report shows them: one series with a slider over both times.
+    let html = std::fs::read_to_string(tmp.path().join("out/report.html")).unwrap();
+    let at = html.find("<div class=\"series\" id=\"view-oxygen\">").expect("the report holds the views");
+    let series = &html[at..at + html[at..].find("</div>").unwrap()];
+    assert!(series.contains("type=\"range\" min=\"0\" max=\"1\""), "{series}");
+    assert_eq!(series.matches("data-time=").count(), 2);
     if common::device("a_run_writes_a_view_at_every_output_time_on_its_backend").is_none() {
         return;
     }

@@ -1,6 +1,7 @@
 //! The PNG figures a run folder holds, found by their file names: slice
 //! series (`slices/<name>_<axis><index>_t<time>min.png`, one frame per
-//! output time) and static maps (`maps/<map>_<axis><index>.png`).
+//! output time), 3D views (`views/<name>_t<time>min.png`, the same) and
+//! static maps (`maps/<map>_<axis><index>.png`).
 
 use crate::{Error, Result};
 use std::path::Path;
@@ -41,12 +42,12 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
 }
 
-/// Every slice series under `dir/slices`, by name.
-pub fn slice_series(dir: &Path) -> Result<Vec<SliceSeries>> {
+/// Every series of frames under `dir/<sub>` (`slices` or `views`), by name.
+pub fn slice_series(dir: &Path, sub: &str) -> Result<Vec<SliceSeries>> {
     let mut out: Vec<SliceSeries> = Vec::new();
-    for file in pngs(&dir.join("slices"))? {
+    for file in pngs(&dir.join(sub))? {
         let Some((name, time)) = series_and_time(&file) else { continue };
-        let bytes = read(&dir.join("slices").join(&file))?;
+        let bytes = read(&dir.join(sub).join(&file))?;
         match out.iter_mut().find(|s| s.name == name) {
             Some(s) => s.frames.push((time, bytes)),
             None => out.push(SliceSeries { name: name.to_string(), frames: vec![(time, bytes)] }),
@@ -86,7 +87,7 @@ mod tests {
         for (name, t) in [("o", 10.0), ("o", 2.0), ("d", 0.0)] {
             std::fs::write(tmp.path().join("slices").join(file_name(name, Axis::X, 3, t)), format!("{t}")).unwrap();
         }
-        let s = slice_series(tmp.path()).unwrap();
+        let s = slice_series(tmp.path(), "slices").unwrap();
         assert_eq!(s.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["d_x003", "o_x003"]);
         assert_eq!(s[1].frames.iter().map(|f| f.0).collect::<Vec<_>>(), [2.0, 10.0]);
         assert_eq!(s[1].frames[1].1, b"10");

@@ -1,6 +1,6 @@
 //! The report of one run folder, made from what the run wrote there:
 //! `summary.json` (provenance, metrics), `timeseries.csv` (plots, final
-//! values), `slices/` and `maps/` (figures) and `scene.resolved.toml`.
+//! values), `slices/`, `views/` and `maps/` (figures) and `scene.resolved.toml`.
 
 use super::html::{escape, page, pairs, png_img, table};
 use super::images::{figures, slice_series};
@@ -34,12 +34,19 @@ pub fn run_page(dir: &Path) -> Result<String> {
         let _ = writeln!(body, "<figure>{}</figure>", png_img(&encode(&img, dir)?, &name, ""));
     }
     body.push_str("</div>\n<h2 id=\"slices\">Slices</h2>\n");
-    let series = slice_series(dir)?;
+    let series = slice_series(dir, "slices")?;
     if series.is_empty() {
         body.push_str("<p class=\"muted\">The scene asks for no slices (<code>[[output.slices]]</code>).</p>\n");
     }
     for s in &series {
-        body.push_str(&slider(&s.name, &s.frames));
+        body.push_str(&slider("slice", &s.name, &s.frames));
+    }
+    let views = slice_series(dir, "views")?;
+    if !views.is_empty() {
+        body.push_str("<h2 id=\"views\">3D views</h2>\n");
+    }
+    for s in &views {
+        body.push_str(&slider("view", &s.name, &s.frames));
     }
     body.push_str("<h2 id=\"maps\">Maps</h2>\n");
     let maps = figures(dir, "maps")?;
@@ -62,12 +69,13 @@ pub fn run_page(dir: &Path) -> Result<String> {
     Ok(page(&format!("{title} — oncovox report"), &body))
 }
 
-/// One slice series: every frame inline, a slider choosing which shows
-/// (without the script, the last one shows).
-fn slider(name: &str, frames: &[(f64, Vec<u8>)]) -> String {
+/// One series of slices or 3D views (`kind` prefixes its id): every frame
+/// inline, a slider choosing which shows (without the script, the last one
+/// shows).
+fn slider(kind: &str, name: &str, frames: &[(f64, Vec<u8>)]) -> String {
     let last = frames.len().saturating_sub(1);
     let mut s = format!(
-        "<div class=\"series\" id=\"slice-{}\">\n<h3>{}</h3>\n<label>time <input type=\"range\" min=\"0\" \
+        "<div class=\"series\" id=\"{kind}-{}\">\n<h3>{}</h3>\n<label>time <input type=\"range\" min=\"0\" \
          max=\"{last}\" value=\"{last}\" step=\"1\" aria-label=\"output time of {}\"> <output></output></label>\n",
         slug(name),
         escape(name),
