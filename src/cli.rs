@@ -32,6 +32,12 @@ enum Command {
         /// Output folder; replaced if it holds an earlier run.
         #[arg(short, long, default_value = "out")]
         out: PathBuf,
+        /// Go on from the latest checkpoint of the run folder DIR (or from
+        /// the checkpoint folder DIR) into the output folder, with the
+        /// checkpoint's scene; --set may change only time.duration and
+        /// output.checkpoint_interval.
+        #[arg(long, value_name = "DIR", conflicts_with = "scene")]
+        resume: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
@@ -157,9 +163,11 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command.unwrap_or(Command::Run {
         scene: None,
         out: "out".into(),
+        resume: None,
         common: Common { backend: BackendArg::Auto, sets: vec![], force: false },
     }) {
-        Command::Run { scene, out, common } => run_cmd(scene, out, common),
+        Command::Run { resume: Some(dir), out, common, .. } => resume_cmd(&dir, &out, &common),
+        Command::Run { scene, out, common, .. } => run_cmd(scene, out, common),
         Command::Check { scene, common } => check_cmd(scene, &common),
         Command::Compare { scenes, out, common } => {
             stop_on_signals();
@@ -235,6 +243,21 @@ fn run_cmd(scene: Option<PathBuf>, out: PathBuf, common: Common) -> Result<()> {
     let report = run(&v, common.backend.into(), &out, &inputs, progress, &mut |line| eprintln!("{line}"))?;
     eprintln!(
         "done: {} steps in {:.2} s; {} files in {}",
+        report.steps,
+        report.wall_seconds,
+        report.files.len(),
+        report.out_dir.display()
+    );
+    Ok(())
+}
+
+fn resume_cmd(dir: &Path, out: &Path, common: &Common) -> Result<()> {
+    stop_on_signals();
+    let progress = std::io::stderr().is_terminal();
+    let log = &mut |line: &str| eprintln!("{line}");
+    let report = oncovox::run::resume(dir, &common.sets, common.backend.into(), out, progress, log)?;
+    eprintln!(
+        "done: {} steps in all, this part in {:.2} s; {} files in {}",
         report.steps,
         report.wall_seconds,
         report.files.len(),

@@ -4,6 +4,7 @@
 //! succeeded.
 
 use crate::grid::Tissue;
+use crate::output::checkpoint::{self, Checkpoint};
 use crate::output::provenance;
 use crate::output::{OutputDir, Recorder, SolveColumns};
 use crate::scene::{DEFAULT_SCENE, Scene, Validated};
@@ -201,7 +202,8 @@ pub struct RunReport {
 /// scene files). `announce` receives the one line saying which backend
 /// runs; `progress` shows a bar on the terminal. A signal caught by the
 /// binary (see [`crate::output::stop_flag`]) stops the run between steps
-/// and outputs with [`Error::Interrupted`], `out` untouched.
+/// and outputs with [`Error::Interrupted`], `out` untouched (a run that has
+/// written checkpoints leaves them beside it, see [`OutputDir`]).
 pub fn run(
     v: &Validated,
     choice: BackendChoice,
@@ -209,6 +211,72 @@ pub fn run(
     inputs: &[&Path],
     progress: bool,
     announce: &mut dyn FnMut(&str),
+) -> Result<RunReport> {
+    run_from(v, choice, out, inputs, progress, announce, None)
+}
+
+/// Keys `--set` may change when resuming: the rest of the scene is the
+/// checkpoint's.
+pub const RESUME_KEYS: [&str; 2] = ["time.duration", "output.checkpoint_interval"];
+
+/// A checkpoint to go on from, and the run folder that holds the files
+/// written before it.
+struct Resume {
+    checkpoint: Checkpoint,
+    folder: PathBuf,
+    run: PathBuf,
+}
+
+/// Go on from the checkpoint `dir` means (see [`checkpoint::find`]) into
+/// `out`, with the checkpoint's scene; `sets` may change only
+/// [`RESUME_KEYS`] (a longer `time.duration` runs on past the end). The
+/// new folder holds the whole run: the files written before the
+/// checkpoint are copied from the run folder, and a run of T resumed from
+/// a checkpoint at T for T' writes what one run of T + T' writes, bit for
+/// bit, on the same backend.
+pub fn resume(
+    dir: &Path,
+    sets: &[String],
+    choice: BackendChoice,
+    out: &Path,
+    progress: bool,
+    announce: &mut dyn FnMut(&str),
+) -> Result<RunReport> {
+    for s in sets {
+        let key = s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim();
+        if !RESUME_KEYS.contains(&key) {
+            return Err(Error::scene(
+                key,
+                "cannot change when resuming: the checkpoint holds the state of its own scene",
+                "resume with --set time.duration=… (and output.checkpoint_interval=…) only; to change anything else, \
+                 start a new run",
+            ));
+        }
+    }
+    let (folder, run_dir) = checkpoint::find(dir)?;
+    let (cp, text) = checkpoint::read(&folder)?;
+    let mut v = Validated::new(Scene::from_toml_with(&text, sets)?)?;
+    v.base_dir = run_dir.clone();
+    if v.steps < cp.step {
+        return Err(Error::scene(
+            "time.duration",
+            format!("is {} min, before the checkpoint at {} min", v.scene.time.duration, cp.time_min),
+            format!("give a duration of at least {} min", cp.time_min),
+        ));
+    }
+    let scene_file = folder.join("scene.toml");
+    let r = Resume { checkpoint: cp, folder, run: run_dir };
+    run_from(&v, choice, out, &[&scene_file], progress, announce, Some(r))
+}
+
+fn run_from(
+    v: &Validated,
+    choice: BackendChoice,
+    out: &Path,
+    inputs: &[&Path],
+    progress: bool,
+    announce: &mut dyn FnMut(&str),
+    resume: Option<Resume>,
 ) -> Result<RunReport> {
     let started = std::time::SystemTime::now();
     let mut plan = Plan::new(v);
@@ -259,12 +327,56 @@ pub fn run(
     let bar = progress_bar(progress, plan.steps);
     // Time inside the step loops only (outputs excluded), the device waited for.
     let mut stepping = std::time::Duration::ZERO;
-    let t = Instant::now();
-    sched.start()?;
-    stepping += t.elapsed();
-    record(&mut sched, &mut rec, &dir, true, false)?;
+    let resolved = resolved_header(v);
+    let saver = v.checkpoint_every.map(|every| Saver { every, scene: &resolved });
+    let from = match &resume {
+        None => {
+            let t = Instant::now();
+            sched.start()?;
+            stepping += t.elapsed();
+            record(&mut sched, &mut rec, &dir, true, false, None)?;
+            0
+        }
+        Some(r) => {
+            let c = &r.checkpoint;
+            copy_earlier(&dir, &r.run, &c.recorder.files)?;
+            rec.restore(c.recorder.clone())?;
+            sched.restore(c.scheduler.clone())?;
+            sched.backend.load_state(&c.state)?;
+            announce(&format!(
+                "resumed from {} at t = {} min (step {} of {}; written by the {} backend)",
+                r.folder.display(),
+                c.time_min,
+                c.step,
+                plan.steps,
+                c.backend
+            ));
+            // The checkpoint was taken after the row of its step, before its
+            // outputs: those of this run at that step are written here.
+            let last = c.step == plan.steps;
+            if last || c.step.is_multiple_of(plan.output_every) {
+                let (fields, cells) = read_state(&mut sched)?;
+                rec.snapshot(&dir, sched.time(), c.step, last, &fields, &cells)?;
+            }
+            c.step
+        }
+    };
+    bar.set_position(from);
     let total_h = plan.steps as f64 * plan.dt / 60.0;
+    // The segments after the checkpoint's step. One that ends a run of a
+    // duration that is no whole number of rows lies inside a segment of the
+    // longer run: the first segment then ends where that one does (the
+    // shorter run synchronised its species there; the longer one had not).
+    let (mut segments, mut at) = (Vec::new(), 0);
     for n in plan.segments() {
+        if at >= from {
+            segments.push(n);
+        } else if at + n > from {
+            segments.push(at + n - from);
+        }
+        at += n;
+    }
+    for n in segments {
         if let Err(e) = dir.check_stop(at_step(sched.step_count())) {
             bar.finish_and_clear();
             return Err(e);
@@ -277,7 +389,8 @@ pub fn run(
         bar.set_message(format!("{:.2} of {total_h:.2} h simulated", sched.time() / 60.0));
         let last = sched.step_count() == plan.steps;
         let snapshot = last || sched.step_count().is_multiple_of(plan.output_every);
-        record(&mut sched, &mut rec, &dir, snapshot, last)?;
+        let save = saver.as_ref().filter(|s| last || sched.step_count().is_multiple_of(s.every));
+        record(&mut sched, &mut rec, &dir, snapshot, last, save)?;
     }
     sched.backend.finish()?;
     bar.finish_and_clear();
@@ -286,13 +399,20 @@ pub fn run(
     let wall = start.elapsed().as_secs_f64();
     dir.check_stop(at_step(steps))?;
     rec.finish(&dir)?;
-    let resolved = resolved_header(v);
     dir.write("scene.resolved.toml", resolved.as_bytes())?;
     let mut summary = summary_json(v, &plan, kind, &device, wall);
     summary["commit"] = provenance::COMMIT.into();
     summary["scene_sha256"] = provenance::sha256_hex(resolved.as_bytes()).into();
     summary["threads"] = rayon::current_num_threads().into();
     summary["started_utc"] = provenance::utc(started).into();
+    if let Some(r) = &resume {
+        summary["resumed_from"] = serde_json::json!({
+            "checkpoint": r.folder.display().to_string(),
+            "step": r.checkpoint.step,
+            "time_min": r.checkpoint.time_min,
+            "backend": r.checkpoint.backend,
+        });
+    }
     if let Some(list) = summary["species"].as_array_mut() {
         for (j, l) in list.iter_mut().zip(&sched_logs) {
             if l.solves > 0 {
@@ -349,9 +469,55 @@ pub fn run(
     Ok(RunReport { out_dir, backend: kind.into(), device, steps: plan.steps, wall_seconds: wall, files })
 }
 
-fn record(sched: &mut Scheduler, rec: &mut Recorder, dir: &OutputDir, snapshot: bool, last: bool) -> Result<()> {
+/// When checkpoints are written, and the resolved scene each one holds.
+struct Saver<'a> {
+    every: u64,
+    scene: &'a str,
+}
+
+/// Every field and the cell state (empty without cells).
+fn read_state(sched: &mut Scheduler) -> Result<(Vec<Vec<f32>>, Vec<f32>)> {
     let fields = (0..sched.plan.species.len()).map(|s| sched.read_field(s)).collect::<Result<Vec<_>>>()?;
     let cells = if sched.plan.cells.is_some() { sched.read_cells()? } else { Vec::new() };
+    Ok((fields, cells))
+}
+
+/// Copy into the new folder the files of `files` that the run folder `run`
+/// holds and the new run has not written itself (the per-output files
+/// written before the checkpoint).
+fn copy_earlier(dir: &OutputDir, run: &Path, files: &[String]) -> Result<()> {
+    for rel in files {
+        let to = dir.path().join(rel);
+        if to.exists() {
+            continue;
+        }
+        let from = run.join(rel);
+        if !from.is_file() {
+            return Err(Error::scene(
+                "--resume",
+                format!("{} lacks {rel}, which the run wrote before the checkpoint", run.display()),
+                "resume from a checkpoint inside the output folder of the run that wrote it",
+            ));
+        }
+        if let Some(p) = to.parent() {
+            std::fs::create_dir_all(p).map_err(|e| Error::io(p, e))?;
+        }
+        std::fs::copy(&from, &to).map_err(|e| Error::io(&from, e))?;
+    }
+    Ok(())
+}
+
+/// A time-series row; with `save`, a checkpoint (after the row, before the
+/// outputs, which a resumed run writes itself); with `snapshot`, the outputs.
+fn record(
+    sched: &mut Scheduler,
+    rec: &mut Recorder,
+    dir: &OutputDir,
+    snapshot: bool,
+    last: bool,
+    save: Option<&Saver>,
+) -> Result<()> {
+    let (fields, cells) = read_state(sched)?;
     let solves: Vec<SolveColumns> = sched
         .logs
         .iter()
@@ -363,6 +529,17 @@ fn record(sched: &mut Scheduler, rec: &mut Recorder, dir: &OutputDir, snapshot: 
         })
         .collect();
     rec.sample(sched.time(), &fields, &cells, &solves)?;
+    if let Some(s) = save {
+        let c = Checkpoint {
+            step: sched.step_count(),
+            time_min: sched.time(),
+            backend: sched.backend.kind().into(),
+            scheduler: sched.state(),
+            recorder: rec.state(),
+            state: sched.backend.save_state()?,
+        };
+        checkpoint::write(dir, &c, s.scene, sched.plan.dt)?;
+    }
     if snapshot {
         rec.snapshot(dir, sched.time(), sched.step_count(), last, &fields, &cells)?;
     }

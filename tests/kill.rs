@@ -430,3 +430,43 @@ fn exchange_works(dir: &Path) -> bool {
         false
     }
 }
+
+/// A run stopped after its first checkpoint keeps what it wrote as
+/// `out.resumable-PID` (and says how to go on); resumed from there to 200
+/// min it writes what one run of 200 min writes.
+#[test]
+fn a_stopped_run_keeps_its_checkpoints_and_resumes_from_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path();
+    std::fs::write(p.join("long.toml"), format!("{LONG}\n[output]\ncheckpoint_interval = 100.0\n")).unwrap();
+    let mut child = spawn(p, &["run", "long.toml", "-o", "out"]);
+    let checkpoint = staging(p, child.id()).join("checkpoints/t00000100.00min/checkpoint.json");
+    let t = Instant::now();
+    while !checkpoint.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before its first checkpoint");
+        assert!(t.elapsed() < Duration::from_secs(120), "no checkpoint within 120 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let status = wait(&mut child, Duration::from_secs(30));
+    let pid = child.id();
+    let err = stderr(&child.wait_with_output().unwrap());
+    assert_eq!(status.code(), Some(130), "{err}");
+    let kept = p.join(format!("out.resumable-{pid}"));
+    assert!(err.contains(&format!("oncovox run --resume ./out.resumable-{pid} -o out")), "{err}");
+    assert!(kept.join("checkpoints/t00000100.00min/arrays.bin").is_file(), "{:?}", names(p));
+    assert!(!p.join("out").exists() && !staging(p, pid).exists());
+    let resumed = oncovox(p, &["run", "--resume", kept.to_str().unwrap(), "-o", "next", "--set", "time.duration=200"])
+        .output()
+        .unwrap();
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    let once = oncovox(p, &["run", "long.toml", "-o", "once", "--set", "time.duration=200"]).output().unwrap();
+    assert_eq!(once.status.code(), Some(0), "{}", stderr(&once));
+    let strip = |s: Snapshot| {
+        let mut s = without_times(s);
+        s.retain(|k, _| !k.starts_with("checkpoints/") && k != ".oncovox-output" && k != "summary.json");
+        s
+    };
+    let (a, b) = (strip(snapshot(&p.join("once"))), strip(snapshot(&p.join("next"))));
+    assert!(a == b, "{}", difference(&b, &a));
+}

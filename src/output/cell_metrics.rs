@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 const OCCUPIED: f64 = 1e-3;
 
 /// What one sample measured.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CellSample {
     /// Live cells per phenotype, count.
     pub cells: Vec<f64>,
@@ -71,6 +71,16 @@ impl CellMetrics {
             voxel_volume: v,
             last: None,
         })
+    }
+
+    /// The latest sample and its time (for a checkpoint).
+    pub fn state(&self) -> Option<(f64, CellSample)> {
+        self.last.clone()
+    }
+
+    /// Take up what [`CellMetrics::state`] gave.
+    pub fn restore(&mut self, last: Option<(f64, CellSample)>) {
+        self.last = last;
     }
 
     /// CSV header columns (leading comma included).

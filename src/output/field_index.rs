@@ -62,6 +62,17 @@ impl FieldIndex {
         }));
     }
 
+    /// The files listed so far and whether a dump is among them (for a
+    /// checkpoint).
+    pub fn state(&self) -> (Vec<Value>, bool) {
+        (self.files.clone(), self.dumped)
+    }
+
+    /// Take up what [`FieldIndex::state`] gave.
+    pub fn restore(&mut self, (files, dumped): (Vec<Value>, bool)) {
+        (self.files, self.dumped) = (files, dumped);
+    }
+
     /// The index as pretty JSON, or `None` when no field was dumped.
     pub fn to_json(&self) -> Option<String> {
         if !self.dumped {

@@ -2,7 +2,10 @@
 //! into place only when the run succeeds (never half-written, and at every
 //! instant the target holds the whole earlier run or the whole new one),
 //! locked against a second run into the same folder, and left untouched by
-//! a run stopped by a signal.
+//! a run stopped by a signal. A run that stops after writing checkpoints
+//! keeps what it wrote as the visible `NAME.resumable-PID` beside the
+//! target, for `oncovox run --resume`; so does the next run on the target
+//! with the staging folder of a killed run that holds checkpoints.
 
 use crate::{Error, Result};
 use std::fs::File;
@@ -340,14 +343,43 @@ fn tidy(parent: &Path, name: &str, target: &Path) {
         if kind == "trash" && !target.exists() && std::fs::rename(e.path(), target).is_ok() {
             continue;
         }
+        if kind == "partial" && rescue(&e.path(), target, pid).is_some() {
+            continue;
+        }
         let _ = std::fs::remove_dir_all(e.path());
     }
 }
 
+/// Keep the staging folder `staging` of process `pid` as
+/// `NAME.resumable-PID` beside `target` when it holds a checkpoint; the
+/// folder it now is.
+fn rescue(staging: &Path, target: &Path, pid: u32) -> Option<PathBuf> {
+    let checkpoints = staging.join(super::checkpoint::DIR);
+    let holds =
+        std::fs::read_dir(&checkpoints).ok()?.flatten().any(|e| e.path().join(super::checkpoint::FILE).is_file());
+    if !holds {
+        return None;
+    }
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let kept = staging.with_file_name(format!("{name}.resumable-{pid}"));
+    std::fs::rename(staging, &kept).ok()?;
+    Some(kept)
+}
+
 impl Drop for OutputDir {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_dir_all(&self.staging);
+        if self.committed {
+            return;
+        }
+        match rescue(&self.staging, &self.target, std::process::id()) {
+            Some(kept) => eprintln!(
+                "the run stopped after writing checkpoints; they are kept in {k}: go on with\n  oncovox run --resume {k} -o {}",
+                self.target.display(),
+                k = kept.display()
+            ),
+            None => {
+                let _ = std::fs::remove_dir_all(&self.staging);
+            }
         }
     }
 }
@@ -405,6 +437,33 @@ mod tests {
         std::fs::create_dir(&trash).unwrap();
         tidy(p, "out", &p.join("out"));
         assert!(!trash.exists() && p.join("out/summary.json").exists());
+    }
+
+    #[test]
+    fn a_stopped_run_keeps_its_checkpoints_beside_the_target() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("out");
+        let kept = tmp.path().join(format!("out.resumable-{}", std::process::id()));
+        // Without a checkpoint the staging folder goes.
+        let dir = OutputDir::prepare(&target, &[]).unwrap();
+        dir.write("checkpoints/t1/arrays.bin", b"half").unwrap();
+        drop(dir);
+        assert!(!kept.exists() && !target.exists());
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0, "nothing left");
+        let dir = OutputDir::prepare(&target, &[]).unwrap();
+        dir.write("checkpoints/t1/checkpoint.json", b"{}").unwrap();
+        dir.write("timeseries.csv", b"t").unwrap();
+        drop(dir);
+        assert!(kept.join("checkpoints/t1/checkpoint.json").is_file() && kept.join("timeseries.csv").is_file());
+        assert!(!target.exists(), "the target is not written");
+        // A killed run's staging folder with a checkpoint is kept by the next run.
+        let dead = 4_194_306u32;
+        let partial = tmp.path().join(format!(".out.partial-{dead}"));
+        std::fs::create_dir_all(partial.join("checkpoints/t2")).unwrap();
+        std::fs::write(partial.join("checkpoints/t2/checkpoint.json"), "{}").unwrap();
+        tidy(tmp.path(), "out", &target);
+        assert!(tmp.path().join(format!("out.resumable-{dead}/checkpoints/t2/checkpoint.json")).is_file());
+        assert!(!partial.exists());
     }
 
     #[test]

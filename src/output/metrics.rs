@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 const LITRE_PER_UM3: f64 = 1e-15;
 
 /// One species' exposure at one sample.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Exposure {
     /// Mean concentration in tumour / normal voxels, species unit.
     pub tumour_mean: f64,
@@ -98,6 +98,22 @@ impl Metrics {
         }
         self.started = true;
         &self.last
+    }
+
+    /// What has accumulated: per species the latest sample's time and
+    /// exposure, and whether any sample was taken (for a checkpoint).
+    pub fn state(&self) -> (Vec<(f64, Exposure)>, bool) {
+        (self.last.clone(), self.started)
+    }
+
+    /// Take up what [`Metrics::state`] gave; false if it is for another
+    /// number of species.
+    pub fn restore(&mut self, (last, started): (Vec<(f64, Exposure)>, bool)) -> bool {
+        if last.len() != self.last.len() {
+            return false;
+        }
+        (self.last, self.started) = (last, started);
+        true
     }
 
     /// Latest exposure of every species.

@@ -4,6 +4,7 @@
 
 pub mod animation;
 pub mod cell_metrics;
+pub mod checkpoint;
 pub mod colormap;
 mod field_index;
 mod folder;
@@ -24,4 +25,4 @@ mod vtk;
 mod writer;
 
 pub use folder::{OutputDir, stop_flag};
-pub use writer::{Recorder, SolveColumns};
+pub use writer::{Recorder, RecorderState, SolveColumns};

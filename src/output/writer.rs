@@ -1,10 +1,10 @@
 //! The recorder that turns fields at output times into CSV rows, NPY dumps,
 //! PNG slices (and their GIF animations), 3D views and VTK files, written into an [`OutputDir`].
 
-use super::cell_metrics::CellMetrics;
+use super::cell_metrics::{CellMetrics, CellSample};
 use super::field_index::{self, Entry, FieldIndex};
 use super::folder::OutputDir;
-use super::metrics::Metrics;
+use super::metrics::{Exposure, Metrics};
 use super::source::{Source, source, unit, values};
 use super::view3d::{self, Renderer, ViewParams};
 use super::{animation, maps, npy, png, slice, stats::FieldStats, vtk};
@@ -72,6 +72,30 @@ pub struct Recorder {
     layout: Option<Layout>,
     /// Species solved by the coupled solver: their solve columns.
     coupled: Vec<usize>,
+    /// Files written, relative to the output folder.
+    pub files: Vec<String>,
+}
+
+/// What a recorder has gathered up to an output time, for a checkpoint:
+/// the recorder of a resumed run takes it up and goes on.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RecorderState {
+    /// `timeseries.csv` so far, header included.
+    pub csv: String,
+    /// Per slice series, the time of each frame kept for its PNGs and GIF.
+    pub frame_times: Vec<Vec<f64>>,
+    /// Their values, frame by frame (kept out of the JSON: binary arrays).
+    #[serde(skip)]
+    pub frames: Vec<Vec<Vec<f32>>>,
+    /// The NPY files listed for `fields/index.json`, and whether a dump is
+    /// among them.
+    pub index: (Vec<serde_json::Value>, bool),
+    /// The VTK image files written: (time, min; name within `vtk/`).
+    pub vtk: Vec<(f64, String)>,
+    /// Per species the latest exposure sample and its time; whether any was taken.
+    pub metrics: (Vec<(f64, Exposure)>, bool),
+    /// The latest cell sample and its time.
+    pub cells: Option<(f64, CellSample)>,
     /// Files written, relative to the output folder.
     pub files: Vec<String>,
 }
@@ -160,6 +184,52 @@ impl Recorder {
             coupled,
             files: Vec::new(),
         })
+    }
+
+    /// What has been gathered so far (see [`RecorderState`]).
+    pub fn state(&self) -> RecorderState {
+        RecorderState {
+            csv: self.csv.clone(),
+            frame_times: self.slices.iter().map(|s| s.frames.iter().map(|f| f.0).collect()).collect(),
+            frames: self.slices.iter().map(|s| s.frames.iter().map(|f| f.1.clone()).collect()).collect(),
+            index: self.index.state(),
+            vtk: self.vtk.as_ref().map(|s| s.written().to_vec()).unwrap_or_default(),
+            metrics: self.metrics.state(),
+            cells: self.cells.as_ref().and_then(CellMetrics::state),
+            files: self.files.clone(),
+        }
+    }
+
+    /// Take up what the recorder of the same scene had gathered (after
+    /// [`Recorder::maps`]); refuses a state of another scene.
+    pub fn restore(&mut self, st: RecorderState) -> Result<()> {
+        let frames_fit = st.frame_times.len() == self.slices.len()
+            && st.frames.len() == self.slices.len()
+            && st.frame_times.iter().zip(&st.frames).all(|(t, f)| t.len() == f.len());
+        let header_fits = st.csv.lines().next() == self.csv.lines().next();
+        if !frames_fit || !header_fits || st.cells.is_some() && self.cells.is_none() {
+            return Err(Error::Numerical(
+                "the checkpoint's outputs (time-series columns, slice series) are not this scene's; resume with the \
+                 scene the checkpoint was written by"
+                    .into(),
+            ));
+        }
+        if !self.metrics.restore(st.metrics) {
+            return Err(Error::Numerical("the checkpoint's exposure metrics are for other species".into()));
+        }
+        for (sl, (times, values)) in self.slices.iter_mut().zip(st.frame_times.into_iter().zip(st.frames)) {
+            sl.frames = times.into_iter().zip(values).collect();
+        }
+        self.csv = st.csv;
+        self.index.restore(st.index);
+        if let Some(s) = &mut self.vtk {
+            s.restore(st.vtk);
+        }
+        if let Some(c) = &mut self.cells {
+            c.restore(st.cells);
+        }
+        self.files = st.files;
+        Ok(())
     }
 
     /// Where the 3D views are rendered ("cpu" or "gpu"), when any are asked for.

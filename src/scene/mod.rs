@@ -385,6 +385,12 @@ pub struct OutputSpec {
     /// output time (the names `fields` takes). Default none.
     #[serde(default)]
     pub view3d: Vec<String>,
+    /// Write the run's complete state into `checkpoints/t<time>min/` every
+    /// this many min (rounded to a whole number of output intervals, at
+    /// least one) and at the end; `oncovox run --resume` goes on from the
+    /// latest. Default: no checkpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint_interval: Option<f64>,
 }
 
 impl Default for OutputSpec {
@@ -398,6 +404,7 @@ impl Default for OutputSpec {
             vtk_fields: None,
             vtk_compression: VtkCompression::default(),
             view3d: Vec::new(),
+            checkpoint_interval: None,
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct Validated {
     pub steps: u64,
     /// Steps between outputs.
     pub output_every: u64,
+    /// Steps between checkpoints (a multiple of `output_every`), when asked for.
+    pub checkpoint_every: Option<u64>,
     /// Folder that relative file names in the scene (a vessel network) are
     /// read from: the scene file's folder. Default: the working directory.
     pub base_dir: std::path::PathBuf,
@@ -36,6 +38,7 @@ impl Validated {
     pub fn new(mut scene: Scene) -> Result<Validated> {
         check_grid(&scene)?;
         let (steps, output_every) = check_time(&mut scene)?;
+        let checkpoint_every = check_checkpoints(&mut scene, output_every)?;
         ranges::check(&scene, Pass::Magnitude)?;
         check_species(&scene)?;
         check_regions(&scene)?;
@@ -46,7 +49,7 @@ impl Validated {
         check_output(&mut scene)?;
         super::vtk_checks::check(&mut scene)?;
         ranges::check(&scene, Pass::Finite)?;
-        Ok(Validated { scene, steps, output_every, base_dir: ".".into() })
+        Ok(Validated { scene, steps, output_every, checkpoint_every, base_dir: ".".into() })
     }
 
     pub fn grid(&self) -> Grid {
@@ -171,6 +174,22 @@ fn check_time(s: &mut Scene) -> Result<(u64, u64)> {
     }
     t.output_interval = Some(every as f64 * t.dt);
     Ok((steps, every.min(steps)))
+}
+
+/// `output.checkpoint_interval` as whole output intervals (at least one),
+/// written back so that the resolved scene says what is done.
+fn check_checkpoints(s: &mut Scene, output_every: u64) -> Result<Option<u64>> {
+    let Some(interval) = s.output.checkpoint_interval else { return Ok(None) };
+    let key = "output.checkpoint_interval";
+    finite_at_least(key, interval, 0.0, true, "give the time between checkpoints in min, e.g. 1440 for daily")?;
+    let output = output_every as f64 * s.time.dt;
+    let outputs = (interval / output).round().max(1.0);
+    if outputs > 1e12 {
+        return Err(Error::scene(key, format!("is {interval:e} min, longer than any run"), "give a shorter interval"));
+    }
+    let every = outputs as u64 * output_every;
+    s.output.checkpoint_interval = Some(every as f64 * s.time.dt);
+    Ok(Some(every))
 }
 
 fn whole_steps(key: &str, span: f64, dt: f64) -> Result<u64> {

@@ -29,6 +29,7 @@ pub mod multigrid;
 mod plan;
 pub mod schedule;
 mod scheduler;
+mod state;
 
 pub use cells_plan::CellPlan;
 pub use cells_plan::{interval_steps, kinetics_substeps, spread_substeps};
@@ -37,7 +38,8 @@ pub use plan::{
     AUTO_EXPLICIT_MAX_SUBSTEPS, LodCoeffs, MAX_SUBSTEPS, Method, Plan, STIFF, SpeciesPlan, advection_substeps,
     ceil_count, choose_method, explicit_load, explicit_substeps, stiffness, substeps_for,
 };
-pub use scheduler::{OperatorTime, Scheduler, SolveLog, Timing};
+pub use scheduler::{OperatorTime, Scheduler, SchedulerState, SolveLog, Timing};
+pub use state::BackendState;
 
 use crate::Result;
 
@@ -103,6 +105,11 @@ pub trait Backend {
     fn write_field(&mut self, species: usize, data: &[f32]) -> Result<()>;
     /// Wait until all queued work is done.
     fn finish(&mut self) -> Result<()>;
+    /// Everything that changes as the backend steps (for a checkpoint).
+    fn save_state(&mut self) -> Result<BackendState>;
+    /// Replace everything that changes as the backend steps by `state`
+    /// (from a checkpoint of the same scene, on either backend).
+    fn load_state(&mut self, state: &BackendState) -> Result<()>;
     /// The sources of species `s` (its vessel exchange with `exchange`),
     /// then its LOD sweep along x; a backend may run both in one pass.
     fn sources_then_sweep_x(&mut self, s: usize, exchange: bool) {

@@ -94,6 +94,14 @@ impl Backend for Counter {
     fn finish(&mut self) -> Result<()> {
         Ok(())
     }
+    // Counting keeps no fields: its state is the counts, which a
+    // checkpoint never holds.
+    fn save_state(&mut self) -> Result<crate::solver::BackendState> {
+        Ok(crate::solver::BackendState::default())
+    }
+    fn load_state(&mut self, _: &crate::solver::BackendState) -> Result<()> {
+        Ok(())
+    }
     fn sweep_z_then_consume(&mut self, s: usize) {
         self.lod_sweep(s, 2);
     }

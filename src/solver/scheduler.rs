@@ -14,11 +14,12 @@
 
 use super::coupled::SolveStats;
 use super::{Backend, Method, Plan};
-use crate::Result;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// Solves of one coupled species so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct SolveLog {
     /// Steps (implicit) or solves (steady).
     pub solves: u64,
@@ -29,7 +30,7 @@ pub struct SolveLog {
 }
 
 /// Calls and wall time of one operator over a run.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OperatorTime {
     pub name: String,
     pub calls: u64,
@@ -40,7 +41,7 @@ pub struct OperatorTime {
 /// steps, implicit steps or steady solves, advection included), the cell
 /// kinetics, spread and radiotherapy. On the GPU the split operators are
 /// queued, so their time shows where the device is next waited for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
     pub operators: Vec<OperatorTime>,
 }
@@ -56,6 +57,18 @@ impl Timing {
             None => self.operators.push(OperatorTime { name: name.to_string(), calls: 1, seconds: secs }),
         }
     }
+}
+
+/// The scheduler's clocks and counters, for a checkpoint: with the
+/// backend's state they let a run go on as if it had never stopped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SchedulerState {
+    pub step: u64,
+    pub reached: Vec<u64>,
+    pub logs: Vec<SolveLog>,
+    pub timing: Timing,
+    pub owed: Vec<f64>,
+    pub started: bool,
 }
 
 /// Steps a backend through the plan.
@@ -93,6 +106,43 @@ impl Scheduler {
             names,
             started: false,
         }
+    }
+
+    /// The clocks and counters (see [`SchedulerState`]).
+    pub fn state(&self) -> SchedulerState {
+        SchedulerState {
+            step: self.step,
+            reached: self.reached.clone(),
+            logs: self.logs.clone(),
+            timing: self.timing.clone(),
+            owed: self.owed.clone(),
+            started: self.started,
+        }
+    }
+
+    /// Take up the clocks and counters of `st`, from a checkpoint of a
+    /// plan with the same species, at a step this plan reaches.
+    pub fn restore(&mut self, st: SchedulerState) -> Result<()> {
+        let n = self.plan.species.len();
+        if st.reached.len() != n || st.logs.len() != n || st.owed.len() != n {
+            return Err(Error::Numerical(format!(
+                "the checkpoint's scheduler has {} species where the scene has {n}",
+                st.reached.len()
+            )));
+        }
+        if st.step > self.plan.steps || st.reached.iter().any(|&r| r > st.step) {
+            return Err(Error::Numerical(format!(
+                "the checkpoint is at step {}, beyond this run's {} steps",
+                st.step, self.plan.steps
+            )));
+        }
+        self.step = st.step;
+        self.reached = st.reached;
+        self.logs = st.logs;
+        self.timing = st.timing;
+        self.owed = st.owed;
+        self.started = st.started;
+        Ok(())
     }
 
     /// Steps taken so far.

@@ -45,7 +45,7 @@ pub struct Series {
 /// Decimals that keep the names of output times apart: 2, or more where
 /// the step is shorter than 0.01 min (output times differ by a step at
 /// least).
-fn decimals(dt: f64) -> usize {
+pub(super) fn decimals(dt: f64) -> usize {
     (2..12).find(|&d| 10f64.powi(-(d as i32)) <= dt * (1.0 + 1e-9)).unwrap_or(12)
 }
 
@@ -55,6 +55,16 @@ fn file_name(time: f64, decimals: usize) -> String {
 }
 
 impl Series {
+    /// The image files written so far (for a checkpoint).
+    pub fn written(&self) -> &[(f64, String)] {
+        &self.written
+    }
+
+    /// Take up what [`Series::written`] gave.
+    pub fn restore(&mut self, written: Vec<(f64, String)>) {
+        self.written = written;
+    }
+
     /// The series of `scene` (validated, `output.vtk` on), or `None` when off.
     pub fn new(scene: &Scene, grid: Grid) -> Option<Series> {
         let fields = scene.output.vtk_fields.as_ref().filter(|_| scene.output.vtk)?;

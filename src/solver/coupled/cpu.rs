@@ -122,6 +122,21 @@ impl CoupledCpu {
         Ok(SolveStats { cycles, iterations: 1, residual })
     }
 
+    /// The refined solution `[hi, lo]` per voxel that starts the next step,
+    /// once a step has been solved.
+    pub fn warm_start(&self) -> Option<Vec<f32>> {
+        self.stepped.then(|| self.engine.solution().iter().flatten().copied().collect())
+    }
+
+    /// Start the next step from `words` (`[hi, lo]` per voxel), or from the
+    /// field (`None`), as [`CoupledCpu::warm_start`] gave them.
+    pub fn set_warm_start(&mut self, words: Option<&[f32]>) {
+        if let Some(w) = words {
+            self.engine.set_solution_words(w);
+        }
+        self.stepped = words.is_some();
+    }
+
     /// The steady state at plasma level `plasma`, from `field` (updated in
     /// place).
     pub fn steady(

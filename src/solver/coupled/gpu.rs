@@ -225,6 +225,23 @@ impl CoupledGpu {
         Ok(SolveStats { cycles, iterations: 1, residual })
     }
 
+    /// The refined solution that starts the next step (see
+    /// `CoupledCpu::warm_start`).
+    pub fn warm_start(&mut self) -> Result<Option<Vec<f32>>> {
+        if !self.stepped {
+            return Ok(None);
+        }
+        self.engine.solution_words().map(Some)
+    }
+
+    /// See `CoupledCpu::set_warm_start`.
+    pub fn set_warm_start(&mut self, words: Option<&[f32]>) {
+        if let Some(w) = words {
+            self.engine.set_solution_words(w);
+        }
+        self.stepped = words.is_some();
+    }
+
     /// The steady state at plasma level `plasma` (see `CoupledCpu::steady`).
     pub fn steady(&mut self, cur: usize, plasma: f32, limits: SolveLimits) -> Result<SolveStats> {
         let mut newton = Newton::new(limits);

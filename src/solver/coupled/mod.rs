@@ -163,7 +163,7 @@ pub fn linearise(r: Row, p: &Linearisation) -> (f32, f32) {
 }
 
 /// What one solve did.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SolveStats {
     /// V-cycles, over all iterations.
     pub cycles: usize,

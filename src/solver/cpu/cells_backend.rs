@@ -31,6 +31,15 @@ impl CellsCpu {
         self.plan.ext_species[0]
     }
 
+    /// The `Layout::ext` arrays (see [`crate::solver::BackendState::linked`]).
+    pub fn linked(&self) -> &[f32] {
+        &self.ext
+    }
+
+    pub fn linked_mut(&mut self) -> &mut [f32] {
+        &mut self.ext
+    }
+
     pub fn new(plan: &Plan, world: &World) -> Option<CellsCpu> {
         let (cp, data) = (plan.cells.as_ref()?, world.cells.as_ref()?);
         let n = plan.grid.len();

@@ -16,6 +16,7 @@ pub use lod::{lod_sweep_x, lod_sweep_y, lod_sweep_z};
 pub use lod_tissue::lod_sweep_tissue;
 pub use pointwise::{Held, apply_sources, consume, vessel_exchange};
 
+use super::BackendState;
 use super::coupled::{self, CoupledCpu, SolveLimits};
 use super::{SolveStats, coeffs};
 
@@ -290,6 +291,41 @@ impl Backend for CpuBackend {
     }
 
     fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn save_state(&mut self) -> Result<BackendState> {
+        let cells = self.cells.as_ref();
+        let oxygen = cells.and_then(|c| c.oxygen()).and_then(|s| self.data[s].consumption.as_ref());
+        Ok(BackendState {
+            clock: self.clock as u64,
+            fields: self.fields.clone(),
+            cells: cells.map(|c| c.state.clone()).unwrap_or_default(),
+            linked: cells.map(|c| c.linked().to_vec()).unwrap_or_default(),
+            oxygen_rate: oxygen.map(|(rate, _)| rate.clone()).unwrap_or_default(),
+            solutions: self.data.iter().map(|d| d.coupled.as_ref().and_then(|c| c.warm_start())).collect(),
+        })
+    }
+
+    fn load_state(&mut self, st: &BackendState) -> Result<()> {
+        let cells = self.cells.as_ref();
+        let rate = cells.and_then(|c| c.oxygen()).and_then(|s| self.data[s].consumption.as_ref());
+        let (n_cells, n_linked) = cells.map_or((0, 0), |c| (c.state.len(), c.linked().len()));
+        st.check(self.plan.grid.len(), self.fields.len(), n_cells, n_linked, rate.map_or(0, |(r, _)| r.len()))?;
+        self.clock = st.clock as usize;
+        self.fields.clone_from(&st.fields);
+        if let Some(c) = &mut self.cells {
+            c.state.copy_from_slice(&st.cells);
+            c.linked_mut().copy_from_slice(&st.linked);
+            if let Some((rate, _)) = c.oxygen().and_then(|s| self.data[s].consumption.as_mut()) {
+                rate.copy_from_slice(&st.oxygen_rate);
+            }
+        }
+        for (d, w) in self.data.iter_mut().zip(&st.solutions) {
+            if let Some(c) = &mut d.coupled {
+                c.set_warm_start(w.as_deref());
+            }
+        }
         Ok(())
     }
 }

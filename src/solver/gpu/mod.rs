@@ -18,7 +18,7 @@ pub(crate) use kernels::{bind_group, pipelines};
 pub use params::Params;
 
 use super::coupled::{self, CoupledGpu, SolveLimits};
-use super::{Backend, Plan, SolveStats, coeffs};
+use super::{Backend, BackendState, Plan, SolveStats, coeffs};
 use crate::world::World;
 use crate::{Error, Result};
 use cells::{CellOp, CellParams, CellsGpu};
@@ -35,7 +35,8 @@ pub struct GpuBackend {
     kernels: Kernels,
     plan: Plan,
     species: Vec<SpeciesGpu>,
-    #[expect(dead_code, reason = "owns the clock and velocity buffers that the bind groups use")]
+    /// The clock (read and written for checkpoints) and the velocity
+    /// buffers that the bind groups use.
     shared: Shared,
     clock_group: wgpu::BindGroup,
     readback: wgpu::Buffer,
@@ -290,6 +291,56 @@ impl GpuBackend {
         }
     }
 
+    /// Per slab, the cells' linked slots and the oxygen species'
+    /// consumption as the cells set it (both empty without cells).
+    fn cell_buffers(&self) -> (Vec<wgpu::Buffer>, Vec<wgpu::Buffer>) {
+        let Some(c) = &self.cells else { return (Vec::new(), Vec::new()) };
+        let linked = c.slabs.iter().map(|s| s.ext.clone()).collect();
+        let rate = c.plan.ext_species[0]
+            .and_then(|o| self.species[o].slabs.iter().map(|s| s.consumption.clone()).collect::<Option<Vec<_>>>())
+            .unwrap_or_default();
+        (linked, rate)
+    }
+
+    /// `arrays` per-voxel arrays kept slab by slab (`buffers[i]` holds slab
+    /// `i`'s, array after array), read one array at a time through the field
+    /// readback buffer, so that nothing needs a staging buffer of its own.
+    fn read_slabbed(&mut self, buffers: &[wgpu::Buffer], arrays: usize) -> Result<Vec<f32>> {
+        let (bytes, plane) = (4 * self.plan.grid.len() as u64, self.plane_bytes());
+        let slabs = self.slabs.clone();
+        let mut out = Vec::with_capacity(arrays * self.plan.grid.len());
+        for var in 0..arrays as u64 {
+            let encoder =
+                self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
+            for (buffer, z) in buffers.iter().zip(&slabs) {
+                let depth = z.len() as u64;
+                encoder.copy_buffer_to_buffer(
+                    buffer,
+                    var * depth * plane,
+                    &self.readback,
+                    z.start as u64 * plane,
+                    depth * plane,
+                );
+            }
+            self.submit();
+            out.extend(self.gpu.map_read(&self.readback, bytes)?);
+        }
+        Ok(out)
+    }
+
+    /// Replace arrays kept as [`GpuBackend::read_slabbed`] reads them.
+    fn write_slabbed(&mut self, buffers: &[wgpu::Buffer], data: &[f32]) {
+        self.submit();
+        let (n, plane) = (self.plan.grid.len(), self.plane_bytes() as usize / 4);
+        for (buffer, z) in buffers.iter().zip(&self.slabs) {
+            let (from, to) = (z.start * plane, z.end * plane);
+            for var in 0..data.len() / n {
+                let at = 4 * (var * (to - from)) as u64;
+                self.gpu.queue.write_buffer(buffer, at, bytemuck::cast_slice(&data[var * n + from..var * n + to]));
+            }
+        }
+    }
+
     /// The coupled solver of species `s` and its plasma table.
     fn coupled_solver(&mut self, s: usize) -> Result<(&mut CoupledGpu, &[f32])> {
         let name = &self.plan.species[s].name;
@@ -459,45 +510,72 @@ impl Backend for GpuBackend {
         self.cell_op(CellOp::Irradiate, |p| p.dose = dose);
     }
 
-    /// Read one state array at a time through the field readback buffer,
-    /// slab by slab, so the cells need no staging buffer of their own (the
-    /// state is read only for outputs).
     fn read_cells(&mut self) -> Result<Vec<f32>> {
         let Some(cells) = &self.cells else { return Ok(Vec::new()) };
-        // Handles to the current state: `submit` below needs `&mut self`.
-        let slabs: Vec<(wgpu::Buffer, u64, u64)> =
-            cells.slabs.iter().map(|s| (s.state[cells.cur].clone(), s.z.start as u64, s.z.len() as u64)).collect();
-        let (arrays, len) = (cells.plan.kinetics.layout.state(), cells.state_len());
-        let (bytes, plane) = (4 * self.plan.grid.len() as u64, self.plane_bytes());
-        let mut out = Vec::with_capacity(len);
-        for var in 0..arrays as u64 {
-            let encoder =
-                self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
-            for (state, z0, depth) in &slabs {
-                encoder.copy_buffer_to_buffer(state, var * depth * plane, &self.readback, z0 * plane, depth * plane);
-            }
-            self.submit();
-            out.extend(self.gpu.map_read(&self.readback, bytes)?);
-        }
-        Ok(out)
+        let state: Vec<wgpu::Buffer> = cells.slabs.iter().map(|s| s.state[cells.cur].clone()).collect();
+        let arrays = cells.plan.kinetics.layout.state();
+        self.read_slabbed(&state, arrays)
     }
 
     fn write_cells(&mut self, data: &[f32]) -> Result<()> {
         let len = self.cells.as_ref().map_or(0, |c| c.state_len());
-        if self.cells.is_none() || data.len() != len {
+        let Some(cells) = self.cells.as_ref().filter(|_| data.len() == len) else {
             return Err(Error::Numerical(format!("cell state of {} values does not match the scene", data.len())));
-        }
+        };
+        let state: Vec<wgpu::Buffer> = cells.slabs.iter().map(|s| s.state[cells.cur].clone()).collect();
+        self.write_slabbed(&state, data);
+        Ok(())
+    }
+
+    fn save_state(&mut self) -> Result<BackendState> {
+        let (linked, rate) = self.cell_buffers();
+        let n_ext = self.cells.as_ref().map_or(0, |c| c.plan.kinetics.layout.ext());
+        let clock = {
+            let encoder =
+                self.encoder.get_or_insert_with(|| self.gpu.device.create_command_encoder(&Default::default()));
+            encoder.copy_buffer_to_buffer(&self.shared.clock, 0, &self.readback, 0, 4);
+            self.submit();
+            let b = self.gpu.map_bytes(&self.readback, 4)?;
+            u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as u64
+        };
+        let fields = (0..self.species.len()).map(|s| self.read_field(s)).collect::<Result<Vec<_>>>()?;
+        let solutions = (0..self.coupled.len())
+            .map(|s| match &mut self.coupled[s] {
+                Some((solver, _)) => solver.warm_start(),
+                None => Ok(None),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(BackendState {
+            clock,
+            fields,
+            cells: self.read_cells()?,
+            linked: self.read_slabbed(&linked, n_ext)?,
+            oxygen_rate: self.read_slabbed(&rate, usize::from(!rate.is_empty()))?,
+            solutions,
+        })
+    }
+
+    fn load_state(&mut self, st: &BackendState) -> Result<()> {
+        let (linked, rate) = self.cell_buffers();
+        let n = self.plan.grid.len();
+        let (n_cells, n_ext) =
+            self.cells.as_ref().map_or((0, 0), |c| (c.state_len(), c.plan.kinetics.layout.ext() * n));
+        st.check(n, self.species.len(), n_cells, n_ext, if rate.is_empty() { 0 } else { n })?;
+        let clock = u32::try_from(st.clock)
+            .map_err(|_| Error::Numerical(format!("the checkpoint's clock {} exceeds the GPU's", st.clock)))?;
         self.submit();
-        let (n, plane) = (self.plan.grid.len(), self.plane_bytes() as usize / 4);
-        if let Some(c) = &self.cells {
-            for s in &c.slabs {
-                let (from, to) = (s.z.start * plane, s.z.end * plane);
-                let arrays = data.len() / n;
-                for var in 0..arrays {
-                    let at = 4 * (var * (to - from)) as u64;
-                    let part = &data[var * n + from..var * n + to];
-                    self.gpu.queue.write_buffer(&s.state[c.cur], at, bytemuck::cast_slice(part));
-                }
+        self.gpu.queue.write_buffer(&self.shared.clock, 0, bytemuck::bytes_of(&clock));
+        for (s, f) in st.fields.iter().enumerate() {
+            self.write_field(s, f)?;
+        }
+        if self.cells.is_some() {
+            self.write_cells(&st.cells)?;
+        }
+        self.write_slabbed(&linked, &st.linked);
+        self.write_slabbed(&rate, &st.oxygen_rate);
+        for (c, w) in self.coupled.iter_mut().zip(&st.solutions) {
+            if let Some((solver, _)) = c {
+                solver.set_warm_start(w.as_deref());
             }
         }
         Ok(())

@@ -133,7 +133,7 @@ impl Builder<'_> {
         let clock = self.dev.create_buffer_init(&wgpu::util::BufferInitDescriptor {
             label: Some("clock"),
             contents: bytemuck::bytes_of(&0u32),
-            usage: wgpu::BufferUsages::STORAGE,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
         });
         let [nx, ny, _] = self.plan.grid.shape;
         let velocity = velocity.map(|f| {
@@ -276,7 +276,9 @@ impl Builder<'_> {
         }
         if let Some(rate) = arrays.consumption {
             let p = self.uniform(z, 0.0, data.half_saturation);
-            let rate = self.storage("consumption", self.part(rate, z), wgpu::BufferUsages::empty());
+            // Read and written whole for checkpoints (the cells rewrite oxygen's).
+            let io = wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
+            let rate = self.storage("consumption", self.part(rate, z), io);
             g.consume = fields.iter().map(|f| self.bind(&k.consume, &[(0, &p), (1, f), (8, &rate)])).collect();
             // The z sweep with the consumption fused in (see `lod_consume.wgsl`):
             // the whole sweep, or the backward pass of a split one.

@@ -102,6 +102,12 @@ impl CpuEngine {
         &self.sol
     }
 
+    /// Replace the solution words `[hi, lo]` of every finest cell
+    /// (`words` holds them in pairs).
+    pub fn set_solution_words(&mut self, words: &[f32]) {
+        self.sol.iter_mut().zip(words.chunks_exact(2)).for_each(|(s, w)| *s = [w[0], w[1]]);
+    }
+
     /// Replace negative solution values by zero.
     pub fn clamp_solution(&mut self) {
         self.sol.par_iter_mut().with_min_len(MIN_PARALLEL).for_each(|p| {

@@ -308,6 +308,19 @@ impl GpuEngine {
         self.gpu.map_read(&readback, bytes)
     }
 
+    /// The solution words `[hi, lo]` of every finest cell.
+    pub fn solution_words(&mut self) -> Result<Vec<f32>> {
+        let n = self.levels[0].shape.iter().product::<usize>();
+        let sol = self.sol.clone();
+        self.read(&sol, 8 * n as u64)
+    }
+
+    /// Replace the solution words (`[hi, lo]` pairs of every finest cell).
+    pub fn set_solution_words(&mut self, words: &[f32]) {
+        self.submit();
+        self.gpu.queue.write_buffer(&self.sol, 0, bytemuck::cast_slice(words));
+    }
+
     /// The solution rounded once to f32 (`hi + lo` in f64).
     pub fn solution_f64_rounded(&mut self) -> Result<Vec<f32>> {
         let n = self.levels[0].shape.iter().product::<usize>();
