@@ -64,6 +64,26 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Run a grid of parameters as the arms of one comparison: every
+    /// combination of the --vary values, each arm validated before any
+    /// runs, compared as `compare` does.
+    Sweep {
+        /// Scene file (TOML) without [[arms]].
+        scene: PathBuf,
+        /// One axis: KEY=a,b,c (values as --set takes them) or
+        /// KEY=start:stop:count, with :log for a geometric range (repeatable).
+        #[arg(long = "vary", value_name = "KEY=VALUES", required = true)]
+        vary: Vec<String>,
+        /// Output folder; replaced if it holds an earlier comparison.
+        #[arg(short, long, default_value = "sweep")]
+        out: PathBuf,
+        /// Write one `oncovox run` command per arm (each into OUT/<arm>)
+        /// into FILE, for a batch scheduler, instead of running them.
+        #[arg(long, value_name = "FILE")]
+        jobs: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Turn another simulator's settings into an oncovox scene (commented
     /// TOML); what has no oncovox equivalent is listed as warnings.
     Import {
@@ -175,6 +195,21 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             let progress = std::io::stderr().is_terminal();
             let log = &mut |line: &str| eprintln!("{line}");
             oncovox::compare::run_arms(&scenes, &out, common.backend.into(), &common.sets, progress, log).map(drop)
+        }
+        Command::Sweep { scene, vary, out, jobs, common } => {
+            let axes = vary.iter().map(|a| oncovox::sweep::parse_axis(a)).collect::<Result<Vec<_>>>()?;
+            if let Some(file) = jobs {
+                let n = oncovox::sweep::write_jobs(&scene, &axes, &common.sets, &out, &file)?;
+                eprintln!("wrote {}: {n} runs, one per line", file.display());
+                return Ok(());
+            }
+            stop_on_signals();
+            if !common.force {
+                within_a_day(oncovox::sweep::validated_arms(&scene, &axes, &common.sets)?, &common)?;
+            }
+            let progress = std::io::stderr().is_terminal();
+            let log = &mut |line: &str| eprintln!("{line}");
+            oncovox::sweep::run(&scene, &axes, &common.sets, &out, common.backend.into(), progress, log).map(drop)
         }
         Command::Import { from: ImportFrom::Physicell { settings, out, force } } => import_cmd(&settings, &out, force),
         Command::Info => {
@@ -327,6 +362,11 @@ fn compare_within_a_day(scenes: &[PathBuf], common: &Common) -> Result<()> {
             arms.push(v);
         }
     }
+    within_a_day(arms, common)
+}
+
+/// Refuse arms estimated at more than a day together on the chosen backend.
+fn within_a_day(arms: Vec<oncovox::scene::Validated>, common: &Common) -> Result<()> {
     let plans: Vec<Plan> = arms.iter().map(Plan::new).collect();
     let Some(largest) = plans.iter().max_by_key(|p| p.grid.len()) else { return Ok(()) };
     let speed = speed_of(common.backend.into(), largest);

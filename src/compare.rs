@@ -37,7 +37,7 @@ pub const CONTRACT: [Column; 5] = [
 ];
 
 /// Names that arm folders may not take: the comparison's own outputs.
-const RESERVED: [&str; 5] = ["plots", "compare.csv", "compare.md", "summary.json", crate::report::FILE];
+pub(crate) const RESERVED: [&str; 5] = ["plots", "compare.csv", "compare.md", "summary.json", crate::report::FILE];
 
 /// One arm's time series: column names and rows (`None`: undefined).
 struct Table {
@@ -228,11 +228,35 @@ fn markdown(arms: &[(String, PathBuf)], tables: &[Table], cols: &Cols) -> String
 }
 
 /// One arm to run: its name, scene file, validated scene and overrides.
-struct Arm {
+pub(crate) struct Arm {
     name: String,
     scene: PathBuf,
     v: Validated,
     sets: Vec<String>,
+}
+
+impl Arm {
+    /// The arm `name`: the scene text of `scene` with `sets` applied, validated.
+    pub(crate) fn new(name: String, scene: PathBuf, text: &str, sets: Vec<String>) -> Result<Arm> {
+        let mut v = Scene::from_toml_with(text, &sets).and_then(Validated::new).map_err(|e| in_arm(e, &name))?;
+        if let Some(d) = scene.parent().filter(|d| !d.as_os_str().is_empty()) {
+            v.base_dir = d.to_path_buf();
+        }
+        Ok(Arm { name, scene, v, sets })
+    }
+
+    pub(crate) fn validated(&self) -> &Validated {
+        &self.v
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The overrides of this arm, in the order applied.
+    pub(crate) fn sets_given(&self) -> Vec<String> {
+        self.sets.clone()
+    }
 }
 
 /// Run each arm into `out/<arm>/`, then compare them (see [`report`]). The
@@ -249,10 +273,24 @@ pub fn run_arms(
     progress: bool,
     log: &mut dyn FnMut(&str),
 ) -> Result<Vec<String>> {
-    let started = std::time::SystemTime::now();
     let arms = plan_arms(scenes, sets)?;
     let inputs: Vec<&Path> = scenes.iter().map(PathBuf::as_path).collect();
-    let dir = OutputDir::prepare(out, &inputs)?;
+    run_planned(&arms, &inputs, out, backend, progress, log, serde_json::Value::Null)
+}
+
+/// Run arms validated already into `out/<arm>/` and compare them (see
+/// [`run_arms`]); `extra`, when not null, goes into `summary.json` as `sweep`.
+pub(crate) fn run_planned(
+    arms: &[Arm],
+    inputs: &[&Path],
+    out: &Path,
+    backend: BackendChoice,
+    progress: bool,
+    log: &mut dyn FnMut(&str),
+    extra: serde_json::Value,
+) -> Result<Vec<String>> {
+    let started = std::time::SystemTime::now();
+    let dir = OutputDir::prepare(out, inputs)?;
     // OutputDir makes a `slices` folder for runs; a comparison has none.
     let _ = std::fs::remove_dir(dir.path().join("slices"));
     let (mut files, mut csvs, mut summary) = (Vec::new(), Vec::new(), Vec::new());
@@ -288,12 +326,15 @@ pub fn run_arms(
         }));
     }
     files.extend(report(&csvs, dir.path())?);
-    let json = serde_json::json!({
+    let mut json = serde_json::json!({
         "oncovox_version": env!("CARGO_PKG_VERSION"),
         "commit": crate::output::provenance::COMMIT,
         "started_utc": crate::output::provenance::utc(started),
         "compare": summary,
     });
+    if !extra.is_null() {
+        json["sweep"] = extra;
+    }
     dir.write("summary.json", serde_json::to_string_pretty(&json).unwrap_or_default().as_bytes())?;
     dir.write(crate::report::FILE, crate::report::compare_page(dir.path())?.as_bytes())?;
     files.extend(["summary.json", crate::report::FILE].map(String::from));
@@ -329,15 +370,7 @@ fn plan_arms(scenes: &[PathBuf], sets: &[String]) -> Result<Vec<Arm>> {
             arms.push((name, path.clone(), stripped.clone(), sets));
         }
     }
-    arms.into_iter()
-        .map(|(name, scene, text, sets)| {
-            let mut v = Scene::from_toml_with(&text, &sets).and_then(Validated::new).map_err(|e| in_arm(e, &name))?;
-            if let Some(d) = scene.parent().filter(|d| !d.as_os_str().is_empty()) {
-                v.base_dir = d.to_path_buf();
-            }
-            Ok(Arm { name, scene, v, sets })
-        })
-        .collect()
+    arms.into_iter().map(|(name, scene, text, sets)| Arm::new(name, scene, &text, sets)).collect()
 }
 
 /// `[[arms]]` entries as (name, overrides), names checked.

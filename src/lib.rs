@@ -19,6 +19,7 @@ pub mod report;
 pub mod run;
 pub mod scene;
 pub mod solver;
+pub mod sweep;
 pub mod vessels;
 pub mod world;
 
