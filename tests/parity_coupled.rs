@@ -83,13 +83,9 @@ fn whole_multi_rate_steps_match_cpu() {
 fn coupled_steps_with_cells_match_cpu() {
     // The cell scene of parity_cells.rs with steady oxygen and an implicit
     // drug: oxygen is solved again after every cell update.
-    let text = include_str!("parity_cells.rs");
-    let cells = text.split("pub const CELLS: &str = r#\"").nth(1).and_then(|t| t.split("\"#;").next()).unwrap();
-    let cells = cells.replacen("solver = \"lod\"", "solver = \"steady\"\ntolerance = 1e-8", 1).replacen(
-        "decay = 0.01\nsolver = \"explicit\"",
-        "decay = 0.01\nsolver = \"implicit\"\ntolerance = 1e-8",
-        1,
-    );
+    let cells = common::scenes::CELLS
+        .replacen("solver = \"lod\"", "solver = \"steady\"\ntolerance = 1e-8", 1)
+        .replacen("decay = 0.01\nsolver = \"explicit\"", "decay = 0.01\nsolver = \"implicit\"\ntolerance = 1e-8", 1);
     let v = scene(&cells);
     let (plan, world) = setup(&v);
     assert_eq!((plan.species[0].method.name(), plan.species[1].method.name()), ("steady", "implicit"));

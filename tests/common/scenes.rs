@@ -96,3 +96,135 @@ diffusion = 1.0e5
 decay = 0.1
 initial = 10.0
 "#;
+
+/// 12×10×8 voxels of 20 µm (`parity_cells.rs`, `state_roundtrip.rs`): a tumour with a necrotic core and a capillary
+/// along z; oxygen by LOD, the rest explicit (two fields each, so the
+/// gather must follow the ping-pong). Kinetics every 2 steps (2 Runge–Kutta
+/// sub-steps), spread in 3 sub-steps, a 2 Gy fraction at step 10, the
+/// liposome trigger open over steps 4–11 in the left half.
+pub const CELLS: &str = r#"
+[grid]
+shape = [12, 10, 8]
+dx = 20.0
+[time]
+dt = 0.05
+duration = 1.0
+[[species]]
+name = "oxygen"
+unit = "mmHg"
+diffusion = 1.0e5
+decay = 0.1
+initial = 12.0
+solver = "lod"
+[[species]]
+name = "doxorubicin"
+diffusion = 700.0
+decay = 0.01
+solver = "explicit"
+[[species]]
+name = "tariquidar"
+diffusion = 500.0
+solver = "explicit"
+[[species]]
+name = "liposome"
+diffusion = 40.0
+solver = "explicit"
+initial = 0.5
+[[species]]
+name = "gold"
+diffusion = 20.0
+solver = "explicit"
+initial = 1.0
+[[regions]]
+name = "capillary"
+cylinder = { start = [30.0, 30.0, 0.0], end = [30.0, 30.0, 160.0], radius = 15.0 }
+hold = { oxygen = 40.0 }
+supply = { doxorubicin = { rate = 5.0, target = 5.0 }, tariquidar = { rate = 1.0, target = 0.2 }, liposome = { rate = 2.0, target = 3.0 }, gold = { rate = 1.0, target = 2.0 } }
+[[regions]]
+name = "tumour"
+sphere = { center = [130.0, 110.0, 80.0], radius = 70.0 }
+tissue = "tumour"
+uptake = { oxygen = 3.0 }
+[[regions]]
+name = "core"
+sphere = { center = [130.0, 110.0, 80.0], radius = 25.0 }
+tissue = "necrotic"
+[[regions]]
+name = "hot"
+box = { min = [0.0, 0.0, 0.0], max = [120.0, 200.0, 160.0] }
+
+[cells]
+oxygen = "oxygen"
+drug = "doxorubicin"
+inhibitor = "tariquidar"
+interval = 0.1
+max_density = 1.0
+spread = 2000.0
+spread_threshold = 0.5
+o2_consumption = 10.0
+necrosis_rate = 0.05
+clearance = 0.02
+sirna_half = 0.5
+sirna_decay = 0.01
+
+[[cells.phenotype]]
+name = "sensitive"
+initial = 0.6
+initial_necrotic = 0.2
+growth = 0.05
+influx = 0.5
+influx_vmax = 0.3
+emax = 0.2
+ec50 = 0.5
+deactivation = 0.01
+cycle_specificity = 0.5
+switch = { resistant = 0.01 }
+switch_drug = { resistant = 0.1 }
+switch_hypoxia = { resistant = 0.05 }
+
+[[cells.phenotype]]
+name = "resistant"
+resistant = true
+initial = 0.3
+initial_necrotic = 0.1
+growth = 0.03
+influx = 0.3
+pump_vmax = 2.0
+pump_km = 0.5
+emax = 0.1
+ec50 = 1.0
+hill = 1.5
+bcl2 = 4.0
+alpha = 0.15
+beta = 0.05
+switch = { sensitive = 0.02 }
+switch_drug = { sensitive = 0.03 }
+switch_hypoxia = { sensitive = 0.01 }
+
+[[cells.carrier]]
+species = "liposome"
+drug_load = 2.0
+inhibitor_load = 0.1
+sirna_load = 0.5
+binding = 0.2
+unbinding = 0.05
+internalisation = 0.1
+endosomal_release = 0.2
+release = 0.01
+release_acidic = 0.05
+dose_enhancement = 0.1
+trigger = { region = "hot", start = 0.2, end = 0.6, release = 0.5 }
+
+[[cells.carrier]]
+species = "gold"
+drug_load = 0.0
+binding = 0.1
+unbinding = 0.02
+internalisation = 0.05
+dose_enhancement = 0.5
+enhancement_half = 1.0
+
+[cells.radiotherapy]
+times = [0.5]
+dose = 2.0
+"#;
