@@ -209,7 +209,18 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             }
             let progress = std::io::stderr().is_terminal();
             let log = &mut |line: &str| eprintln!("{line}");
-            oncovox::sweep::run(&scene, &axes, &common.sets, &out, common.backend.into(), progress, log).map(drop)
+            let b = common.backend.into();
+            #[cfg(feature = "mpi")]
+            if let Some(mpi) = oncovox::ranks::Mpi::init() {
+                use oncovox::ranks::Ranks as _;
+                let (rank, size) = (mpi.rank(), mpi.size());
+                let log = &mut |line: &str| match size {
+                    1 => eprintln!("{line}"),
+                    _ => eprintln!("[rank {rank}/{size}] {line}"),
+                };
+                return oncovox::sweep::run(&scene, &axes, &common.sets, &out, b, progress, log, &mpi).map(drop);
+            }
+            oncovox::sweep::run(&scene, &axes, &common.sets, &out, b, progress, log, &oncovox::ranks::Alone).map(drop)
         }
         Command::Import { from: ImportFrom::Physicell { settings, out, force } } => import_cmd(&settings, &out, force),
         Command::Info => {

@@ -11,6 +11,7 @@ use crate::output::OutputDir;
 use crate::output::number::num;
 use crate::output::plot::{Chart, Series, line_chart};
 use crate::output::png::save_png;
+use crate::ranks::Ranks;
 use crate::run::{BackendChoice, run};
 use crate::scene::{Scene, Validated};
 use crate::{Error, Result};
@@ -275,11 +276,15 @@ pub fn run_arms(
 ) -> Result<Vec<String>> {
     let arms = plan_arms(scenes, sets)?;
     let inputs: Vec<&Path> = scenes.iter().map(PathBuf::as_path).collect();
-    run_planned(&arms, &inputs, out, backend, progress, log, serde_json::Value::Null)
+    run_planned(&arms, &inputs, out, backend, progress, log, serde_json::Value::Null, &crate::ranks::Alone)
 }
 
 /// Run arms validated already into `out/<arm>/` and compare them (see
-/// [`run_arms`]); `extra`, when not null, goes into `summary.json` as `sweep`.
+/// [`run_arms`]); `extra`, when not null, goes into `summary.json` as
+/// `sweep`. With several `ranks`, rank `r` runs arms `r`, `r + size`, …
+/// into rank 0's staging folder, and rank 0 writes the comparison once all
+/// have finished; each rank stops at its own first failed arm.
+#[allow(clippy::too_many_arguments, reason = "the arms, where they go, and how they run")]
 pub(crate) fn run_planned(
     arms: &[Arm],
     inputs: &[&Path],
@@ -288,44 +293,119 @@ pub(crate) fn run_planned(
     progress: bool,
     log: &mut dyn FnMut(&str),
     extra: serde_json::Value,
+    ranks: &dyn Ranks,
 ) -> Result<Vec<String>> {
     let started = std::time::SystemTime::now();
-    let dir = OutputDir::prepare(out, inputs)?;
-    // OutputDir makes a `slices` folder for runs; a comparison has none.
-    let _ = std::fs::remove_dir(dir.path().join("slices"));
-    let (mut files, mut csvs, mut summary) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, arm) in arms.iter().enumerate() {
-        dir.check_stop(|| format!("before arm {}/{} `{}`", i + 1, arms.len(), arm.name))?;
+    let (rank, size) = (ranks.rank(), ranks.size());
+    let dir = match (rank == 0).then(|| OutputDir::prepare(out, inputs)).transpose() {
+        Ok(d) => d,
+        Err(e) => {
+            ranks.broadcast(String::new());
+            return Err(e);
+        }
+    };
+    let staging = ranks.broadcast(dir.as_ref().map(|d| d.path().display().to_string()).unwrap_or_default());
+    if staging.is_empty() {
+        return Err(Error::Numerical(format!("rank {rank}: rank 0 could not prepare {}", out.display())));
+    }
+    let staging = PathBuf::from(staging);
+    if let Some(d) = &dir {
+        // OutputDir makes a `slices` folder for runs; a comparison has none.
+        let _ = std::fs::remove_dir(d.path().join("slices"));
+    }
+    let (mut mine, mut failed) = (Vec::new(), None);
+    for (i, arm) in arms.iter().enumerate().filter(|(i, _)| i % size == rank) {
+        if let Some(Err(e)) =
+            dir.as_ref().map(|d| d.check_stop(|| format!("before arm {}/{} `{}`", i + 1, arms.len(), arm.name)))
+        {
+            failed = Some(e);
+            break;
+        }
         let (steps, dt) = (arm.v.steps, arm.v.scene.time.dt);
+        let on = if size > 1 { format!(" on rank {rank}") } else { String::new() };
         log(&format!(
-            "arm {}/{} `{}` ({}): {steps} steps of {dt} min",
+            "arm {}/{} `{}` ({}){on}: {steps} steps of {dt} min",
             i + 1,
             arms.len(),
             arm.name,
             arm.scene.display()
         ));
-        let mut backend_line = String::new();
-        let r = run(&arm.v, backend, &dir.path().join(&arm.name), &[], progress, &mut |l: &str| {
-            if backend_line.is_empty() {
-                backend_line = l.to_string();
+        let r = run(&arm.v, backend, &staging.join(&arm.name), &[], progress && rank == 0, &mut |_: &str| {}).map_err(
+            |e| match e {
+                // Stopped inside the arm: the comparison's folder is the one untouched.
+                Error::Interrupted { signal, at, .. } => {
+                    let at = format!("{at} in arm {}/{} `{}`", i + 1, arms.len(), arm.name);
+                    Error::Interrupted { signal, at, target: out.to_path_buf() }
+                }
+                e => in_arm(e, &arm.name),
+            },
+        );
+        match r {
+            Ok(r) => mine.push(serde_json::json!({
+                "arm": i,
+                "files": r.files.iter().map(|f| format!("{}/{f}", arm.name)).collect::<Vec<_>>(),
+                "summary": {
+                    "name": arm.name, "scene": arm.scene, "set": arm.sets, "folder": arm.name,
+                    "backend": r.backend, "adapter": r.device, "steps": r.steps, "wall_seconds": r.wall_seconds,
+                },
+            })),
+            Err(e) => {
+                mine.push(serde_json::json!({ "arm": i, "rank": rank, "error": e.to_string() }));
+                failed = Some(e);
+                break;
             }
-        })
-        .map_err(|e| match e {
-            // Stopped inside the arm: the comparison's folder is the one untouched.
-            Error::Interrupted { signal, at, .. } => {
-                let at = format!("{at} in arm {}/{} `{}`", i + 1, arms.len(), arm.name);
-                Error::Interrupted { signal, at, target: out.to_path_buf() }
-            }
-            e => in_arm(e, &arm.name),
-        })?;
-        files.extend(r.files.iter().map(|f| format!("{}/{f}", arm.name)));
-        csvs.push((arm.name.clone(), r.out_dir.join("timeseries.csv")));
-        summary.push(serde_json::json!({
-            "name": arm.name, "scene": arm.scene, "set": arm.sets, "folder": arm.name,
-            "backend": r.backend, "adapter": r.device, "steps": r.steps, "wall_seconds": r.wall_seconds,
-        }));
+        }
     }
+    let all = ranks.gather(serde_json::Value::Array(mine).to_string());
+    let Some(dir) = dir else {
+        let verdict = ranks.broadcast(String::new());
+        return match (failed, verdict.as_str()) {
+            (Some(e), _) => Err(e),
+            (None, "") => Ok(Vec::new()),
+            (None, why) => Err(Error::Numerical(format!("rank {rank}: the comparison failed on rank 0: {why}"))),
+        };
+    };
+    let outcome = finish(&dir, arms, all, failed, started, extra);
+    ranks.broadcast(outcome.as_ref().err().map(|e| e.to_string()).unwrap_or_default());
+    let files = outcome?;
+    let target = dir.commit()?;
+    log(&format!("done: {} arms; {} files in {}", arms.len(), files.len(), target.display()));
+    Ok(files)
+}
+
+/// On rank 0, with every rank's results (`all`, one JSON array each) and
+/// this rank's own failure: the first failure in arm order, or the
+/// comparison, `summary.json` and `report.html` written into `dir`.
+fn finish(
+    dir: &OutputDir,
+    arms: &[Arm],
+    all: Vec<String>,
+    failed: Option<Error>,
+    started: std::time::SystemTime,
+    extra: serde_json::Value,
+) -> Result<Vec<String>> {
+    let mut results: Vec<serde_json::Value> =
+        all.iter().flat_map(|t| serde_json::from_str::<Vec<serde_json::Value>>(t).unwrap_or_default()).collect();
+    results.sort_by_key(|r| r["arm"].as_u64());
+    // The first failure in arm order; rank 0's own keeps its kind (and exit code).
+    let first = results.iter().find(|r| r.get("error").is_some());
+    match (failed, first) {
+        (Some(e), None) => return Err(e),
+        (Some(e), Some(f)) if f["rank"] == 0 => return Err(e),
+        (_, Some(f)) => return Err(Error::Numerical(f["error"].as_str().unwrap_or("an arm failed").to_string())),
+        (None, None) => {}
+    }
+    if results.len() != arms.len() {
+        return Err(Error::Numerical(format!("{} of {} arms reported back", results.len(), arms.len())));
+    }
+    let mut files: Vec<String> = results
+        .iter()
+        .flat_map(|r| r["files"].as_array().into_iter().flatten().filter_map(|f| f.as_str().map(String::from)))
+        .collect();
+    let csvs: Vec<(String, PathBuf)> =
+        arms.iter().map(|a| (a.name.clone(), dir.path().join(&a.name).join("timeseries.csv"))).collect();
     files.extend(report(&csvs, dir.path())?);
+    let summary: Vec<serde_json::Value> = results.iter().map(|r| r["summary"].clone()).collect();
     let mut json = serde_json::json!({
         "oncovox_version": env!("CARGO_PKG_VERSION"),
         "commit": crate::output::provenance::COMMIT,
@@ -339,8 +419,6 @@ pub(crate) fn run_planned(
     dir.write(crate::report::FILE, crate::report::compare_page(dir.path())?.as_bytes())?;
     files.extend(["summary.json", crate::report::FILE].map(String::from));
     dir.check_stop(|| format!("after all {} arms, before moving the outputs into place", arms.len()))?;
-    let target = dir.commit()?;
-    log(&format!("done: {} arms; {} files in {}", arms.len(), files.len(), target.display()));
     Ok(files)
 }
 

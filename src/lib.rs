@@ -15,6 +15,7 @@ pub mod grid;
 pub mod import;
 pub mod model;
 pub mod output;
+pub mod ranks;
 pub mod report;
 pub mod run;
 pub mod scene;

@@ -199,7 +199,9 @@ pub fn validated_arms(scene: &Path, axes: &[Axis], sets: &[String]) -> Result<Ve
     Ok(plan(scene, axes, sets)?.iter().map(|a| a.validated().clone()).collect())
 }
 
-/// Run the sweep into `out` (see the module docs); returns the files written.
+/// Run the sweep into `out` (see the module docs), its arms spread over
+/// `ranks`; returns the files written (on rank 0).
+#[allow(clippy::too_many_arguments, reason = "the sweep, where it goes, and how it runs")]
 pub fn run(
     scene: &Path,
     axes: &[Axis],
@@ -208,19 +210,23 @@ pub fn run(
     backend: BackendChoice,
     progress: bool,
     log: &mut dyn FnMut(&str),
+    ranks: &dyn crate::ranks::Ranks,
 ) -> Result<Vec<String>> {
     let arms = plan(scene, axes, sets)?;
-    log(&format!(
-        "sweep: {} arms ({})",
-        arms.len(),
-        axes.iter().map(|a| format!("{} × {}", a.values.len(), a.key)).collect::<Vec<_>>().join(", ")
-    ));
+    if ranks.rank() == 0 {
+        let over = if ranks.size() > 1 { format!(" over {} ranks", ranks.size()) } else { String::new() };
+        log(&format!(
+            "sweep: {} arms ({}){over}",
+            arms.len(),
+            axes.iter().map(|a| format!("{} × {}", a.values.len(), a.key)).collect::<Vec<_>>().join(", ")
+        ));
+    }
     let extra = serde_json::json!({
         "scene": scene.display().to_string(),
         "vary": axes.iter().map(|a| serde_json::json!({ "key": a.key, "values": a.values })).collect::<Vec<_>>(),
         "set": sets,
     });
-    run_planned(&arms, &[scene], out, backend, progress, log, extra)
+    run_planned(&arms, &[scene], out, backend, progress, log, extra, ranks)
 }
 
 /// Quote `s` for a POSIX shell when it needs it.
