@@ -9,38 +9,10 @@
 
 mod common;
 use common::cli::*;
+use common::scenes::SWEEP as SCENE;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
-
-/// 8³ voxels with cells and a drug (as `sweep.rs`).
-const SCENE: &str = r#"
-[grid]
-shape = [8, 8, 8]
-dx = 10.0
-[time]
-dt = 0.5
-duration = 10.0
-output_interval = 5.0
-[[species]]
-name = "oxygen"
-unit = "mmHg"
-diffusion = 1000.0
-initial = 1.0
-[[species]]
-name = "doxorubicin"
-diffusion = 500.0
-[[regions]]
-name = "tumour"
-sphere = { center = [40.0, 40.0, 40.0], radius = 30.0 }
-tissue = "tumour"
-[cells]
-oxygen = "oxygen"
-drug = "doxorubicin"
-[[cells.phenotype]]
-name = "sensitive"
-initial = 0.3
-"#;
 
 const VARY: [&str; 4] = ["--vary", "species.doxorubicin.initial=0:2:3", "--vary", "cells.phenotype.0.initial=0.2,0.4"];
 

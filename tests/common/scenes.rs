@@ -228,3 +228,33 @@ enhancement_half = 1.0
 times = [0.5]
 dose = 2.0
 "#;
+
+/// 8³ voxels, a tumour with cells and a drug: a few hundred ms per arm
+/// (`sweep.rs`, `sweep_mpi.rs`).
+pub const SWEEP: &str = r#"
+[grid]
+shape = [8, 8, 8]
+dx = 10.0
+[time]
+dt = 0.5
+duration = 10.0
+output_interval = 5.0
+[[species]]
+name = "oxygen"
+unit = "mmHg"
+diffusion = 1000.0
+initial = 1.0
+[[species]]
+name = "doxorubicin"
+diffusion = 500.0
+[[regions]]
+name = "tumour"
+sphere = { center = [40.0, 40.0, 40.0], radius = 30.0 }
+tissue = "tumour"
+[cells]
+oxygen = "oxygen"
+drug = "doxorubicin"
+[[cells.phenotype]]
+name = "sensitive"
+initial = 0.3
+"#;
