@@ -123,6 +123,8 @@ const GIVE: &str = "give the output folder of a run written with output.checkpoi
 /// the latest in `DIR/checkpoints/`. Returns its folder and the run folder
 /// that holds it.
 pub fn find(dir: &Path) -> Result<(PathBuf, PathBuf)> {
+    // `..` of a relative checkpoint folder is its run folder only when absolute.
+    let dir = &dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     if dir.join(FILE).is_file() {
         let run = dir.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| ".".into());
         return Ok((dir.to_path_buf(), run));

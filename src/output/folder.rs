@@ -352,8 +352,15 @@ fn tidy(parent: &Path, name: &str, target: &Path) {
 
 /// Keep the staging folder `staging` of process `pid` as
 /// `NAME.resumable-PID` beside `target` when it holds a checkpoint; the
-/// folder it now is.
+/// folder it now is. Not inside another run's staging folder (an arm of a
+/// comparison): that one goes, and what was kept with it.
 fn rescue(staging: &Path, target: &Path, pid: u32) -> Option<PathBuf> {
+    let staged = |p: &Path| {
+        p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.') && n.to_string_lossy().contains(".partial-"))
+    };
+    if target.parent().is_some_and(|p| p.ancestors().any(staged)) {
+        return None;
+    }
     let checkpoints = staging.join(super::checkpoint::DIR);
     let holds =
         std::fs::read_dir(&checkpoints).ok()?.flatten().any(|e| e.path().join(super::checkpoint::FILE).is_file());
@@ -457,6 +464,13 @@ mod tests {
         assert!(kept.join("checkpoints/t1/checkpoint.json").is_file() && kept.join("timeseries.csv").is_file());
         assert!(!target.exists(), "the target is not written");
         // A killed run's staging folder with a checkpoint is kept by the next run.
+        // Not inside another run's staging folder (an arm of a comparison).
+        let arm = tmp.path().join(".cmp.partial-1/arm");
+        let dir = OutputDir::prepare(&arm, &[]).unwrap();
+        dir.write("checkpoints/t1/checkpoint.json", b"{}").unwrap();
+        drop(dir);
+        assert_eq!(std::fs::read_dir(tmp.path().join(".cmp.partial-1")).unwrap().count(), 0, "an arm's is not kept");
+        std::fs::remove_dir(tmp.path().join(".cmp.partial-1")).unwrap();
         let dead = 4_194_306u32;
         let partial = tmp.path().join(format!(".out.partial-{dead}"));
         std::fs::create_dir_all(partial.join("checkpoints/t2")).unwrap();
