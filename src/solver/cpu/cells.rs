@@ -581,6 +581,18 @@ pub fn spread(
     });
     let excess = &*excess;
     let [nx, ny, nz] = shape;
+    // Rows (of x) with a voxel above the threshold: only they and their four
+    // neighbouring rows exchange anything; every other row is copied, which
+    // is what the loop below gives it (no flux has a sign).
+    let crowded: Vec<bool> = excess.par_chunks(nx).map(|r| r.iter().any(|&(p, _)| p > 0.0)).collect();
+    let moves = |row: usize| {
+        let (j, k) = (row % ny, row / ny);
+        crowded[row]
+            || (j > 0 && crowded[row - 1])
+            || (j + 1 < ny && crowded[row + 1])
+            || (k > 0 && crowded[row - ny])
+            || (k + 1 < nz && crowded[row + ny])
+    };
     dst.par_chunks_mut(n).enumerate().for_each(|(var, out)| {
         let field = &src[var * n..(var + 1) * n];
         if var >= moving {
@@ -588,6 +600,10 @@ pub fn spread(
             return;
         }
         out.par_chunks_mut(nx).enumerate().for_each(|(row, out)| {
+            if !moves(row) {
+                out.copy_from_slice(&field[row * nx..(row + 1) * nx]);
+                return;
+            }
             let (j, k) = (row % ny, row / ny);
             for (i, o) in out.iter_mut().enumerate() {
                 let v = row * nx + i;
@@ -748,5 +764,55 @@ mod tests {
         }
         assert_eq!(crate::model::cells::hill_power(3.0, 4.0), 81.0);
         assert_eq!(crate::model::cells::hill_power(3.0, 3.0), 27.0);
+    }
+    #[test]
+    fn spread_skips_only_rows_that_exchange_nothing() {
+        // Crowded voxels at a corner, on a face and inside; every voxel as a
+        // loop over all voxels and all six faces leaves it.
+        let l = Layout { phenotypes: 2, carriers: 1 };
+        let shape = [9, 7, 5];
+        let n = shape.iter().product::<usize>();
+        let (nmax, threshold, r) = (1.0f32, 0.8f32, 0.1f32);
+        let mut src: Vec<f32> = (0..l.state() * n).map(|i| noise(3, i as u64, 0.0, 0.3)).collect();
+        let crowded = [0, 4 + 9 * 3 + 63 * 4, 3 + 9 * 2 + 63 * 2];
+        for &v in &crowded {
+            src[l.density(0) * n + v] = 0.9;
+        }
+        let mut dst = vec![0.0f32; src.len()];
+        let mut excess = vec![(0.0, 0.0); n];
+        spread(&src, &mut dst, l, shape, nmax, threshold, r, &mut excess);
+        let [nx, ny, nz] = shape;
+        let total =
+            |v: usize| (0..l.phenotypes).map(|k| src[l.density(k) * n + v]).sum::<f32>() + src[l.dead() * n + v];
+        let pressure = |v: usize| (total(v) / nmax - threshold).max(0.0);
+        for var in 0..l.state() {
+            let field = &src[var * n..(var + 1) * n];
+            for v in 0..n {
+                let (i, j, k) = (v % nx, (v / nx) % ny, v / (nx * ny));
+                let mut change = 0.0f32;
+                for (ok, u) in [
+                    (i > 0, v.wrapping_sub(1)),
+                    (i + 1 < nx, v + 1),
+                    (j > 0, v.wrapping_sub(nx)),
+                    (j + 1 < ny, v + nx),
+                    (k > 0, v.wrapping_sub(nx * ny)),
+                    (k + 1 < nz, v + nx * ny),
+                ] {
+                    if !ok || var >= l.state() - 1 {
+                        continue;
+                    }
+                    let flux = r * nmax * (pressure(v) - pressure(u));
+                    if flux > 0.0 {
+                        change -= flux * field[v] / total(v);
+                    } else if flux < 0.0 {
+                        change -= flux * field[u] / total(u);
+                    }
+                }
+                assert_eq!(dst[var * n + v], field[v] + change, "variable {var}, voxel {v}");
+            }
+        }
+        for &v in &crowded {
+            assert!(dst[l.density(0) * n + v] < 0.9, "voxel {v} did not spread");
+        }
     }
 }
