@@ -174,7 +174,7 @@ impl CpuEngine {
                     Stage::Prolong => {
                         let w = w.expect("a coarser level to prolong from");
                         for j in 0..ny {
-                            rows::prolong_row(e_coarse, shape, nc, w, e, j, k);
+                            rows::prolong_row(e_coarse, shape, nc, w, e, j, k, &mut tmp);
                         }
                     }
                     Stage::Correct => {
