@@ -142,19 +142,21 @@ pub mod cost {
     pub const EXPLICIT_SUBSTEP: f64 = 1.0;
     /// One advection sub-step.
     pub const ADVECTION_SUBSTEP: f64 = 2.0;
-    /// One coupled implicit step of the 21-day course (5 min) at tolerance
-    /// 1e-6: about 65 for the linearisation, residuals, store and advection
-    /// plus 29 per V-cycle of the fused, vectorised CPU V-cycle, at about
-    /// 5.4 V-cycles per step since each step starts from the previous
-    /// solution (4.4 measured at the preset's 1e-5; shorter steps start
-    /// closer and take fewer).
-    pub const IMPLICIT_STEP: f64 = 220.0;
+    /// One coupled implicit step of the 21-day course (5 min) at the
+    /// preset's tolerance 1e-5, each step starting from the previous
+    /// solution: about 27 for the linearisation, residuals, store and
+    /// advection plus 30 per V-cycle, at the 4.4 V-cycles per step of the
+    /// course's first 6 hours (its doses included; the whole course
+    /// averages fewer).
+    pub const IMPLICIT_STEP: f64 = 158.0;
     /// One steady solve after a cell update (warm start: about 4 V-cycles).
     pub const STEADY_SOLVE: f64 = 200.0;
     /// One Runge–Kutta sub-step of the cell kinetics.
     pub const CELL_KINETICS_SUBSTEP: f64 = 9.0;
-    /// One spread sub-step.
-    pub const CELL_SPREAD: f64 = 77.0;
+    /// One spread sub-step, per voxel of the grid, averaged over the
+    /// 21-day course (the spread computes only the rows near a voxel
+    /// above its threshold; every voxel crowded costs about 77).
+    pub const CELL_SPREAD: f64 = 16.0;
     /// Fixed cost of one base step per species, whatever the grid: the
     /// scheduler's and the thread pool's own work (77 µs measured on a
     /// 2-voxel grid on a busy 2-core machine; 20 µs taken as a floor).
