@@ -133,8 +133,9 @@ pub fn count(plan: &Plan) -> Option<Counts> {
     Rc::try_unwrap(counts).ok().map(RefCell::into_inner)
 }
 
-/// Per-voxel CPU costs, ns per voxel per call, measured on the 2-core CPU
-/// backend at 128³ (BENCHMARKS.md, "Schedule estimate").
+/// Per-voxel CPU costs, ns per voxel per call, measured on 2-core CPU
+/// backends at 128³ unless said otherwise (two machines, the second about
+/// 10 % slower; BENCHMARKS.md, "Schedule estimate").
 pub mod cost {
     /// One LOD sweep.
     pub const LOD_SWEEP: f64 = 1.3;
@@ -144,18 +145,20 @@ pub mod cost {
     pub const ADVECTION_SUBSTEP: f64 = 2.0;
     /// One coupled implicit step of the 21-day course (5 min) at the
     /// preset's tolerance 1e-5, each step starting from the previous
-    /// solution: about 27 for the linearisation, residuals, store and
-    /// advection plus 30 per V-cycle, at the 4.4 V-cycles per step of the
-    /// course's first 6 hours (its doses included; the whole course
-    /// averages fewer).
+    /// solution: the mean of the drug's and the liposomes' steps in the
+    /// course's first 6 hours (179 and 137, at 5.1 and 3.7 V-cycles of
+    /// about 30 each; its doses included, and the whole course averages
+    /// fewer). At the default tolerance 1e-6 a step takes about one V-cycle
+    /// more, so the estimate is about 20 % low there.
     pub const IMPLICIT_STEP: f64 = 158.0;
     /// One steady solve after a cell update (warm start: about 4 V-cycles).
     pub const STEADY_SOLVE: f64 = 200.0;
     /// One Runge–Kutta sub-step of the cell kinetics.
     pub const CELL_KINETICS_SUBSTEP: f64 = 9.0;
     /// One spread sub-step, per voxel of the grid, averaged over the
-    /// 21-day course (the spread computes only the rows near a voxel
-    /// above its threshold; every voxel crowded costs about 77).
+    /// 21-day course run whole at 64³ (the spread computes only the rows
+    /// near a voxel above its threshold; with every voxel crowded it costs
+    /// about 77).
     pub const CELL_SPREAD: f64 = 16.0;
     /// Fixed cost of one base step per species, whatever the grid: the
     /// scheduler's and the thread pool's own work (77 µs measured on a

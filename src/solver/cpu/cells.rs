@@ -583,7 +583,8 @@ pub fn spread(
     let [nx, ny, nz] = shape;
     // Rows (of x) with a voxel above the threshold: only they and their four
     // neighbouring rows exchange anything; every other row is copied, which
-    // is what the loop below gives it (no flux has a sign).
+    // is what the loop below gives it (no flux has a sign, so it adds +0.0:
+    // the same value, though a -0.0 would come out as +0.0 there).
     let crowded: Vec<bool> = excess.par_chunks(nx).map(|r| r.iter().any(|&(p, _)| p > 0.0)).collect();
     let moves = |row: usize| {
         let (j, k) = (row % ny, row / ny);
