@@ -91,6 +91,19 @@ impl CpuEngine {
         &mut self.h
     }
 
+    /// The finest right side `f`, to replace it: the operator stays as it
+    /// is (the kernels' copy of the coefficients is kept).
+    pub fn rhs_mut(&mut self) -> &mut Vec<f32> {
+        &mut self.h.rhs
+    }
+
+    /// [`Hierarchy::set_sink`], and the kernels' copy of the coefficients
+    /// rebuilt before the next pass.
+    pub fn set_sink(&mut self, fine: &[f32]) {
+        self.h.set_sink(fine);
+        self.stale = true;
+    }
+
     /// The solution rounded once to f32 (`hi + lo` in f64), as the pressure
     /// solve returns it.
     pub fn solution_f64_rounded(&self) -> Vec<f32> {
