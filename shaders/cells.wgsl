@@ -29,8 +29,9 @@ struct CellParams {
     // first plane in the grid and nz_all the grid's depth.
     z0: u32,
     nz_all: u32,
-    _pad0: u32,
-    _pad1: u32,
+    // Runge–Kutta sub-steps of a voxel without cells (release_outside).
+    release_substeps: u32,
+    _pad: u32,
 }
 
 const MAX_VARS: u32 = 40u;
@@ -225,9 +226,10 @@ fn release_rates(fs: ptr<function, array<f32, MAX_CARRIERS>>, kf: ptr<function, 
 // Kinetics over cp.h min of a voxel without cells (model::cells, "Voxels
 // without cells"): each free carrier released into drug and inhibitor
 // through the Runge–Kutta stages of the full integration, every other value
-// clamped at zero, as the full integration leaves it.
+// clamped at zero, as the full integration in cp.release_substeps sub-steps
+// leaves it.
 fn release_outside(y: ptr<function, array<f32, MAX_VARS>>, trigger: u32) {
-    let h = cp.h / f32(cp.substeps);
+    let h = cp.h / f32(cp.release_substeps);
     let hyp = below(max((*y)[0], 0.0), table[2]);
     var release: array<f32, MAX_CARRIERS>;
     for (var c = 0u; c < cp.carriers; c++) {
@@ -242,7 +244,7 @@ fn release_outside(y: ptr<function, array<f32, MAX_VARS>>, trigger: u32) {
     var fs: array<f32, MAX_CARRIERS>;
     var kf: array<f32, MAX_CARRIERS>;
     var acc: array<f32, MAX_CARRIERS>;
-    for (var s = 0u; s < cp.substeps; s++) {
+    for (var s = 0u; s < cp.release_substeps; s++) {
         for (var c = 0u; c < cp.carriers; c++) {
             f[c] = (*y)[3u + c];
         }
@@ -302,7 +304,8 @@ fn store(idx: u32, y: ptr<function, array<f32, MAX_VARS>>) {
 }
 
 // Kinetics over cp.h min: in a voxel with cells cp.substeps classical
-// Runge–Kutta steps, clamped at zero, else release_outside; then the oxygen
+// Runge–Kutta steps, clamped at zero, else release_outside (its own
+// cp.release_substeps); then the oxygen
 // consumption rate of the new live density.
 @compute @workgroup_size(64)
 fn cell_kinetics(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,

@@ -605,11 +605,14 @@ fn cells_table(v: &oncovox::scene::Validated, plan: &Plan) {
         c.carriers.iter().map(|cr| format!(", carrier {}", cr.species)).collect::<String>()
     );
     println!(
-        "  kinetics every {} step(s) ({} min) in {} Runge–Kutta sub-step(s); fastest rate {:.3e} /min",
+        "  kinetics every {} step(s) ({} min) in {} Runge–Kutta sub-step(s), {} in voxels without cells; \
+         fastest rate {:.3e} /min, {:.3e} /min without cells",
         cp.interval,
         cp.h,
         cp.substeps,
-        cp.kinetics.fastest_rate()
+        cp.release_substeps,
+        cp.kinetics.fastest_rate(),
+        cp.kinetics.release_rate()
     );
     println!("  spread: {} sub-step(s) per update, spread·dt_sub/dx² = {:.3e}", cp.spread_substeps, cp.spread_r);
     for (i, cr) in c.carriers.iter().enumerate() {

@@ -82,7 +82,12 @@ fn gpus(plan: &oncovox::solver::Plan, world: &oncovox::world::World, test: &str)
 }
 
 fn check(test: &str, seed: u64, op: impl Fn(&mut dyn Backend)) -> Option<(Vec<f32>, Vec<f32>)> {
-    let (plan, world) = setup(&scene(CELLS));
+    check_scene(CELLS, test, seed, op)
+}
+
+/// [`check`] on the scene `toml` (of `CELLS`'s layout).
+fn check_scene(toml: &str, test: &str, seed: u64, op: impl Fn(&mut dyn Backend)) -> Option<(Vec<f32>, Vec<f32>)> {
+    let (plan, world) = setup(&scene(toml));
     let mut gpus = gpus(&plan, &world, test);
     if gpus.is_empty() {
         return None;
@@ -122,6 +127,9 @@ fn the_scene_uses_every_cell_operator() {
     assert_eq!(cp.ext_species, LINKED.map(Some).to_vec());
     assert_eq!(cp.interval, 2);
     assert!(cp.substeps > 1, "one kinetics sub-step: {}", cp.substeps);
+    // Voxels without cells take fewer sub-steps (their own, set by the
+    // release rate): the kernels must not take the others' count.
+    assert!(cp.release_substeps < cp.substeps, "release sub-steps {} of {}", cp.release_substeps, cp.substeps);
     assert!(cp.spread_substeps >= 2 && cp.spread_r > 0.0, "spread {} × {}", cp.spread_substeps, cp.spread_r);
     assert!(cp.fractions.iter().any(|&(s, d)| s > 0 && s < 20 && d > 0.0), "no fraction within 20 steps");
     assert!((0..20).any(|s| cp.trigger_bits(s) == 1) && (0..20).any(|s| cp.trigger_bits(s) == 0));
@@ -158,6 +166,34 @@ fn kinetics_with_changing_triggers_in_one_batch_matches_cpu() {
         b.cell_kinetics(1);
         b.cell_kinetics(0);
         b.cell_kinetics(3);
+    });
+}
+
+#[test]
+fn kinetics_with_fast_release_outside_cells_matches_cpu() {
+    // A release outside cells fast enough for sub-steps of its own (two,
+    // against the cells' more): with a wrong count on either side the
+    // fourth-order errors of the two integrations differ by about 1e-3.
+    let slow = "release = 0.01\nrelease_acidic = 0.05";
+    assert!(CELLS.contains(slow));
+    let toml = CELLS.replace(slow, "release = 10.0\nrelease_acidic = 15.0");
+    let (plan, _) = setup(&scene(&toml));
+    let cp = plan.cells.as_ref().unwrap();
+    assert!(
+        cp.release_substeps >= 2 && cp.release_substeps < cp.substeps,
+        "release sub-steps {} of {}",
+        cp.release_substeps,
+        cp.substeps
+    );
+    // Every other voxel without cells: all state but the sink at zero.
+    let (n, l) = (plan.grid.len(), cp.kinetics.layout);
+    check_scene(&toml, "kinetics with a fast release outside cells", 7, |b| {
+        let mut state = b.read_cells().unwrap();
+        for var in 0..l.sink() {
+            (0..n).step_by(2).for_each(|i| state[var * n + i] = 0.0);
+        }
+        b.write_cells(&state).unwrap();
+        b.cell_kinetics(0);
     });
 }
 

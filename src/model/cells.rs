@@ -42,6 +42,10 @@
 //! integration and clamp every other value at zero, which is what the full
 //! integration does to them, value for value (`solver/cpu/cells.rs` tests
 //! it); a voxel without cells or free carriers costs a read and a clamp.
+//! Their sub-steps are their own: as many as the fastest release rate
+//! needs ([`Kinetics::release_rate`] times a sub-step at most
+//! [`STIFFNESS_STEP`], at least one), not as many as the fastest rate of
+//! cells needs, which is usually orders of magnitude faster.
 
 use crate::scene::CellsSpec;
 
@@ -280,6 +284,20 @@ impl Kinetics {
                 + t(o + c::TRIGGER_RELEASE);
         }
         cell + carriers + t(g::CLEARANCE) + t(g::SIRNA_DECAY)
+    }
+
+    /// The fastest rate in a voxel without cells, 1/min: the release of a
+    /// free carrier (the faster of normal and acidic, plus its triggered
+    /// release), the only rate there (see "Voxels without cells"). Each
+    /// carrier is released on its own, so the largest of them.
+    pub fn release_rate(&self) -> f64 {
+        let t = |i: usize| self.params[i] as f64;
+        (0..self.layout.carriers)
+            .map(|ci| {
+                let o = self.layout.carrier(ci);
+                t(o + c::RELEASE).max(t(o + c::RELEASE_ACIDIC)) + t(o + c::TRIGGER_RELEASE)
+            })
+            .fold(0.0, f64::max)
     }
 }
 

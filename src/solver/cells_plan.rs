@@ -16,8 +16,10 @@ pub struct CellPlan {
     pub interval: u64,
     /// Kinetics interval, min.
     pub h: f64,
-    /// Runge–Kutta sub-steps per update.
+    /// Runge–Kutta sub-steps per update in voxels with cells, and in voxels
+    /// without (set by the release rate of free carriers alone).
     pub substeps: u32,
+    pub release_substeps: u32,
     /// Spread sub-steps per update and `spread·dt_sub/dx²` (0: no spread).
     pub spread_substeps: u32,
     pub spread_r: f32,
@@ -66,6 +68,7 @@ impl CellPlan {
         let h = interval as f64 * dt;
         let kinetics = Kinetics::new(c);
         let substeps = kinetics_substeps(kinetics.fastest_rate(), h).min(u32::MAX as u64) as u32;
+        let release_substeps = kinetics_substeps(kinetics.release_rate(), h).clamp(1, substeps.max(1) as u64) as u32;
         let dx2 = v.scene.grid.dx * v.scene.grid.dx;
         let total_r = c.spread * h / dx2;
         let spread_substeps = spread_substeps(c.spread, h, v.scene.grid.dx).min(u32::MAX as u64) as u32;
@@ -76,6 +79,7 @@ impl CellPlan {
             interval,
             h,
             substeps,
+            release_substeps,
             spread_substeps,
             spread_r: if spread_substeps > 0 { (total_r / spread_substeps as f64) as f32 } else { 0.0 },
             max_density: c.max_density as f32,

@@ -34,9 +34,11 @@ pub const LANES: usize = 8;
 pub struct KineticsCall<'a> {
     pub layout: Layout,
     pub params: &'a [f32],
-    /// Interval, min, split into `substeps`.
+    /// Interval, min, split into `substeps` in voxels with cells and into
+    /// `release_substeps` in voxels without.
     pub h: f32,
     pub substeps: u32,
+    pub release_substeps: u32,
     /// Carriers whose trigger is on now (bit c); a voxel's `mask` says
     /// whether it lies in each carrier's trigger region.
     pub trigger_on: u32,
@@ -239,9 +241,10 @@ fn kinetics_block(rows: Rows, start: usize, mask: Option<&[u32]>, call: &Kinetic
 /// One kinetics interval of [`LANES`] voxels without cells but with free
 /// carriers (`y`'s linked fields; see `model::cells`, "Voxels without
 /// cells"): each free carrier is released into drug and inhibitor through
-/// the stages and the clamp of [`integrate`], the only rates there that are
-/// not a finite number times zero. Oxygen is left as it is (the caller
-/// clamps it), and so are the values of the stages that no rate here reads.
+/// the stages and the clamp of [`integrate`] in `release_substeps`
+/// sub-steps, the only rates there that are not a finite number times zero.
+/// Oxygen is left as it is (the caller clamps it), and so are the values of
+/// the stages that no rate here reads.
 pub fn release_outside(y: &mut Voxels, call: &KineticsCall, trigger: &[u32; LANES]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx") {
@@ -256,7 +259,7 @@ fn release_outside_lanes(y: &mut Voxels, call: &KineticsCall, trigger: &[u32; LA
     let l = call.layout;
     let t = call.params;
     let nc = l.carriers;
-    let h = call.h / call.substeps as f32;
+    let h = call.h / call.release_substeps as f32;
     let hyp = below(y[EXT_OXYGEN].pos(), t[g::HYPOXIC_O2]);
     let mut release = [Lanes::ZERO; MAX_CARRIERS];
     for (ci, release) in release[..nc].iter_mut().enumerate() {
@@ -280,7 +283,7 @@ fn release_outside_lanes(y: &mut Voxels, call: &KineticsCall, trigger: &[u32; LA
     let f = EXT_CARRIER0..EXT_CARRIER0 + nc;
     let (mut kf, mut acc, mut fs) =
         ([Lanes::ZERO; MAX_CARRIERS], [Lanes::ZERO; MAX_CARRIERS], [Lanes::ZERO; MAX_CARRIERS]);
-    for _ in 0..call.substeps {
+    for _ in 0..call.release_substeps {
         let (kd, kx) = rates(&y[f.clone()], &mut kf);
         let (mut ad, mut ax) = (kd, kx);
         for ci in 0..nc {
@@ -706,13 +709,14 @@ mod tests {
     fn kinetics_equal_the_full_integration_of_every_voxel_alone() {
         // The split into voxels with and without cells, the lanes and the
         // blocks change no value: every voxel as `integrate` leaves it when
-        // it fills all lanes alone.
+        // it fills all lanes alone, in `substeps` sub-steps with cells and
+        // `release_substeps` without.
         let l = Layout { phenotypes: 3, carriers: 2 };
         let t = table(l);
         let n = BLOCK + 333;
         let mask: Vec<u32> = (0..n).map(|i| (i % 4) as u32).collect();
-        for (substeps, trigger_on) in [(1, 0), (2, 0b10), (3, 0b11)] {
-            let call = KineticsCall { layout: l, params: &t, h: 1.5, substeps, trigger_on };
+        for (substeps, release_substeps, trigger_on) in [(1, 1, 0), (2, 1, 0b10), (3, 3, 0b11), (4, 2, 0b01)] {
+            let call = KineticsCall { layout: l, params: &t, h: 1.5, substeps, release_substeps, trigger_on };
             let mut rows = voxels(l, n);
             let before = rows.clone();
             let base: Vec<f32> = (0..n).map(|i| noise(9, i as u64, 0.0, 1.0)).collect();
@@ -725,18 +729,19 @@ mod tests {
                 for (y, row) in y.iter_mut().zip(&before) {
                     *y = Lanes([row[i]; LANES]);
                 }
-                integrate(&mut y, &call, &[mask[i] & trigger_on; LANES]);
+                let has_cells = before[l.ext()..l.ext() + l.sink()].iter().any(|r| r[i] > 0.0);
+                let alone = KineticsCall { substeps: if has_cells { substeps } else { release_substeps }, ..call };
+                integrate(&mut y, &alone, &[mask[i] & trigger_on; LANES]);
                 for (v, row) in rows.iter().enumerate() {
                     assert!(
                         row[i] == y[v].0[0],
-                        "substeps {substeps}, voxel {i}, value {v}: {} by kinetics, {} alone",
+                        "substeps {substeps}/{release_substeps}, voxel {i}, value {v}: {} by kinetics, {} alone",
                         row[i],
                         y[v].0[0]
                     );
                 }
                 let live: f32 = (0..l.phenotypes).map(|k| rows[l.ext() + l.density(k)][i]).sum();
                 assert_eq!(out[i], base[i] + 0.25 * live);
-                let has_cells = before[l.ext()..l.ext() + l.sink()].iter().any(|r| r[i] > 0.0);
                 *(if has_cells { &mut with } else { &mut without }) += 1;
             }
             assert!(with > n / 3 && without > n / 3, "{with} voxels with cells, {without} without");
@@ -749,7 +754,7 @@ mod tests {
         // A voxel without cells but with free carriers is not left alone.
         let l = Layout { phenotypes: 1, carriers: 1 };
         let t = table(l);
-        let call = KineticsCall { layout: l, params: &t, h: 1.0, substeps: 1, trigger_on: 0 };
+        let call = KineticsCall { layout: l, params: &t, h: 1.0, substeps: 1, release_substeps: 1, trigger_on: 0 };
         let mut y = [Lanes::ZERO; MAX_VARS];
         y[EXT_OXYGEN] = Lanes([20.0; LANES]);
         y[EXT_CARRIER0] = Lanes([1.0; LANES]);

@@ -107,6 +107,7 @@ impl CellsCpu {
             params: &p.kinetics.params,
             h: p.h as f32,
             substeps: p.substeps,
+            release_substeps: p.release_substeps,
             trigger_on,
         };
         let o2 = OxygenRate { base: &self.o2_base, out: o2_rate, dt_rate: p.o2_dt_rate };

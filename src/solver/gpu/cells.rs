@@ -59,7 +59,9 @@ pub struct CellParams {
     /// the grid's depth.
     pub z0: u32,
     pub nz_all: u32,
-    pub _pad: [u32; 2],
+    /// Runge–Kutta sub-steps of a voxel without cells.
+    pub release_substeps: u32,
+    pub _pad: u32,
 }
 
 const _: () = assert!(std::mem::size_of::<CellParams>() == 80);
@@ -148,7 +150,8 @@ impl CellsGpu {
             o2_dt_rate: cp.o2_dt_rate,
             z0: 0,
             nz_all: nz,
-            _pad: [0; 2],
+            release_substeps: cp.release_substeps,
+            _pad: 0,
         };
         let init = |label: &str, contents: &[u8], usage: wgpu::BufferUsages| {
             dev.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents, usage })
