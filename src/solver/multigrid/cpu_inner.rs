@@ -104,6 +104,27 @@ macro_rules! with_faces {
     };
 }
 
+/// `$body` for each face `$q` (x−, x+, y−, y+, z−, z+) that the cells of a
+/// row with faces `$f` have, in that order: written out rather than a loop
+/// over the faces, so that the loop over cells around it vectorises
+/// whatever instructions the build allows.
+macro_rules! each_face {
+    ($f:ident, $q:ident => $body:expr) => {{
+        each_face!(@ $f, $q, 0, $body);
+        each_face!(@ $f, $q, 1, $body);
+        each_face!(@ $f, $q, 2, $body);
+        each_face!(@ $f, $q, 3, $body);
+        each_face!(@ $f, $q, 4, $body);
+        each_face!(@ $f, $q, 5, $body);
+    }};
+    (@ $f:ident, $q:ident, $n:literal, $body:expr) => {
+        if has::<$f>($n) {
+            let $q = $n;
+            $body;
+        }
+    };
+}
+
 /// The conductances of the faces `F` has along `n` cells from `c`, in the
 /// order x−, x+, y−, y+, z−, z+ (empty where absent).
 #[inline(always)]
@@ -132,6 +153,31 @@ unsafe fn neighbours<'a, const F: u8, T: Copy>(v: Cells<T>, c: usize, n: usize, 
 /// As `smooth_row`, and `nx ≥ 3`.
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn smooth(
+    sp: &Split,
+    rhs: Cells<f32>,
+    e: Cells<f32>,
+    shape: [usize; 3],
+    [j, k]: [usize; 2],
+    first: usize,
+    from_zero: bool,
+    tmp: &mut Vec<f32>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX; the caller's contract.
+        return unsafe { avx::smooth(sp, rhs, e, shape, [j, k], first, from_zero, tmp) };
+    }
+    // SAFETY: the caller's contract.
+    unsafe { smooth_any(sp, rhs, e, shape, [j, k], first, from_zero, tmp) }
+}
+
+/// [`smooth`] in the instructions the caller's build allows.
+///
+/// # Safety
+/// As [`smooth`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn smooth_any(
     sp: &Split,
     rhs: Cells<f32>,
     e: Cells<f32>,
@@ -172,18 +218,14 @@ unsafe fn smooth_faces<const F: u8>(
     if from_zero {
         for i in 0..n {
             let mut sum = b[i];
-            for q in (0..6).filter(|&q| has::<F>(q)) {
-                sum += t[q][i] * 0.0;
-            }
+            each_face!(F, q => sum += t[q][i] * 0.0);
             out[i] = sum / d[i];
         }
     } else {
         let v = unsafe { neighbours::<F, f32>(e, c, n, sy, sz) };
         for i in 0..n {
             let mut sum = b[i];
-            for q in (0..6).filter(|&q| has::<F>(q)) {
-                sum += t[q][i] * v[q][i];
-            }
+            each_face!(F, q => sum += t[q][i] * v[q][i]);
             out[i] = sum / d[i];
         }
     }
@@ -206,6 +248,28 @@ unsafe fn smooth_faces<const F: u8>(
 /// # Safety
 /// As `restrict_row`, and `nx ≥ 3`.
 pub unsafe fn residual(
+    sp: &Split,
+    rhs: Cells<f32>,
+    e: Cells<f32>,
+    shape: [usize; 3],
+    [j, k]: [usize; 2],
+    out: &mut Vec<f32>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX; the caller's contract.
+        return unsafe { avx::residual(sp, rhs, e, shape, [j, k], out) };
+    }
+    // SAFETY: the caller's contract.
+    unsafe { residual_any(sp, rhs, e, shape, [j, k], out) }
+}
+
+/// [`residual`] in the instructions the caller's build allows.
+///
+/// # Safety
+/// As [`residual`].
+#[inline(always)]
+unsafe fn residual_any(
     sp: &Split,
     rhs: Cells<f32>,
     e: Cells<f32>,
@@ -241,9 +305,7 @@ unsafe fn residual_faces<const F: u8>(
     for i in 0..n {
         let ei = e0[i];
         let mut r = b[i] - s[i] * ei;
-        for q in (0..6).filter(|&q| has::<F>(q)) {
-            r -= t[q][i] * (ei - v[q][i]);
-        }
+        each_face!(F, q => r -= t[q][i] * (ei - v[q][i]));
         out[i] = r;
     }
 }
@@ -253,6 +315,28 @@ unsafe fn residual_faces<const F: u8>(
 /// # Safety
 /// As `residual_exact_row`, and `nx ≥ 3`.
 pub unsafe fn residual_exact(
+    sp: &Split,
+    sol: Cells<[f32; 2]>,
+    f: &[f32],
+    shape: [usize; 3],
+    [j, k]: [usize; 2],
+    out: Cells<f32>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX; the caller's contract.
+        return unsafe { avx::residual_exact(sp, sol, f, shape, [j, k], out) };
+    }
+    // SAFETY: the caller's contract.
+    unsafe { residual_exact_any(sp, sol, f, shape, [j, k], out) }
+}
+
+/// [`residual_exact`] in the instructions the caller's build allows.
+///
+/// # Safety
+/// As [`residual_exact`].
+#[inline(always)]
+unsafe fn residual_exact_any(
     sp: &Split,
     sol: Cells<[f32; 2]>,
     f: &[f32],
@@ -287,9 +371,122 @@ unsafe fn residual_exact_faces<const F: u8>(
     for i in 0..n {
         let ui = u(u0[i]);
         let mut r = f[i] as f64 - s[i] as f64 * ui;
-        for q in (0..6).filter(|&q| has::<F>(q)) {
-            r -= t[q][i] as f64 * (ui - u(v[q][i]));
-        }
+        each_face!(F, q => r -= t[q][i] as f64 * (ui - u(v[q][i])));
         out[i] = r as f32;
+    }
+}
+
+/// The row kernels compiled for AVX: the same f32 and f64 operations in
+/// 256-bit registers (no fused multiply-adds), so the values of the
+/// baseline build.
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    use super::{Cells, Split};
+
+    /// # Safety
+    /// As [`super::smooth`], on a CPU with AVX.
+    #[allow(clippy::too_many_arguments)]
+    #[target_feature(enable = "avx")]
+    pub unsafe fn smooth(
+        sp: &Split,
+        rhs: Cells<f32>,
+        e: Cells<f32>,
+        shape: [usize; 3],
+        jk: [usize; 2],
+        first: usize,
+        from_zero: bool,
+        tmp: &mut Vec<f32>,
+    ) {
+        // SAFETY: the caller's contract.
+        unsafe { super::smooth_any(sp, rhs, e, shape, jk, first, from_zero, tmp) }
+    }
+
+    /// # Safety
+    /// As [`super::residual`], on a CPU with AVX.
+    #[target_feature(enable = "avx")]
+    pub unsafe fn residual(
+        sp: &Split,
+        rhs: Cells<f32>,
+        e: Cells<f32>,
+        shape: [usize; 3],
+        jk: [usize; 2],
+        out: &mut Vec<f32>,
+    ) {
+        // SAFETY: the caller's contract.
+        unsafe { super::residual_any(sp, rhs, e, shape, jk, out) }
+    }
+
+    /// # Safety
+    /// As [`super::residual_exact`], on a CPU with AVX.
+    #[target_feature(enable = "avx")]
+    pub unsafe fn residual_exact(
+        sp: &Split,
+        sol: Cells<[f32; 2]>,
+        f: &[f32],
+        shape: [usize; 3],
+        jk: [usize; 2],
+        out: Cells<f32>,
+    ) {
+        // SAFETY: the caller's contract.
+        unsafe { super::residual_exact_any(sp, sol, f, shape, jk, out) }
+    }
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::super::{FaceBc, Hierarchy, Problem};
+    use super::*;
+    use crate::grid::Grid;
+
+    #[test]
+    fn avx_kernels_give_the_baseline_values_bit_for_bit() {
+        if !std::arch::is_x86_feature_detected!("avx") {
+            eprintln!("SKIPPED: this CPU has no AVX, so there is no AVX kernel to compare");
+            return;
+        }
+        let shape = [29, 6, 5];
+        let n: usize = shape.iter().product();
+        let mut p = Problem::uniform(Grid::new(shape, 10.0), 700.0);
+        for i in 0..n {
+            p.conductivity[i] = if (i * 7) % 11 < 4 { 350.0 } else { 700.0 };
+            p.sink[i] = ((i * 13) % 5) as f32 * 0.3;
+            p.source[i] = ((i * 104_729) % 17) as f32 - 8.0;
+        }
+        p.faces[0] = FaceBc::Dirichlet(1.0);
+        let h = Hierarchy::build(&p, None).unwrap();
+        let sp = Split::new(&h.levels[0]);
+        let wave = |i: usize, s: f32| (i as f32 * s).sin();
+        let mut rhs: Vec<f32> = (0..n).map(|i| wave(i, 0.37)).collect();
+        let mut sol: Vec<[f32; 2]> = (0..n).map(|i| [wave(i, 0.11), wave(i, 0.53) * 1e-8]).collect();
+        let [_, ny, nz] = shape;
+        for (first, from_zero) in [(0, false), (1, false), (0, true)] {
+            for k in 0..nz {
+                for j in 0..ny {
+                    let mut e: [Vec<f32>; 2] = std::array::from_fn(|_| (0..n).map(|i| wave(i, 0.71)).collect());
+                    let (mut t0, mut t1) = (Vec::new(), Vec::new());
+                    let (mut r0, mut r1) = (Vec::new(), Vec::new());
+                    let (mut x0, mut x1) = (vec![0.0f32; n], vec![0.0f32; n]);
+                    let rhs = Cells::new(&mut rhs);
+                    let sol = Cells::new(&mut sol);
+                    // SAFETY: one thread, every index in bounds, nothing read while written.
+                    unsafe {
+                        let [e0, e1] = &mut e;
+                        let (e0, e1) = (Cells::new(e0), Cells::new(e1));
+                        smooth_any(&sp, rhs, e0, shape, [j, k], first, from_zero, &mut t0);
+                        avx::smooth(&sp, rhs, e1, shape, [j, k], first, from_zero, &mut t1);
+                        residual_any(&sp, rhs, e0, shape, [j, k], &mut r0);
+                        avx::residual(&sp, rhs, e1, shape, [j, k], &mut r1);
+                        residual_exact_any(&sp, sol, &h.rhs, shape, [j, k], Cells::new(&mut x0));
+                        avx::residual_exact(&sp, sol, &h.rhs, shape, [j, k], Cells::new(&mut x1));
+                    }
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&e[0]), bits(&e[1]), "smooth, row {j} {k}");
+                    assert!(e[0].iter().enumerate().any(|(i, &v)| v != wave(i, 0.71)), "the sweep changed nothing");
+                    assert_eq!(bits(&r0), bits(&r1), "residual, row {j} {k}");
+                    assert_eq!(bits(&x0), bits(&x1), "exact residual, row {j} {k}");
+                    assert!(r0.iter().any(|&r| r != 0.0) && x0.iter().any(|&r| r != 0.0));
+                }
+            }
+        }
     }
 }
