@@ -133,9 +133,11 @@ pub fn count(plan: &Plan) -> Option<Counts> {
     Rc::try_unwrap(counts).ok().map(RefCell::into_inner)
 }
 
-/// Per-voxel CPU costs, ns per voxel per call, measured on 2-core CPU
-/// backends at 128³ unless said otherwise (two machines, the second about
-/// 10 % slower; BENCHMARKS.md, "Schedule estimate").
+/// Per-voxel CPU costs, ns per voxel per call, on 2-core CPU backends at
+/// 128³: the implicit, steady, kinetics and spread costs from the 21-day
+/// course run whole on a 2-core AMD EPYC (Zen 5); a 2-core Intel Xeon ran
+/// its first 6 hours 1.55 times slower (BENCHMARKS.md, "Schedule
+/// estimate"). The others from bench rows.
 pub mod cost {
     /// One LOD sweep.
     pub const LOD_SWEEP: f64 = 1.3;
@@ -145,21 +147,22 @@ pub mod cost {
     pub const ADVECTION_SUBSTEP: f64 = 2.0;
     /// One coupled implicit step of the 21-day course (5 min) at the
     /// preset's tolerance 1e-5, each step starting from the previous
-    /// solution: the mean of the drug's and the liposomes' steps in the
-    /// course's first 6 hours (179 and 137, at 5.1 and 3.7 V-cycles of
-    /// about 30 each; its doses included, and the whole course averages
-    /// fewer). At the default tolerance 1e-6 a step takes about one V-cycle
-    /// more, so the estimate is about 20 % low there.
-    pub const IMPLICIT_STEP: f64 = 158.0;
+    /// solution, its advection sub-steps included: the mean of the drug's
+    /// and the liposomes' steps over the whole course (64.0 and 51.1 ns at
+    /// 4.2 and 3.2 V-cycles). At the default tolerance 1e-6 a step takes
+    /// about one V-cycle more, so the estimate is about 20 % low there.
+    pub const IMPLICIT_STEP: f64 = 57.5;
     /// One steady solve after a cell update (warm start: about 4 V-cycles).
-    pub const STEADY_SOLVE: f64 = 200.0;
-    /// One Runge–Kutta sub-step of the cell kinetics.
-    pub const CELL_KINETICS_SUBSTEP: f64 = 9.0;
+    pub const STEADY_SOLVE: f64 = 80.0;
+    /// One Runge–Kutta sub-step of the cell kinetics at the cells' count,
+    /// per voxel of the grid, averaged over the course (voxels without
+    /// cells take fewer sub-steps, so this is the cost of a call divided by
+    /// the cells' count: 89 ns / 28).
+    pub const CELL_KINETICS_SUBSTEP: f64 = 3.2;
     /// One spread sub-step, per voxel of the grid, averaged over the
-    /// 21-day course run whole at 64³ (the spread computes only the rows
-    /// near a voxel above its threshold; with every voxel crowded it costs
-    /// about 77).
-    pub const CELL_SPREAD: f64 = 16.0;
+    /// course (the spread computes only the rows near a voxel above its
+    /// threshold; with every voxel crowded it costs about 77).
+    pub const CELL_SPREAD: f64 = 6.8;
     /// Fixed cost of one base step per species, whatever the grid: the
     /// scheduler's and the thread pool's own work (77 µs measured on a
     /// 2-voxel grid on a busy 2-core machine; 20 µs taken as a floor).
