@@ -19,6 +19,7 @@ pub mod ranks;
 pub mod report;
 pub mod run;
 pub mod scene;
+pub mod slabs;
 pub mod solver;
 pub mod sweep;
 pub mod vessels;

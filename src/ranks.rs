@@ -86,3 +86,25 @@ impl Ranks for Mpi {
         out
     }
 }
+
+/// Point-to-point messages between MPI ranks, for the slab operators.
+#[cfg(feature = "mpi")]
+impl crate::slabs::Link for Mpi {
+    fn rank(&self) -> usize {
+        Ranks::rank(self)
+    }
+    fn size(&self) -> usize {
+        Ranks::size(self)
+    }
+    fn send(&self, to: usize, data: &[u8]) {
+        use mpi::traits::{Communicator as _, Destination as _};
+        self.world.process_at_rank(to as i32).send(data);
+    }
+    fn recv(&self, from: usize, buf: &mut [u8]) {
+        use mpi::traits::{Communicator as _, Source as _};
+        let status = self.world.process_at_rank(from as i32).receive_into(buf);
+        use mpi::traits::Equivalence as _;
+        let got = status.count(u8::equivalent_datatype());
+        assert_eq!(got as usize, buf.len(), "message from rank {from} of unexpected length");
+    }
+}

@@ -79,19 +79,19 @@ pub fn lod_sweep_z(field: &mut [f32], shape: [usize; 3], co: &LodCoeffs) {
 }
 
 /// The first row of a forward pass: `prev = 0`, as in the shader.
-fn first(cur: &mut [f32], co: &LodCoeffs) {
+pub(crate) fn first(cur: &mut [f32], co: &LodCoeffs) {
     let (inv, sub) = (co.inv_den[0], co.sub[0]);
     cur.iter_mut().for_each(|v| *v = (*v + sub * 0.0) * inv);
 }
 
 /// Row `b` of the forward pass: `d' = (d + sub·d'_prev)·inv_den`.
-fn forward(cur: &mut [f32], prev: &[f32], co: &LodCoeffs, b: usize) {
+pub(crate) fn forward(cur: &mut [f32], prev: &[f32], co: &LodCoeffs, b: usize) {
     let (inv, r) = (co.inv_den[b], co.sub[b]);
     cur.iter_mut().zip(prev).for_each(|(c, &p)| *c = (*c + r * p) * inv);
 }
 
 /// Row `b` of the backward pass: `x = d' − c'·x_next`.
-fn backward(cur: &mut [f32], next: &[f32], co: &LodCoeffs, b: usize) {
+pub(crate) fn backward(cur: &mut [f32], next: &[f32], co: &LodCoeffs, b: usize) {
     let cp = co.cprime[b];
     cur.iter_mut().zip(next).for_each(|(c, &n)| *c -= cp * n);
 }

@@ -6,7 +6,7 @@ pub mod cells;
 mod cells_backend;
 mod columns;
 mod explicit;
-mod lod;
+pub(crate) mod lod;
 mod lod_tissue;
 mod pointwise;
 
