@@ -1,6 +1,7 @@
 //! The slab operators on MPI ranks (built with `--features mpi`; `.ci/run`
 //! runs this file so): under `mpirun -n 1` to `-n 4`, explicit
-//! sub-steps (uniform and tissue-dependent D), LOD z sweeps and grid sums
+//! sub-steps (uniform and tissue-dependent D), upwind advection sub-steps,
+//! LOD z sweeps and grid sums
 //! over the slabs give rank 0, bit for bit, what one process computes on
 //! the whole grid. The check itself is the ignored test below, which this
 //! file's first test starts under `mpirun` (every rank runs it); it is not
@@ -9,7 +10,8 @@
 
 #![cfg(feature = "mpi")]
 
-use oncovox::slabs::{Link, Slab, explicit, gather, lod_z, reduce};
+use oncovox::grid::{FaceFlow, Grid, face_count};
+use oncovox::slabs::{Link, Slab, advection, explicit, gather, lod_z, reduce};
 use oncovox::solver::{LodCoeffs, cpu};
 use std::process::Command;
 
@@ -42,8 +44,14 @@ fn field(seed: f32) -> Vec<f32> {
     (0..SHAPE.iter().product::<usize>()).map(|i| ((i as f32 * 0.37 + seed).sin() + 1.2) * 3.0).collect()
 }
 
-/// Three uniform and three tissue sub-steps, then a z sweep; the field and
-/// its per-plane sums.
+/// Face velocities of both signs on every axis, different on every face.
+fn flow() -> FaceFlow {
+    let u = [0, 1, 2].map(|a| (0..face_count(SHAPE, a)).map(|f| ((f * (a + 3)) as f32 * 0.71).cos() * 0.3).collect());
+    FaceFlow { shape: SHAPE, u }
+}
+
+/// Three uniform and three tissue sub-steps, two advection sub-steps, then
+/// a z sweep; the field and its per-plane sums.
 fn one_process(c0: &[f32], rvox: &[f32], co: &LodCoeffs) -> (Vec<f32>, f64) {
     let (mut a, mut b) = (c0.to_vec(), c0.to_vec());
     for s in 0..6 {
@@ -54,6 +62,9 @@ fn one_process(c0: &[f32], rvox: &[f32], co: &LodCoeffs) -> (Vec<f32>, f64) {
             cpu::explicit_substep_tissue(src, dst, rvox, SHAPE, 0.003);
         }
     }
+    let (grid, flow, zero) = (Grid::new(SHAPE, 10.0), flow(), vec![0.0; SHAPE[0]]);
+    cpu::advect(&grid, &flow, 0.4, &a, &mut b, &zero);
+    cpu::advect(&grid, &flow, 0.4, &b, &mut a, &zero);
     cpu::lod_sweep_z(&mut a, SHAPE, co);
     let plane = SHAPE[0] * SHAPE[1];
     let partials: Vec<f64> = a.chunks(plane).map(|p| p.iter().map(|&v| v as f64).sum()).collect();
@@ -78,6 +89,9 @@ fn the_slab_operators_on_the_ranks_of_mpirun() {
             explicit::explicit_substep_tissue(&mpi, &slab, src, dst, &rv, 0.003);
         }
     }
+    let mine = advection::SlabFlow::new(&slab, &Grid::new(SHAPE, 10.0), &flow());
+    advection::advect(&mpi, &slab, &mine, 0.4, &mut a, &mut b);
+    advection::advect(&mpi, &slab, &mine, 0.4, &mut b, &mut a);
     lod_z::lod_sweep_z(&mpi, &slab, &mut a, &co);
     let plane = slab.plane();
     let partials: Vec<f64> = a[slab.owned()].chunks(plane).map(|p| p.iter().map(|&v| v as f64).sum()).collect();

@@ -2,7 +2,7 @@
 //! slab operators need from MPI, so that they also run on one process alone
 //! and on threads standing in for ranks.
 
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Messages between ranks; between any two ranks they arrive in the order
 /// they were sent. A send may wait until its receive is posted (as MPI's
@@ -36,11 +36,14 @@ impl Link for Lone {
 }
 
 /// Threads of one process standing in for ranks: [`Team::new`] gives one
-/// member per rank, each to be moved into its own thread.
+/// member per rank, each to be moved into its own thread. Every send waits
+/// until its receive takes it (MPI's synchronous mode, the strictest a
+/// standard send may be), so an order of messages that could deadlock
+/// under MPI deadlocks here too.
 pub struct Team {
     rank: usize,
     /// Channel to each rank, by destination.
-    to: Vec<Sender<Vec<u8>>>,
+    to: Vec<SyncSender<Vec<u8>>>,
     /// Channel from each rank, by source.
     from: Vec<Receiver<Vec<u8>>>,
 }
@@ -48,11 +51,11 @@ pub struct Team {
 impl Team {
     /// `size` members, member `r` being rank `r`.
     pub fn new(size: usize) -> Vec<Team> {
-        let mut to: Vec<Vec<Sender<Vec<u8>>>> = (0..size).map(|_| Vec::new()).collect();
+        let mut to: Vec<Vec<SyncSender<Vec<u8>>>> = (0..size).map(|_| Vec::new()).collect();
         let mut from: Vec<Vec<Receiver<Vec<u8>>>> = (0..size).map(|_| Vec::new()).collect();
         for sender in to.iter_mut() {
             for receiver in from.iter_mut() {
-                let (tx, rx) = channel();
+                let (tx, rx) = sync_channel(0);
                 sender.push(tx);
                 receiver.push(rx);
             }

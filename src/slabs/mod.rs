@@ -12,11 +12,12 @@
 //! tested without MPI), or MPI ranks (`ranks::Mpi`, feature `mpi`).
 //!
 //! What is distributed so far: explicit diffusion–decay steps (uniform and
-//! tissue-dependent `D`), LOD z sweeps, halo exchange, grid sums and the
+//! tissue-dependent `D`), upwind advection sub-steps, LOD z sweeps, halo exchange, grid sums and the
 //! gather of a field at rank 0. A run (`oncovox run`) does not use them
 //! yet: the multigrid, cells and vessels are not split (ARCHITECTURE.md,
 //! "Slabs over ranks").
 
+pub mod advection;
 pub mod explicit;
 pub mod halo;
 pub mod link;
