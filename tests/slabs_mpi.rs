@@ -1,7 +1,7 @@
 //! The slab operators on MPI ranks (built with `--features mpi`; `.ci/run`
 //! runs this file so): under `mpirun -n 1` to `-n 4`, explicit
 //! sub-steps (uniform and tissue-dependent D), upwind advection sub-steps,
-//! LOD z sweeps and grid sums
+//! LOD z sweeps, grid sums and cell spread sub-steps
 //! over the slabs give rank 0, bit for bit, what one process computes on
 //! the whole grid. The check itself is the ignored test below, which this
 //! file's first test starts under `mpirun` (every rank runs it); it is not
@@ -11,7 +11,9 @@
 #![cfg(feature = "mpi")]
 
 use oncovox::grid::{FaceFlow, Grid, face_count};
-use oncovox::slabs::{Link, Slab, advection, explicit, gather, lod_z, reduce};
+use oncovox::model::cells::Layout;
+use oncovox::slabs::{Link, Slab, advection, explicit, gather, lod_z, reduce, spread};
+use oncovox::solver::cpu::cells;
 use oncovox::solver::{LodCoeffs, cpu};
 use std::process::Command;
 
@@ -71,6 +73,31 @@ fn one_process(c0: &[f32], rvox: &[f32], co: &LodCoeffs) -> (Vec<f32>, f64) {
     (a, reduce::sum_in_order(&partials))
 }
 
+const LAYOUT: Layout = Layout { phenotypes: 2, carriers: 1 };
+
+/// A cell state with crowded voxels on both sides of every cut of 2 to 4
+/// ranks over 13 planes.
+fn cell_state() -> Vec<f32> {
+    let n = SHAPE.iter().product::<usize>();
+    let mut y: Vec<f32> = (0..LAYOUT.state() * n).map(|i| (i as f32 * 0.53).sin() * 0.15 + 0.15).collect();
+    let plane = SHAPE[0] * SHAPE[1];
+    for k in [2, 3, 4, 6, 7, 9, 10] {
+        y[LAYOUT.density(0) * n + k * plane + 30 + 70 * 20] = 0.95;
+    }
+    y
+}
+
+/// Three spread sub-steps of the whole grid.
+fn spread_one_process() -> Vec<f32> {
+    let (mut a, n) = (cell_state(), SHAPE.iter().product::<usize>());
+    let mut b = a.clone();
+    let mut excess = vec![(0.0, 0.0); n];
+    cells::spread(&a, &mut b, LAYOUT, SHAPE, 1.0, 0.8, 0.1, &mut excess);
+    cells::spread(&b, &mut a, LAYOUT, SHAPE, 1.0, 0.8, 0.1, &mut excess);
+    cells::spread(&a, &mut b, LAYOUT, SHAPE, 1.0, 0.8, 0.1, &mut excess);
+    b
+}
+
 #[test]
 #[ignore = "runs on every rank under mpirun, started by the test above"]
 fn the_slab_operators_on_the_ranks_of_mpirun() {
@@ -99,8 +126,19 @@ fn the_slab_operators_on_the_ranks_of_mpirun() {
     let whole = gather(&mpi, &slab, &a);
     let (want, want_total) = one_process(&c0, &rvox, &co);
     assert_eq!(total.to_bits(), want_total.to_bits(), "rank {rank}: grid sum {total} against {want_total}");
+    let state = cell_state();
+    let (mut ya, mut yb) = (spread::cut_state(&slab, LAYOUT, &state), spread::cut_state(&slab, LAYOUT, &state));
+    let held = slab.plane() * slab.held().len();
+    let mut excess = vec![(0.0, 0.0); held];
+    spread::spread(&mpi, &slab, &mut ya, &mut yb, LAYOUT, 1.0, 0.8, 0.1, &mut excess);
+    spread::spread(&mpi, &slab, &mut yb, &mut ya, LAYOUT, 1.0, 0.8, 0.1, &mut excess);
+    spread::spread(&mpi, &slab, &mut ya, &mut yb, LAYOUT, 1.0, 0.8, 0.1, &mut excess);
+    let cells_whole: Vec<f32> = yb.chunks_exact(held).flat_map(|var| gather(&mpi, &slab, var)).collect();
     if rank == 0 {
         assert!(whole == want, "{size} ranks: the gathered field differs from one process");
+        let spread_want = spread_one_process();
+        assert!(spread_want != state, "the cells spread");
+        assert!(cells_whole == spread_want, "{size} ranks: the gathered cell state differs from one process");
         println!("slabs: {size} ranks give the values of one process");
     }
 }

@@ -12,10 +12,11 @@
 //! tested without MPI), or MPI ranks (`ranks::Mpi`, feature `mpi`).
 //!
 //! What is distributed so far: explicit diffusion–decay steps (uniform and
-//! tissue-dependent `D`), upwind advection sub-steps, LOD z sweeps, halo exchange, grid sums and the
+//! tissue-dependent `D`), upwind advection sub-steps, the cell spread, LOD
+//! z sweeps, halo exchange, grid sums and the
 //! gather of a field at rank 0. A run (`oncovox run`) does not use them
-//! yet: the multigrid, cells and vessels are not split (ARCHITECTURE.md,
-//! "Slabs over ranks").
+//! yet: the multigrid and the vessels are not split, and no run holds its
+//! state in slabs (ARCHITECTURE.md, "Slabs over ranks").
 
 pub mod advection;
 pub mod explicit;
@@ -23,6 +24,7 @@ pub mod halo;
 pub mod link;
 pub mod lod_z;
 pub mod reduce;
+pub mod spread;
 
 pub use link::{Link, Lone, Team};
 
