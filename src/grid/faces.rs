@@ -18,6 +18,18 @@ impl FaceFlow {
         FaceFlow { shape, u: [0, 1, 2].map(|a| vec![0.0; face_count(shape, a)]) }
     }
 
+    /// The faces of z-planes `planes` alone: the x and y faces of each plane
+    /// and the z faces from below the first to above the last.
+    pub fn planes(&self, planes: std::ops::Range<usize>) -> FaceFlow {
+        let [nx, ny, _] = self.shape;
+        let per_plane = [(nx + 1) * ny, nx * (ny + 1), nx * ny];
+        let u = [0, 1, 2].map(|a| {
+            let end = planes.end + usize::from(a == 2);
+            self.u[a][planes.start * per_plane[a]..end * per_plane[a]].to_vec()
+        });
+        FaceFlow { shape: [nx, ny, planes.len()], u }
+    }
+
     /// Index of face `(i, j, k)` of axis `a` (`[i, j, k][a]` may equal `shape[a]`).
     #[inline]
     pub fn idx(&self, a: usize, i: usize, j: usize, k: usize) -> usize {

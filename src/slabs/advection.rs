@@ -21,24 +21,17 @@ pub struct SlabFlow {
 impl SlabFlow {
     /// The part of the whole grid's `flow` that `slab` reads.
     pub fn new(slab: &Slab, grid: &Grid, flow: &FaceFlow) -> SlabFlow {
-        let [nx, ny, _] = slab.shape;
-        let held = slab.held();
-        let per_plane = [(nx + 1) * ny, nx * (ny + 1), nx * ny];
-        let u = [0, 1, 2].map(|a| {
-            let end = held.end + usize::from(a == 2);
-            flow.u[a][held.start * per_plane[a]..end * per_plane[a]].to_vec()
-        });
         SlabFlow {
             grid: Grid::new(slab.held_shape(), grid.dx),
-            flow: FaceFlow { shape: slab.held_shape(), u },
-            zero: vec![0.0; nx],
+            flow: flow.planes(slab.held()),
+            zero: vec![0.0; slab.shape[0]],
         }
     }
 }
 
 /// [`cpu::advect`] on a slab: `c` and `out` are the held planes; `c`'s
 /// halos are refreshed first.
-pub fn advect(link: &impl Link, slab: &Slab, flow: &SlabFlow, scale: f32, c: &mut [f32], out: &mut [f32]) {
+pub fn advect(link: &dyn Link, slab: &Slab, flow: &SlabFlow, scale: f32, c: &mut [f32], out: &mut [f32]) {
     halo::exchange(link, slab, c);
     cpu::advect(&flow.grid, &flow.flow, scale, c, out, &flow.zero);
 }

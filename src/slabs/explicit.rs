@@ -10,7 +10,7 @@ use crate::solver::cpu;
 
 /// [`cpu::explicit_substep`] on a slab: `input` and `out` are the held
 /// planes; `input`'s halos are refreshed first.
-pub fn explicit_substep(link: &impl Link, slab: &Slab, input: &mut [f32], out: &mut [f32], r: f32, kd: f32) {
+pub fn explicit_substep(link: &dyn Link, slab: &Slab, input: &mut [f32], out: &mut [f32], r: f32, kd: f32) {
     halo::exchange(link, slab, input);
     cpu::explicit_substep(input, out, slab.held_shape(), r, kd);
 }
@@ -18,7 +18,7 @@ pub fn explicit_substep(link: &impl Link, slab: &Slab, input: &mut [f32], out: &
 /// [`cpu::explicit_substep_tissue`] on a slab; `rvox` holds the held
 /// planes' `r`, halos included (it does not change between sub-steps).
 pub fn explicit_substep_tissue(
-    link: &impl Link,
+    link: &dyn Link,
     slab: &Slab,
     input: &mut [f32],
     out: &mut [f32],

@@ -7,7 +7,7 @@ use super::{Link, Slab};
 
 /// Fill the halo planes of `held` (the slab's held planes) from the
 /// neighbouring ranks, and send them this rank's edge planes.
-pub fn exchange(link: &impl Link, slab: &Slab, held: &mut [f32]) {
+pub fn exchange(link: &dyn Link, slab: &Slab, held: &mut [f32]) {
     let p = slab.plane();
     let (owned, rank) = (slab.owned(), link.rank());
     let even = rank.is_multiple_of(2);

@@ -21,7 +21,7 @@ const BLOCK: usize = 4096;
 /// [`crate::solver::cpu::lod_sweep_z`] on a slab: `held` is the slab's
 /// held planes (its halos are neither read nor written); `co` has one entry
 /// per plane of the whole grid.
-pub fn lod_sweep_z(link: &impl Link, slab: &Slab, held: &mut [f32], co: &LodCoeffs) {
+pub fn lod_sweep_z(link: &dyn Link, slab: &Slab, held: &mut [f32], co: &LodCoeffs) {
     let p = slab.plane();
     let owned = &mut held[slab.owned()];
     let (z0, n, rank) = (slab.planes.start, slab.planes.len(), link.rank());

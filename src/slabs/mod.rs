@@ -19,6 +19,7 @@
 //! state in slabs (ARCHITECTURE.md, "Slabs over ranks").
 
 pub mod advection;
+pub mod backend;
 pub mod explicit;
 pub mod halo;
 pub mod link;
@@ -26,6 +27,7 @@ pub mod lod_z;
 pub mod reduce;
 pub mod spread;
 
+pub use backend::SlabBackend;
 pub use link::{Link, Lone, Team};
 
 use crate::{Error, Result};
@@ -104,7 +106,7 @@ impl Slab {
 
 /// The whole field at rank 0, every rank's owned planes in rank order
 /// (empty on the other ranks).
-pub fn gather(link: &impl Link, slab: &Slab, held: &[f32]) -> Vec<f32> {
+pub fn gather(link: &dyn Link, slab: &Slab, held: &[f32]) -> Vec<f32> {
     let owned = &held[slab.owned()];
     if link.rank() != 0 {
         link.send(0, bytemuck::cast_slice(owned));

@@ -12,7 +12,7 @@ pub fn sum_in_order(partials: &[f64]) -> f64 {
 
 /// The sum of every plane's partial over the grid, on every rank:
 /// `partials` holds one value per owned plane.
-pub fn sum_planes(link: &impl Link, slab: &Slab, partials: &[f64]) -> f64 {
+pub fn sum_planes(link: &dyn Link, slab: &Slab, partials: &[f64]) -> f64 {
     assert_eq!(partials.len(), slab.planes.len(), "one partial per owned plane");
     let (rank, size) = (link.rank(), link.size());
     let mut total = [0.0f64];

@@ -17,11 +17,21 @@ pub fn cut_state(slab: &Slab, layout: Layout, whole: &[f32]) -> Vec<f32> {
     (0..layout.state()).flat_map(|var| slab.cut(&whole[var * n..(var + 1) * n])).collect()
 }
 
+/// Refresh the halos of every variable of `state` (from [`cut_state`])
+/// that the spread moves.
+pub fn exchange_moving(link: &dyn Link, slab: &Slab, state: &mut [f32], layout: Layout) {
+    let held = slab.plane() * slab.held().len();
+    // The sink (the last variable) does not move; the kernel copies it.
+    for var in state.chunks_exact_mut(held).take(layout.state() - 1) {
+        halo::exchange(link, slab, var);
+    }
+}
+
 /// [`cells::spread`] on a slab: `src` and `dst` from [`cut_state`] (`src`'s
 /// halos are refreshed first), `excess` scratch of one pair per held voxel.
 #[allow(clippy::too_many_arguments, reason = "the kernel's uniform, spelled out")]
 pub fn spread(
-    link: &impl Link,
+    link: &dyn Link,
     slab: &Slab,
     src: &mut [f32],
     dst: &mut [f32],
@@ -31,11 +41,7 @@ pub fn spread(
     r: f32,
     excess: &mut [(f32, f32)],
 ) {
-    let held = slab.plane() * slab.held().len();
-    // The sink (the last variable) does not move; the kernel copies it.
-    for var in src.chunks_exact_mut(held).take(layout.state() - 1) {
-        halo::exchange(link, slab, var);
-    }
+    exchange_moving(link, slab, src, layout);
     cells::spread(src, dst, layout, slab.held_shape(), nmax, threshold, r, excess);
 }
 

@@ -5,6 +5,7 @@
 mod cells;
 mod inputs;
 mod npy_read;
+mod planes;
 mod vascular;
 
 pub use cells::CellData;

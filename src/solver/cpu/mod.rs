@@ -62,6 +62,16 @@ pub struct CpuBackend {
 
 impl CpuBackend {
     pub fn new(plan: &Plan, world: &World) -> Result<Self> {
+        Self::build(plan, world, true)
+    }
+
+    /// A backend that runs every operator but the coupled solves (which a
+    /// caller does with the fields of [`CpuBackend::field_mut`]): a slab's.
+    pub(crate) fn without_solvers(plan: &Plan, world: &World) -> Result<Self> {
+        Self::build(plan, world, false)
+    }
+
+    fn build(plan: &Plan, world: &World, solvers: bool) -> Result<Self> {
         let needs_scratch =
             plan.species.iter().any(|s| matches!(s.method, super::Method::Explicit { .. }) || s.advected());
         let dt = plan.dt as f32;
@@ -75,7 +85,7 @@ impl CpuBackend {
                 }
                 _ => (None, None),
             };
-            let solver = if coupled {
+            let solver = if coupled && solvers {
                 let problem = coupled::problem(&world.grid, s);
                 let rates = coupled::Rates::new(s, sp.decay, world.grid.len());
                 Some(CoupledCpu::new(&problem, rates, &format!("species {}", sp.name))?)
@@ -113,6 +123,27 @@ impl CpuBackend {
         })
     }
 
+    /// Species `s`'s field.
+    pub(crate) fn field_mut(&mut self, s: usize) -> &mut Vec<f32> {
+        &mut self.fields[s]
+    }
+
+    /// Species `s`'s consumption (`V` per voxel, or `dt·V` for a split
+    /// species) and its half-saturation, when something consumes it.
+    pub(crate) fn consumption(&self, s: usize) -> Option<(&[f32], f32)> {
+        self.data[s].consumption.as_ref().map(|(v, k)| (&v[..], *k))
+    }
+
+    /// Species `s`'s plasma curve (mean per base step; empty without one).
+    pub(crate) fn plasma(&self, s: usize) -> &[f32] {
+        self.data[s].exchange.as_ref().map_or(&[][..], |(_, p)| &p[..])
+    }
+
+    /// The cell state (`Layout::state` arrays), when the scene has cells.
+    pub(crate) fn cell_state_mut(&mut self) -> Option<&mut [f32]> {
+        self.cells.as_mut().map(|c| &mut c.state[..])
+    }
+
     /// A coupled species' solver, field, consumption and plasma table, for one solve.
     fn coupled_parts(&mut self, s: usize) -> Result<CoupledParts<'_>> {
         let d = &mut self.data[s];
@@ -124,12 +155,49 @@ impl CpuBackend {
         let solver = d.coupled.as_mut().ok_or_else(|| {
             Error::Numerical(format!("species {} is not solved by the coupled solver", self.plan.species[s].name))
         })?;
-        Ok(CoupledParts { solver, field: &mut self.fields[s], vmax, half_saturation, plasma })
+        Ok(CoupledParts { plan: &self.plan, solver, field: &mut self.fields[s], vmax, half_saturation, plasma })
+    }
+}
+
+/// Which coupled solve.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Solve {
+    /// A backward-Euler step over base steps `first..first + steps`.
+    Step { first: u64, steps: u64 },
+    /// The steady state with the plasma level of base step `at`.
+    Steady { at: u64 },
+}
+
+/// One coupled solve of species `s` of `plan` on `field` (in place), with
+/// `vmax` its consumption's maximum rate per voxel and `plasma` its plasma
+/// curve.
+#[allow(clippy::too_many_arguments, reason = "one solve's inputs, spelled out")]
+pub(crate) fn coupled_solve(
+    plan: &Plan,
+    s: usize,
+    what: Solve,
+    solver: &mut CoupledCpu,
+    field: &mut [f32],
+    vmax: Option<&[f32]>,
+    half_saturation: f32,
+    plasma: &[f32],
+) -> Result<SolveStats> {
+    let limits = SolveLimits::new(plan.species[s].tolerance);
+    match what {
+        Solve::Step { first, steps } => {
+            let cp = coeffs::plasma_mean(plasma, first, steps);
+            solver.step(field, vmax, half_saturation, steps as f64 * plan.dt, cp, limits)
+        }
+        Solve::Steady { at } => {
+            let cp = coeffs::plasma_mean(plasma, at, 1);
+            solver.steady(field, vmax, half_saturation, cp, limits)
+        }
     }
 }
 
 /// What one coupled solve of the CPU backend works on.
 struct CoupledParts<'a> {
+    plan: &'a Plan,
     solver: &'a mut CoupledCpu,
     field: &'a mut Vec<f32>,
     vmax: Option<&'a [f32]>,
@@ -226,17 +294,13 @@ impl Backend for CpuBackend {
     }
 
     fn implicit_step(&mut self, s: usize, first: u64, steps: u64) -> Result<SolveStats> {
-        let (h, limits) = (steps as f64 * self.plan.dt, SolveLimits::new(self.plan.species[s].tolerance));
         let c = self.coupled_parts(s)?;
-        let cp = coeffs::plasma_mean(c.plasma, first, steps);
-        c.solver.step(c.field, c.vmax, c.half_saturation, h, cp, limits)
+        coupled_solve(c.plan, s, Solve::Step { first, steps }, c.solver, c.field, c.vmax, c.half_saturation, c.plasma)
     }
 
     fn steady_solve(&mut self, s: usize, at: u64) -> Result<SolveStats> {
-        let limits = SolveLimits::new(self.plan.species[s].tolerance);
         let c = self.coupled_parts(s)?;
-        let cp = coeffs::plasma_mean(c.plasma, at, 1);
-        c.solver.steady(c.field, c.vmax, c.half_saturation, cp, limits)
+        coupled_solve(c.plan, s, Solve::Steady { at }, c.solver, c.field, c.vmax, c.half_saturation, c.plasma)
     }
 
     fn read_field(&mut self, s: usize) -> Result<Vec<f32>> {
