@@ -271,10 +271,115 @@ fn stop_on_signals() {
     }
 }
 
+/// How a failed command is told: the error on standard error, after
+/// `prefix` (which rank said it, under `mpirun`).
+pub fn report(e: &oncovox::Error, prefix: &str) {
+    match e {
+        oncovox::Error::Interrupted { .. } => eprintln!("{prefix}{e}"),
+        _ => eprintln!("{prefix}error: {e}"),
+    }
+}
+
+/// Exit codes: 2 bad input, 128 + the signal for a stopped run, 1 anything else.
+pub fn exit_code(e: &oncovox::Error) -> u8 {
+    match e {
+        oncovox::Error::Interrupted { signal, .. } => 128u8.saturating_add(*signal as u8),
+        e if e.is_input_error() => 2,
+        _ => 1,
+    }
+}
+
+/// Under `mpirun` with more than one rank (feature `mpi`): the ranks a run
+/// is split over.
+#[cfg(feature = "mpi")]
+fn split_ranks() -> Option<std::rc::Rc<oncovox::ranks::Mpi>> {
+    let mpi = oncovox::ranks::Mpi::init()?;
+    (oncovox::ranks::Ranks::size(&mpi) > 1).then(|| std::rc::Rc::new(mpi))
+}
+
+/// A run split over MPI ranks, on every rank: rank 0 tells what it does;
+/// a rank that fails says so and ends every rank with its exit code (the
+/// others may be waiting on it); any other rank waits a moment first, so
+/// that rank 0, when it fails too, has removed its staging folder and said
+/// why before the job ends.
+#[cfg(feature = "mpi")]
+fn on_ranks(
+    mpi: std::rc::Rc<oncovox::ranks::Mpi>,
+    go: impl FnOnce(std::rc::Rc<dyn oncovox::slabs::Link>, bool, &mut dyn FnMut(&str)) -> Result<oncovox::run::RunReport>,
+    done: impl FnOnce(&oncovox::run::RunReport),
+) -> Result<()> {
+    use oncovox::ranks::Ranks as _;
+    let (rank, size) = (mpi.rank(), mpi.size());
+    let progress = rank == 0 && std::io::stderr().is_terminal();
+    let log = &mut |line: &str| {
+        if rank == 0 {
+            eprintln!("{line}");
+        }
+    };
+    match go(mpi.clone(), progress, log) {
+        Ok(report) if rank == 0 => {
+            done(&report);
+            Ok(())
+        }
+        Ok(_) => Ok(()),
+        Err(e) => {
+            if rank == 0 {
+                report(&e, "");
+            } else {
+                // Bad input is bad on every rank, and rank 0 says so.
+                if !e.is_input_error() {
+                    report(&e, &format!("[rank {rank}/{size}] "));
+                }
+                std::thread::sleep(std::time::Duration::from_secs(5));
+            }
+            mpi.abort(exit_code(&e).into())
+        }
+    }
+}
+
 fn run_cmd(scene: Option<PathBuf>, out: PathBuf, common: Common) -> Result<()> {
     stop_on_signals();
     let v = load_scene(scene.as_deref(), &common.sets)?;
     let plan = Plan::new(&v);
+    let what = scene.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in default scene".into());
+    let inputs: Vec<&Path> = scene.as_deref().into_iter().collect();
+    let done = |report: &oncovox::run::RunReport| {
+        eprintln!(
+            "done: {} steps in {:.2} s; {} files in {}",
+            report.steps,
+            report.wall_seconds,
+            report.files.len(),
+            report.out_dir.display()
+        )
+    };
+    #[cfg(feature = "mpi")]
+    if let Some(mpi) = split_ranks() {
+        use oncovox::ranks::Ranks as _;
+        let (rank, size) = (mpi.rank(), mpi.size());
+        // Refused alike on every rank: rank 0 says why, every rank exits.
+        let refused = oncovox::run::check_split(&plan, common.backend.into(), size).and_then(|()| {
+            let speed = Speed::cpu(rayon::current_num_threads() * size);
+            schedule::estimate(&plan).check(&plan, &speed, common.force)
+        });
+        if let Err(e) = refused {
+            if rank == 0 {
+                report(&e, "");
+            }
+            // No rank exits before rank 0 has said why (mpirun ends the job
+            // when the first rank exits with an error).
+            mpi.broadcast(String::new());
+            std::process::exit(exit_code(&e).into());
+        }
+        if rank == 0 {
+            eprintln!("scene: {what}; {} steps of {} min; split over {size} ranks", v.steps, v.scene.time.dt);
+        }
+        let choice = common.backend.into();
+        return on_ranks(
+            mpi,
+            |link, progress, log| oncovox::run::run_split(&v, choice, &out, &inputs, progress, log, link),
+            done,
+        );
+    }
     // The device as `run` will pick it: a scene that does not fit it is refused for that first.
     let speed = match select_device(common.backend.into(), &plan)?.0 {
         Device::Cpu => Speed::cpu(rayon::current_num_threads()),
@@ -282,33 +387,37 @@ fn run_cmd(scene: Option<PathBuf>, out: PathBuf, common: Common) -> Result<()> {
         Device::Gpu(a) => Speed::hardware_gpu(&a.info.name),
     };
     schedule::estimate(&plan).check(&plan, &speed, common.force)?;
-    let what = scene.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "built-in default scene".into());
     eprintln!("scene: {what}; {} steps of {} min", v.steps, v.scene.time.dt);
     let progress = std::io::stderr().is_terminal();
-    let inputs: Vec<&Path> = scene.as_deref().into_iter().collect();
     let report = run(&v, common.backend.into(), &out, &inputs, progress, &mut |line| eprintln!("{line}"))?;
-    eprintln!(
-        "done: {} steps in {:.2} s; {} files in {}",
-        report.steps,
-        report.wall_seconds,
-        report.files.len(),
-        report.out_dir.display()
-    );
+    done(&report);
     Ok(())
 }
 
 fn resume_cmd(dir: &Path, out: &Path, common: &Common) -> Result<()> {
     stop_on_signals();
+    let done = |report: &oncovox::run::RunReport| {
+        eprintln!(
+            "done: {} steps in all, this part in {:.2} s; {} files in {}",
+            report.steps,
+            report.wall_seconds,
+            report.files.len(),
+            report.out_dir.display()
+        )
+    };
+    #[cfg(feature = "mpi")]
+    if let Some(mpi) = split_ranks() {
+        let (sets, choice) = (&common.sets, common.backend.into());
+        return on_ranks(
+            mpi,
+            |link, progress, log| oncovox::run::resume_split(dir, sets, choice, out, progress, log, link),
+            done,
+        );
+    }
     let progress = std::io::stderr().is_terminal();
     let log = &mut |line: &str| eprintln!("{line}");
     let report = oncovox::run::resume(dir, &common.sets, common.backend.into(), out, progress, log)?;
-    eprintln!(
-        "done: {} steps in all, this part in {:.2} s; {} files in {}",
-        report.steps,
-        report.wall_seconds,
-        report.files.len(),
-        report.out_dir.display()
-    );
+    done(&report);
     Ok(())
 }
 

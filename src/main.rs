@@ -12,13 +12,9 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::dispatch(args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e @ oncovox::Error::Interrupted { signal, .. }) => {
-            eprintln!("{e}");
-            ExitCode::from(128u8.saturating_add(signal as u8))
-        }
         Err(e) => {
-            eprintln!("error: {e}");
-            if e.is_input_error() { ExitCode::from(2) } else { ExitCode::from(1) }
+            cli::report(&e, "");
+            ExitCode::from(cli::exit_code(&e))
         }
     }
 }

@@ -47,6 +47,13 @@ impl Mpi {
         let universe = mpi::initialize()?;
         Some(Mpi { world: universe.world(), _universe: universe })
     }
+
+    /// End every rank at once with exit code `code` (`MPI_Abort`): what a
+    /// rank does when it fails while the others may be waiting on it.
+    pub fn abort(&self, code: i32) -> ! {
+        use mpi::traits::Communicator as _;
+        self.world.abort(code)
+    }
 }
 
 #[cfg(feature = "mpi")]

@@ -8,6 +8,7 @@ use crate::output::checkpoint::{self, Checkpoint};
 use crate::output::provenance;
 use crate::output::{OutputDir, Recorder, SolveColumns};
 use crate::scene::{DEFAULT_SCENE, Scene, Validated};
+use crate::slabs::{Link, SlabBackend};
 use crate::solver::cpu::CpuBackend;
 use crate::solver::gpu::{AdapterChoice, Gpu, GpuBackend, best_adapter, check_fits};
 use crate::solver::{Backend, Plan, Scheduler};
@@ -15,6 +16,7 @@ use crate::vessels::VesselKind;
 use crate::world::World;
 use crate::{Error, Result};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Instant;
 
 /// Which backend to use.
@@ -212,7 +214,24 @@ pub fn run(
     progress: bool,
     announce: &mut dyn FnMut(&str),
 ) -> Result<RunReport> {
-    run_from(v, choice, out, inputs, progress, announce, None)
+    run_from(v, choice, out, inputs, progress, announce, None, None)
+}
+
+/// [`run`] split into slabs of z-planes over the ranks of `link` (each
+/// rank calls it): every rank steps its own planes on the CPU backend
+/// ([`SlabBackend`]) and rank 0 writes the outputs, the same files one
+/// process writes, bit for bit but for the timings. The other ranks'
+/// reports name no file.
+pub fn run_split(
+    v: &Validated,
+    choice: BackendChoice,
+    out: &Path,
+    inputs: &[&Path],
+    progress: bool,
+    announce: &mut dyn FnMut(&str),
+    link: Rc<dyn Link>,
+) -> Result<RunReport> {
+    run_from(v, choice, out, inputs, progress, announce, None, Some(link))
 }
 
 /// Keys `--set` may change when resuming: the rest of the scene is the
@@ -242,6 +261,33 @@ pub fn resume(
     progress: bool,
     announce: &mut dyn FnMut(&str),
 ) -> Result<RunReport> {
+    resume_on(dir, sets, choice, out, progress, announce, None)
+}
+
+/// [`resume`] split over the ranks of `link`, as [`run_split`] runs (the
+/// checkpoint may have been written by any number of ranks: it holds the
+/// whole grid).
+pub fn resume_split(
+    dir: &Path,
+    sets: &[String],
+    choice: BackendChoice,
+    out: &Path,
+    progress: bool,
+    announce: &mut dyn FnMut(&str),
+    link: Rc<dyn Link>,
+) -> Result<RunReport> {
+    resume_on(dir, sets, choice, out, progress, announce, Some(link))
+}
+
+fn resume_on(
+    dir: &Path,
+    sets: &[String],
+    choice: BackendChoice,
+    out: &Path,
+    progress: bool,
+    announce: &mut dyn FnMut(&str),
+    link: Option<Rc<dyn Link>>,
+) -> Result<RunReport> {
     for s in sets {
         let key = s.split_once('=').map_or(s.as_str(), |(k, _)| k).trim();
         if !RESUME_KEYS.contains(&key) {
@@ -266,9 +312,86 @@ pub fn resume(
     }
     let scene_file = folder.join("scene.toml");
     let r = Resume { checkpoint: cp, folder, run: run_dir };
-    run_from(&v, choice, out, &[&scene_file], progress, announce, Some(r))
+    run_from(&v, choice, out, &[&scene_file], progress, announce, Some(r), link)
 }
 
+/// Refuse what a run split over `ranks` ranks cannot do, before anything
+/// is built: more ranks than z-planes, the GPU backend, the LOD solver with
+/// a diffusion coefficient per tissue.
+pub fn check_split(plan: &Plan, choice: BackendChoice, ranks: usize) -> Result<()> {
+    crate::slabs::Slab::of(plan.grid.shape, 0, ranks)?;
+    if choice == BackendChoice::Gpu {
+        return Err(Error::scene(
+            "--backend",
+            format!("gpu: a run split over {ranks} ranks runs on the CPU backend (GPU ranks are not built yet)"),
+            "give --backend cpu (or auto), or run the GPU backend on one rank",
+        ));
+    }
+    SlabBackend::check(plan)
+}
+
+/// The world and this rank's slab backend.
+fn build_split(v: &Validated, plan: &mut Plan, link: Rc<dyn Link>) -> Result<(World, Box<dyn Backend>)> {
+    let world = build_world(v, None)?;
+    plan.attach(&world);
+    plan.check_advection()?;
+    let backend = Box::new(SlabBackend::new(link, plan, &world)?);
+    Ok((world, backend))
+}
+
+/// A rank other than 0 of a split run: the same steps, and its part of
+/// every gather of rank 0 (the fields and cells of each time-series row,
+/// each checkpoint's state), in rank 0's order; it writes nothing.
+fn follow(v: &Validated, link: Rc<dyn Link>, resume: Option<&Checkpoint>) -> Result<()> {
+    let mut plan = Plan::new(v);
+    let (world, backend) = build_split(v, &mut plan, link)?;
+    drop(world);
+    let mut sched = Scheduler::new(plan.clone(), backend);
+    let from = match resume {
+        None => {
+            sched.start()?;
+            read_state(&mut sched)?;
+            0
+        }
+        Some(c) => {
+            sched.restore(c.scheduler.clone())?;
+            sched.backend.load_state(&c.state)?;
+            if c.step == plan.steps || c.step.is_multiple_of(plan.output_every) {
+                read_state(&mut sched)?;
+            }
+            c.step
+        }
+    };
+    for n in segments_after(&plan, from) {
+        sched.advance(n)?;
+        read_state(&mut sched)?;
+        let last = sched.step_count() == plan.steps;
+        if v.checkpoint_every.is_some_and(|every| last || sched.step_count().is_multiple_of(every)) {
+            sched.backend.save_state()?;
+        }
+    }
+    Ok(())
+}
+
+/// The lengths of the segments of `plan` after base step `from` (the
+/// checkpoint's step). One that ends a run of a duration that is no whole
+/// number of rows lies inside a segment of the longer run: the first
+/// segment then ends where that one does (the shorter run synchronised its
+/// species there; the longer one had not).
+fn segments_after(plan: &Plan, from: u64) -> Vec<u64> {
+    let (mut segments, mut at) = (Vec::new(), 0);
+    for n in plan.segments() {
+        if at >= from {
+            segments.push(n);
+        } else if at + n > from {
+            segments.push(at + n - from);
+        }
+        at += n;
+    }
+    segments
+}
+
+#[allow(clippy::too_many_arguments, reason = "a run's inputs, spelled out")]
 fn run_from(
     v: &Validated,
     choice: BackendChoice,
@@ -277,12 +400,35 @@ fn run_from(
     progress: bool,
     announce: &mut dyn FnMut(&str),
     resume: Option<Resume>,
+    link: Option<Rc<dyn Link>>,
 ) -> Result<RunReport> {
     let started = std::time::SystemTime::now();
     let mut plan = Plan::new(v);
-    let (device, why) = select_device(choice, &plan)?;
+    if let Some(l) = &link {
+        check_split(&plan, choice, l.size())?;
+        if l.rank() != 0 {
+            follow(v, Rc::clone(l), resume.as_ref().map(|r| &r.checkpoint))?;
+            let out_dir = out.to_path_buf();
+            return Ok(RunReport {
+                out_dir,
+                backend: "cpu".into(),
+                device: String::new(),
+                steps: plan.steps,
+                wall_seconds: 0.0,
+                files: Vec::new(),
+            });
+        }
+    }
+    let (device, why) = match &link {
+        Some(_) => (Device::Cpu, None),
+        None => select_device(choice, &plan)?,
+    };
     let dir = OutputDir::prepare(out, inputs)?;
-    let ((world, backend), why) = match (build(device, v, &mut plan), choice) {
+    let built = match link {
+        Some(l) => build_split(v, &mut plan, l),
+        None => build(device, v, &mut plan),
+    };
+    let ((world, backend), why) = match (built, choice) {
         (Ok(b), _) => (b, why),
         // `auto` never fails for want of a working GPU: the CPU backend always works.
         (Err(e @ Error::Gpu(_)), BackendChoice::Auto) => {
@@ -363,19 +509,7 @@ fn run_from(
     };
     bar.set_position(from);
     let total_h = plan.steps as f64 * plan.dt / 60.0;
-    // The segments after the checkpoint's step. One that ends a run of a
-    // duration that is no whole number of rows lies inside a segment of the
-    // longer run: the first segment then ends where that one does (the
-    // shorter run synchronised its species there; the longer one had not).
-    let (mut segments, mut at) = (Vec::new(), 0);
-    for n in plan.segments() {
-        if at >= from {
-            segments.push(n);
-        } else if at + n > from {
-            segments.push(at + n - from);
-        }
-        at += n;
-    }
+    let segments = segments_after(&plan, from);
     for n in segments {
         if let Err(e) = dir.check_stop(at_step(sched.step_count())) {
             bar.finish_and_clear();

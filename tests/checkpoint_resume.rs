@@ -8,94 +8,9 @@
 
 mod common;
 use common::cli::*;
+use common::scenes::RESUME as SCENE;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-
-/// 18 × 16 × 14 voxels of 20 µm, 16 min in steps of 1 min, outputs every 4
-/// min, checkpoints every 8. Doxorubicin boluses at 0, 6 and 12 min,
-/// liposomes at 0 and 9, fractions at 2 and 10: each schedule crosses t = 8.
-const SCENE: &str = r#"
-seed = 3
-[grid]
-shape = [18, 16, 14]
-dx = 20.0
-[time]
-dt = 1.0
-duration = 16.0
-output_interval = 4.0
-[vessels]
-spacing = 90.0
-[interstitium]
-boundary_pressure = 0.0
-advection = true
-[[species]]
-name = "oxygen"
-unit = "mmHg"
-diffusion = 1.0e5
-decay = 0.1
-initial = 20.0
-solver = "steady"
-plasma = { level = 38.0 }
-wall = { permeability = { normal = 3000.0, tumour = 3000.0 }, reflection = { normal = 0.0, tumour = 0.0 } }
-[[species]]
-name = "doxorubicin"
-diffusion = 700.0
-decay = 0.01
-solver = "implicit"
-plasma = { preset = "free_doxorubicin", count = 3, every = 6.0 }
-wall = { permeability = { normal = 20.0, tumour = 160.0 } }
-[[species]]
-name = "liposome"
-solver = "implicit"
-radius = 50.0
-plasma = { preset = "liposomal_doxorubicin", count = 2, every = 9.0 }
-[[species]]
-name = "tracer"
-diffusion = 500.0
-decay = 0.01
-solver = "lod"
-initial = 1.0
-[[regions]]
-name = "normal_tissue"
-box = { min = [0.0, 0.0, 0.0], max = [360.0, 320.0, 280.0] }
-tissue = "normal"
-consumption = { oxygen = { rate = 40.0, half_saturation = 2.5 } }
-[[regions]]
-name = "tumour"
-sphere = { center = [180.0, 160.0, 140.0], radius = 110.0 }
-tissue = "tumour"
-[cells]
-oxygen = "oxygen"
-drug = "doxorubicin"
-interval = 2.0
-o2_half_saturation = 2.5
-[[cells.phenotype]]
-name = "sensitive"
-initial = 0.5
-switch = { resistant = 1.0e-3 }
-[[cells.phenotype]]
-name = "resistant"
-resistant = true
-initial = 0.1
-pump_vmax = 0.5
-[[cells.carrier]]
-species = "liposome"
-class = "liposome"
-drug_load = 1.0
-[cells.radiotherapy]
-times = [2.0, 10.0]
-dose = 2.0
-[output]
-vtk = true
-view3d = ["oxygen"]
-fields = ["oxygen", "doxorubicin", "liposome", "tracer", "sensitive", "cells_dead"]
-fields_every_output = true
-checkpoint_interval = 8.0
-[[output.slices]]
-species = "doxorubicin"
-[[output.slices]]
-species = "sensitive"
-"#;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -37,18 +37,7 @@ impl SlabBackend {
     /// `world`.
     pub fn new(link: Rc<dyn Link>, plan: &Plan, world: &World) -> Result<SlabBackend> {
         let slab = Slab::of(plan.grid.shape, link.rank(), link.size())?;
-        for (sp, data) in plan.species.iter().zip(&world.species) {
-            if sp.method == Method::Lod && data.diffusion.is_some() {
-                return Err(Error::scene(
-                    "species.solver",
-                    format!(
-                        "species {}: the LOD solver with a diffusion coefficient per tissue is not split over ranks",
-                        sp.name
-                    ),
-                    "give the species solver = \"implicit\" (or \"explicit\"), or run on one rank",
-                ));
-            }
-        }
+        Self::check(plan)?;
         let part = world.planes(slab.held());
         let mut held_plan = plan.clone();
         held_plan.grid = part.grid;
@@ -72,6 +61,22 @@ impl SlabBackend {
             half_saturation: world.species.iter().map(|d| d.half_saturation).collect(),
             cells: plan.cells.as_ref().map(|c| c.kinetics.layout),
         })
+    }
+
+    /// Refuse a plan with what slabs do not run: the LOD solver with a
+    /// diffusion coefficient per tissue (its z sweep is not a pipeline).
+    pub fn check(plan: &Plan) -> Result<()> {
+        match plan.species.iter().find(|sp| sp.method == Method::Lod && sp.heterogeneous) {
+            Some(sp) => Err(Error::scene(
+                format!("species.{}.solver", sp.name),
+                format!(
+                    "species {}: the LOD solver with a diffusion coefficient per tissue is not split over ranks",
+                    sp.name
+                ),
+                "give the species solver = \"implicit\" (or \"explicit\"), or run on one rank",
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Voxels of the held planes.
