@@ -13,10 +13,10 @@
 //!
 //! What is distributed so far: explicit diffusion–decay steps (uniform and
 //! tissue-dependent `D`), upwind advection sub-steps, the cell spread, LOD
-//! z sweeps, halo exchange, grid sums and the
-//! gather of a field at rank 0. A run (`oncovox run`) does not use them
-//! yet: the multigrid and the vessels are not split, and no run holds its
-//! state in slabs (ARCHITECTURE.md, "Slabs over ranks").
+//! z sweeps, halo exchange, grid sums and the gather of a field at rank 0;
+//! [`SlabBackend`] runs a whole scene on them, with the coupled solves at
+//! rank 0 over the whole grid (the multigrid is not split yet;
+//! ARCHITECTURE.md, "Slabs over ranks").
 
 pub mod advection;
 pub mod backend;
